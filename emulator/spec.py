@@ -1,0 +1,234 @@
+"""The official Webex OpenAPI specs as a contract the emulator is held against.
+
+* ``Spec.load()`` reads ``webex-admin.json`` and ``webex-meeting.json`` (OpenAPI 3.0, paths
+  relative to ``/v1``; REFERENCE.md §0/§1.1).
+* ``Spec.has_operation(method, template)`` answers "does the spec define this route?".  The OAuth
+  token endpoint (``POST /access_token``) is part of the contract too, but the specs declare it only
+  as the ``tokenUrl`` of their OAuth security scheme, not under ``paths``; it is added from there.
+* ``Spec.response_validator(...)`` turns a response schema into a jsonschema validator:
+  ``$ref``s are resolved against the document and OpenAPI 3.0 ``nullable`` is translated into JSON
+  Schema, nothing else is changed.  Documented live deviations are applied by the caller from
+  ``emulator/deviations.py`` - never by loosening schemas here.
+
+The spec files are vendor data kept outside the repository; ``WEBEX_OPENAPI_DIR`` overrides the
+default location.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import jsonschema
+
+__all__ = [
+    "SPEC_FILES",
+    "Operation",
+    "Spec",
+    "default_spec_dir",
+    "iter_errors",
+    "normalise_template",
+    "openapi_to_jsonschema",
+]
+
+SPEC_FILES: tuple[str, ...] = ("webex-admin.json", "webex-meeting.json")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+_DEFAULT_DIRS = ("/work/shared/webex-openapi",)
+
+
+def default_spec_dir() -> Path:
+    env = os.environ.get("WEBEX_OPENAPI_DIR")
+    candidates = [Path(env)] if env else []
+    candidates += [Path(__file__).resolve().parent.parent / "specs" / "webex-openapi"]
+    candidates += [Path(p) for p in _DEFAULT_DIRS]
+    for candidate in candidates:
+        if all((candidate / name).is_file() for name in SPEC_FILES):
+            return candidate
+    raise FileNotFoundError(
+        "Webex OpenAPI specs not found; set WEBEX_OPENAPI_DIR to the folder holding "
+        + ", ".join(SPEC_FILES)
+    )
+
+
+_PARAM_RE = re.compile(r"\{[^}/]+\}")
+
+
+def normalise_template(path: str) -> str:
+    """``/meetings/{meetingId}`` and Starlette's ``/meetings/{meeting_id:str}`` -> ``/meetings/{}``.
+
+    Parameter *names* differ freely between spec and implementation; only the shape matters.
+    """
+    return _PARAM_RE.sub("{}", path.rstrip("/") or "/")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str  # upper case
+    path: str  # spec template, e.g. /meetings/{meetingId}
+    source: str  # spec file name
+    operation: dict[str, Any]
+
+    @property
+    def operation_id(self) -> str:
+        return str(self.operation.get("operationId", f"{self.method} {self.path}"))
+
+    def success_statuses(self) -> list[str]:
+        return [code for code in self.operation.get("responses", {}) if code.startswith("2")]
+
+
+def _schema_children(schema: dict[str, Any]) -> Iterator[tuple[Any, Any]]:
+    """(container, key) pairs of the subschemas of ``schema`` (keys of ``properties`` are names)."""
+    for key in ("items", "not", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            yield schema, key
+    for key in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(schema.get(key) or []):
+            if isinstance(sub, dict):
+                yield schema[key], i
+    for key in ("properties", "patternProperties"):
+        for name, sub in (schema.get(key) or {}).items():
+            if isinstance(sub, dict):
+                yield schema[key], name
+
+
+def openapi_to_jsonschema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Translate OpenAPI 3.0 schema dialect into JSON Schema (draft 4), returning a copy.
+
+    Only ``nullable`` needs translating for validation: ``nullable: true`` admits ``null``
+    (added to ``type`` and, if present, ``enum``; a bare ``$ref`` is wrapped in ``anyOf``).
+    ``example``/``description``/``x-*`` are annotations jsonschema ignores already.
+    """
+    out = copy.deepcopy(schema)
+
+    def walk(node: dict[str, Any]) -> dict[str, Any]:
+        for container, key in list(_schema_children(node)):
+            container[key] = walk(container[key])
+        if node.pop("nullable", False) is True:
+            if "$ref" in node:
+                ref = node.pop("$ref")
+                node = {"anyOf": [{"$ref": ref}, {"type": "null"}], **node}
+            else:
+                if "type" in node:
+                    types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+                    node["type"] = [*types, "null"] if "null" not in types else types
+                if "enum" in node and None not in node["enum"]:
+                    node["enum"] = [*node["enum"], None]
+        return node
+
+    return walk(out)
+
+
+class Spec:
+    """Both spec documents, indexed by (method, normalised template)."""
+
+    def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
+        self.documents = documents
+        self._ops: dict[tuple[str, str], Operation] = {}
+        for source, doc in documents.items():
+            for path, item in doc.get("paths", {}).items():
+                for method, op in item.items():
+                    if method in HTTP_METHODS and isinstance(op, dict):
+                        self._ops.setdefault((method.upper(), normalise_template(path)), Operation(
+                            method.upper(), path, source, op))
+            for token_path in self._oauth_token_paths(doc):
+                # OAuth 2.0 token endpoints are always POST (RFC 6749 §3.2).
+                self._ops.setdefault(("POST", normalise_template(token_path)), Operation(
+                    "POST", token_path, source, {"operationId": "oauthToken", "responses": {}}))
+        self._converted: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str] | None = None) -> "Spec":
+        base = Path(directory) if directory is not None else default_spec_dir()
+        docs = {name: json.loads((base / name).read_text(encoding="utf-8")) for name in SPEC_FILES}
+        return cls(docs)
+
+    @staticmethod
+    def _oauth_token_paths(doc: dict[str, Any]) -> Iterable[str]:
+        for scheme in doc.get("components", {}).get("securitySchemes", {}).values():
+            for flow in (scheme.get("flows") or {}).values():
+                url = flow.get("tokenUrl") or ""
+                path = urlparse(url).path
+                if path.startswith("/v1/"):
+                    yield path[len("/v1"):]
+
+    # -- routes ----------------------------------------------------------------------------------
+    @property
+    def operations(self) -> list[Operation]:
+        return list(self._ops.values())
+
+    def has_operation(self, method: str, template: str) -> bool:
+        return (method.upper(), normalise_template(template)) in self._ops
+
+    def operation(self, method: str, template: str) -> Operation | None:
+        return self._ops.get((method.upper(), normalise_template(template)))
+
+    @cached_property
+    def _matchers(self) -> list[tuple[int, re.Pattern[str], Operation]]:
+        out = []
+        for op in self._ops.values():
+            literal = sum(1 for seg in op.path.split("/") if seg and not seg.startswith("{"))
+            pattern = "^" + _PARAM_RE.sub("[^/]+", re.escape(op.path).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+            out.append((literal, re.compile(pattern), op))
+        # A literal segment beats a parameter (/meetingInvitees/bulkInsert vs /{meetingInviteeId}).
+        out.sort(key=lambda t: -t[0])
+        return out
+
+    def match(self, method: str, path: str) -> Operation | None:
+        """The operation a concrete ``/v1``-relative path would hit."""
+        for _, pattern, op in self._matchers:
+            if op.method == method.upper() and pattern.match(path):
+                return op
+        return None
+
+    # -- schemas ---------------------------------------------------------------------------------
+    def _components(self, source: str) -> dict[str, Any]:
+        if source not in self._converted:
+            comps = self.documents[source].get("components", {})
+            self._converted[source] = {
+                "schemas": {name: openapi_to_jsonschema(s) for name, s in comps.get("schemas", {}).items()}
+            }
+        return self._converted[source]
+
+    def response_schema(self, op: Operation, status: int, content_type: str | None = None) -> dict[str, Any] | None:
+        """The (unconverted) schema of ``op``'s ``status`` response for ``content_type``."""
+        response = op.operation.get("responses", {}).get(str(status))
+        if not response:
+            return None
+        content = response.get("content") or {}
+        if not content:
+            return None
+        wanted = (content_type or "").split(";")[0].strip().lower()
+        for ct, media in content.items():
+            if ct.split(";")[0].strip().lower() == wanted and "schema" in media:
+                return media["schema"]
+        return None
+
+    def response_validator(
+        self, op: Operation, status: int, content_type: str | None = None
+    ) -> jsonschema.protocols.Validator | None:
+        """A draft-4 validator for the response schema (``$ref``s resolve inside its document)."""
+        schema = self.response_schema(op, status, content_type)
+        if schema is None:
+            return None
+        root = openapi_to_jsonschema(schema)
+        # "#/components/..." refs resolve against the root of the schema being validated, so the
+        # converted components are carried along under the same key OpenAPI puts them.
+        root = {**root, "components": self._components(op.source)}
+        return jsonschema.Draft4Validator(root)
+
+
+def iter_errors(validator: jsonschema.protocols.Validator, instance: Any) -> list[str]:
+    """Readable ``path: message`` strings for every schema violation."""
+    out = []
+    for err in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "<root>"
+        out.append(f"{where}: {err.message}")
+    return out

@@ -1,0 +1,10 @@
+"""Suite-wide: show which Pulumi engine the end-to-end tests run on."""
+from webex_iac import engine
+
+
+def pytest_report_header(config):
+    try:
+        bin_dir = engine.find_pulumi_bin_dir()
+        return f"engine: pulumi {engine.pulumi_version(bin_dir)} ({bin_dir})"
+    except Exception as e:  # the engine tests themselves fail with the reason
+        return f"engine: not available ({e})"
