@@ -35,6 +35,8 @@ __all__ = [
     "Spec",
     "default_spec_dir",
     "iter_errors",
+    "apply_response_deviations",
+    "check_response",
     "normalise_template",
     "openapi_to_jsonschema",
 ]
@@ -232,3 +234,107 @@ def iter_errors(validator: jsonschema.protocols.Validator, instance: Any) -> lis
         where = "/".join(str(p) for p in err.absolute_path) or "<root>"
         out.append(f"{where}: {err.message}")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking one response against the contract, with the documented deviations applied explicitly
+# ---------------------------------------------------------------------------------------------
+
+
+def _locate(node: Any, parts: list[str]) -> Iterator[tuple[Any, Any]]:
+    """(container, key) pairs for a "/"-separated location with "*" for every list item."""
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                if rest:
+                    yield from _locate(item, rest)
+                else:
+                    yield node, i
+        return
+    if isinstance(node, dict) and head in node:
+        if rest:
+            yield from _locate(node[head], rest)
+        else:
+            yield node, head
+
+
+def apply_response_deviations(
+    method: str, template: str, body: Any, deviations: Iterable[Any]
+) -> tuple[Any, list[str]]:
+    """Map documented live spellings to the spec's, at exactly the documented locations.
+
+    Returns (mapped copy of ``body``, problems): a problem is a value at a deviation's location
+    that does NOT have the documented live spelling - the emulator drifted from the live service.
+    """
+    out = copy.deepcopy(body)
+    problems: list[str] = []
+    key = normalise_template(template)
+    for dev in deviations:
+        if dev.method.upper() != method.upper() or normalise_template(dev.path) != key:
+            continue
+        for container, slot in _locate(out, dev.where.split("/")):
+            value = container[slot]
+            if not dev.live_check(value):
+                problems.append(f"{dev.where}: {value!r} is not the documented live spelling ({dev.fact})")
+                continue
+            container[slot] = dev.to_spec(value)
+    return out, problems
+
+
+def check_response(
+    spec: Spec,
+    method: str,
+    template: str,
+    status: int,
+    content_type: str | None,
+    raw: bytes,
+    deviations_module: Any,
+) -> list[str]:
+    """Every way a success response breaks the contract (empty list = conforms).
+
+    ``deviations_module`` supplies RESPONSE_DEVIATIONS, TEXT_RESPONSE_BODIES and
+    RESPONSE_SCHEMA_ALIASES (``emulator.deviations``).
+    """
+    op = spec.operation(method, template)
+    if op is None:
+        return [f"{method} {template} is not in the spec"]
+    problems: list[str] = []
+    declared = op.success_statuses()
+    alias = deviations_module.RESPONSE_SCHEMA_ALIASES.get((method.upper(), template))
+    schema_op, schema_status = op, status
+    if alias is not None:
+        schema_op = spec.operation(*alias) or op
+        schema_status = 200
+    elif str(status) not in declared:
+        problems.append(f"status {status} is not a declared success status {declared}")
+    media = (content_type or "").split(";")[0].strip().lower()
+    if status == 204:
+        if raw:
+            problems.append("204 response has a body")
+        return problems
+    text_pattern = deviations_module.TEXT_RESPONSE_BODIES.get((method.upper(), template))
+    if text_pattern is not None:
+        if not re.fullmatch(text_pattern, raw.decode("utf-8", errors="replace")):
+            problems.append(f"body {raw[:60]!r} does not match {text_pattern!r}")
+        return problems
+    if media != "application/json":
+        problems.append(f"content type {content_type!r} is not JSON")
+        return problems
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return [*problems, "body is not valid JSON"]
+    content = schema_op.operation.get("responses", {}).get(str(schema_status), {}).get("content") or {}
+    declared_media = [ct for ct in content if ct.split(";")[0].strip().lower() == "application/json"]
+    if not declared_media:
+        return [*problems, f"the spec declares no JSON body for status {schema_status}"]
+    validator = spec.response_validator(schema_op, schema_status, declared_media[0])
+    if validator is None:
+        return [*problems, f"the spec has no schema for status {schema_status}"]
+    mapped, deviation_problems = apply_response_deviations(
+        method, template, body, deviations_module.RESPONSE_DEVIATIONS
+    )
+    return problems + deviation_problems + iter_errors(validator, mapped)

@@ -18,6 +18,7 @@ attached to every exception.
 
 from __future__ import annotations
 
+import logging
 import random as _random
 import time
 import uuid
@@ -362,7 +363,9 @@ class SyncAPIClient:
                 raise conn from error
             assert response is not None
             status_error = self.status_error(prepared, response, attempts=attempt)
-            logger.warning("%s (gave up after %.1fs: %s)", status_error, self._clock() - started, decision.reason)
+            # A plain 4xx (404 on a read, 409 …) is an answer, not an incident: debug level.
+            level = logging.WARNING if attempt > 1 or response.status_code >= 500 else logging.DEBUG
+            logger.log(level, "%s (gave up after %.1fs: %s)", status_error, self._clock() - started, decision.reason)
             raise status_error
 
     # -- helpers ------------------------------------------------------------------------

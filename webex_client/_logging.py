@@ -120,6 +120,9 @@ def get_logger() -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
     if not any(isinstance(f, RedactingFilter) for f in logger.filters):
         logger.addFilter(RedactingFilter())
+    if not logger.handlers:
+        # Library etiquette: no output unless the application configures logging.
+        logger.addHandler(logging.NullHandler())
     return logger
 
 

@@ -147,6 +147,8 @@ class Paginator(Generic[T]):
             start = 1
         next_start = start + count
         total = body.get("totalResults")
+        if total is None:
+            total = body.get("memberSize")  # GET /groups/{id}/members carries the group's size
         if isinstance(total, (int, float)) and next_start > total:
             return None
         if total is None and self._page_size_param:

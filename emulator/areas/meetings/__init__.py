@@ -1,1 +1,25 @@
-"""Meetings area: meeting series, scheduled occurrences and their exceptions (REFERENCE.md §5)."""
+"""Meetings area: meeting series, scheduled meetings (occurrences and their exceptions) and
+meeting invitees (REFERENCE.md §5, §6).
+
+Modules: ``recurrence`` (RRULE rules), ``model`` (ids, secrets, time rules, occurrences),
+``fields`` (option validation), ``store`` (SQLite), ``routes`` (/meetings),
+``invitees`` (/meetingInvitees), ``seed`` (legacy space meetings and standing series).
+"""
+
+from emulator.core import Area
+
+from . import invitees as _invitees  # noqa: F401  (registers the /meetingInvitees routes)
+from . import store
+from .routes import router
+from .seed import seed_org
+
+AREA = Area(
+    name="meetings",
+    router=router,
+    schema=store.SCHEMA,
+    seed_org=seed_org,
+    order=50,
+    on_person_deleted=store.on_person_deleted,
+)
+
+__all__ = ["AREA"]

@@ -375,6 +375,8 @@ class Series:
         Moved exceptions are looked at separately because a move can take an occurrence far
         from its pattern position (the first/last occurrence have an open recurring interval).
         """
+        if before is None and self.recurrence is not None and not self.recurrence.bounded:
+            raise ValueError("the occurrences of an unlimited series need an upper bound")
         lower = after - self.duration if after is not None else None
         found: dict[str, Occurrence] = {}
         for original in self.pattern_starts(after=lower, before=before):
@@ -413,13 +415,18 @@ class Series:
         return None
 
     def first_start(self) -> datetime:
-        """Start of the earliest live occurrence (an exception may have moved the first one)."""
-        candidates = [o.start for o in self.occurrences(before=self.start + timedelta(days=1))]
-        candidates += [
-            o.start
-            for key, exc in self.exceptions.items()
-            if not exc.cancelled and (o := self._resolve(key_to_datetime(key).astimezone(self.tz)))
-        ]
+        """Start of the earliest live occurrence (an exception may have moved or cancelled it)."""
+        candidates: list[datetime] = []
+        for original in self.pattern_starts():  # lazy: stops at the first live occurrence
+            occ = self._resolve(original)
+            if occ is not None:
+                candidates.append(occ.start)
+                break
+        for key, exc in self.exceptions.items():
+            if not exc.cancelled:
+                moved = self._resolve(key_to_datetime(key).astimezone(self.tz))
+                if moved is not None:
+                    candidates.append(moved.start)
         return min(candidates, default=self.start)
 
     def last_end(self) -> datetime | None:

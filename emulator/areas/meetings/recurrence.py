@@ -144,9 +144,7 @@ class Recurrence:
     def occurrences(
         self, dtstart: datetime, *, after: datetime | None = None, before: datetime | None = None
     ) -> Iterator[datetime]:
-        """Occurrence starts (aware) in ``[after, before)``; unbounded rules need ``before``."""
-        if not self.bounded and before is None:
-            raise ValueError("an unlimited recurrence needs an upper bound to be expanded")
+        """Occurrence starts (aware) in ``[after, before)``, lazily (an unlimited rule never ends)."""
         for start in self.rule(dtstart):
             if before is not None and start >= before:
                 return

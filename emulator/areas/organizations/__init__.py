@@ -1,0 +1,3 @@
+from .routes import AREA
+
+__all__ = ["AREA"]

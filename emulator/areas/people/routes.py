@@ -1,0 +1,322 @@
+"""People API (REFERENCE.md §4; spec tag People in webex-admin.json, extracts/people.txt)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from emulator import deviations as dev
+from emulator.areas.licenses import model as lic
+from emulator.core import (WRITE_ADMIN, Area, Ctx, Router, SeedContext, WebexError, bad_request,
+                           conflict, ids, not_found)
+from emulator.core.auth import normalize_role
+
+from . import model
+
+router = Router()
+
+READ = ["spark:people_read", "spark-admin:people_read"]
+WRITE = [("spark-admin:people_write", "spark-admin:people_read")]
+
+
+def _is_admin_caller(ctx: Ctx) -> bool:
+    return ctx.auth.is_admin and ctx.auth.has_scope("spark-admin:people_read")
+
+
+@router.get("/people", scopes=READ)
+def list_people(ctx: Ctx) -> Any:
+    admin = _is_admin_caller(ctx)
+    org = ctx.org_uuid(ctx.q("orgId"))
+    email, name, id_list = ctx.q("email"), ctx.q("displayName"), ctx.q("id")
+    roles_q, location = ctx.q("roles"), ctx.q("locationId")
+    if not admin and not (email or name or id_list):
+        raise bad_request(dev.PEOPLE_FILTER_REQUIRED_MESSAGE)
+    ctx.q_bool("callingData")
+    ctx.q_bool("excludeStatus")
+    cap = dev.PEOPLE_MAX_CAP_LOCATION if location else dev.PEOPLE_MAX_CAP
+
+    where = ["org_uuid=?"]
+    args: list[Any] = [org]
+    not_found_ids: list[str] | None = None
+    if email:
+        where.append("email_lc=?")
+        args.append(email.strip().lower())
+    if name:
+        # Prefix match, case-insensitive (display_name is COLLATE NOCASE).
+        where.append("display_name LIKE ? ESCAPE '\\'")
+        args.append(name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if id_list:
+        raw_ids = [i.strip() for i in id_list.split(",") if i.strip()]
+        if len(raw_ids) > dev.PEOPLE_ID_LIST_MAX:
+            raise bad_request(f"At most {dev.PEOPLE_ID_LIST_MAX} ids may be given in 'id'.")
+        uuids = {}
+        for raw in raw_ids:
+            pu = ids.decode_uuid(raw, ids.PEOPLE)
+            uuids[raw] = pu
+        found = {r["uuid"] for r in ctx.db.execute(
+            f"SELECT uuid FROM people WHERE org_uuid=? AND uuid IN ({','.join('?' * len(uuids))})",
+            [org, *[u or "" for u in uuids.values()]])} if uuids else set()
+        not_found_ids = [raw for raw, u in uuids.items() if u not in found]
+        where.append(f"uuid IN ({','.join('?' * len(uuids))})")
+        args.extend(u or "" for u in uuids.values())
+    if roles_q:
+        if not admin:
+            raise WebexError(403)
+        names = [normalize_role(r.strip()) for r in roles_q.split(",") if r.strip()]
+        where.append("(" + " OR ".join("roles LIKE ?" for _ in names) + ")")
+        args.extend(f'%"{n}"%' for n in names)
+    if location:
+        where.append("json_extract(data, '$.locationId')=?")
+        args.append(location)
+    sql = f"SELECT * FROM people WHERE {' AND '.join(where)} AND seq>? ORDER BY seq LIMIT ?"
+
+    def fetch(after: Any, n: int) -> list[sqlite3.Row]:
+        return ctx.db.execute(sql, [*args, int(after or 0), n]).fetchall()
+
+    rows, headers = ctx.keyset(fetch, key=lambda r: r["seq"], default=dev.PEOPLE_MAX_DEFAULT, cap=cap)
+    # "These fields are shown when accessing a user via GET /people/{id}, not when doing a
+    # GET /people?id=" (spec): admin fields are dropped for id-list lookups.
+    show_admin = admin and not id_list
+    body: dict[str, Any] = {"items": [model.person_json(ctx.db, r, admin=show_admin) for r in rows]}
+    if not_found_ids is not None:
+        body["notFoundIds"] = not_found_ids
+    return ctx.ok(body, headers=headers)
+
+
+def _person_or_404(ctx: Ctx) -> sqlite3.Row:
+    row = model.resolve(ctx.db, ctx.params["personId"])
+    if row is None or not (ctx.auth.can_access_org(row["org_uuid"])):
+        raise not_found()
+    return row
+
+
+@router.get("/people/me", scopes=READ)
+def get_me(ctx: Ctx) -> Any:
+    row = model.get_row(ctx.db, ctx.auth.person_uuid)
+    if row is None:
+        raise not_found()
+    return ctx.ok(model.person_json(ctx.db, row, admin=model.sees_admin_fields(ctx.auth, row)))
+
+
+@router.get("/people/{personId}", scopes=READ)
+def get_person(ctx: Ctx) -> Any:
+    ctx.q_bool("callingData")
+    row = _person_or_404(ctx)
+    return ctx.ok(model.person_json(ctx.db, row, admin=model.sees_admin_fields(ctx.auth, row)))
+
+
+# -- write helpers ---------------------------------------------------------------------------------
+
+def _opt_str(body: dict[str, Any], key: str) -> str | None:
+    v = body.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise bad_request(f"'{key}' must be a string.")
+    return v
+
+
+def _emails(body: dict[str, Any], required: bool) -> list[str] | None:
+    emails = body.get("emails")
+    if emails is None:
+        if required:
+            raise bad_request("'emails' is required.")
+        return None
+    if not isinstance(emails, list) or not emails or not all(isinstance(e, str) for e in emails):
+        raise bad_request("'emails' must be a non-empty array of strings.")
+    primary = emails[0].strip()
+    if not model.EMAIL_RE.match(primary):
+        raise bad_request(f"Invalid email address '{primary}'.")
+    return [primary]   # spec: only one email address is used
+
+
+def _data_from_body(body: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for k in ("extension", "locationId", "firstName", "lastName", "avatar", "department",
+              "manager", "managerId", "title"):
+        v = _opt_str(body, k)
+        if v is not None:
+            data[k] = v
+    phones = body.get("phoneNumbers")
+    if phones is not None:
+        if not isinstance(phones, list) or not all(isinstance(p, dict) and "value" in p for p in phones):
+            raise bad_request("'phoneNumbers' must be an array of {type, value}.")
+        data["phoneNumbers"] = [{"type": p.get("type", "work"), "value": str(p["value"])}
+                                for p in phones]
+    addrs = body.get("addresses")
+    if addrs is not None:
+        if not isinstance(addrs, list) or not all(isinstance(a, dict) for a in addrs):
+            raise bad_request("'addresses' must be an array of objects.")
+        data["addresses"] = addrs
+    if data.get("firstName"):
+        # nickName "cannot be overwritten and instead will be set to the firstName" (spec PUT).
+        data["nickName"] = data["firstName"]
+    return data
+
+
+def _site_entries(body: dict[str, Any]) -> list[str] | None:
+    sites = body.get("siteUrls")
+    if sites is None:
+        return None
+    if not isinstance(sites, list) or not all(isinstance(s, str) for s in sites):
+        raise bad_request("'siteUrls' must be an array of strings.")
+    return sites
+
+
+def _apply_licenses(db: sqlite3.Connection, person_uuid: str, org: str, wanted_ids: list[str],
+                    now: str, *, replace: bool) -> None:
+    """Make the person's licenses ``wanted_ids``; invalid or unavailable ones are skipped
+    ("the system will assign all valid and available licenses", spec POST/PUT)."""
+    wanted = [r for r in (lic.resolve(db, i, org) for i in wanted_ids) if r is not None]
+    wanted_uuids = {r["uuid"] for r in wanted}
+    if replace:   # free units first so a swap within one pool cannot fail on capacity
+        for row in lic.person_license_rows(db, person_uuid):
+            if row["uuid"] not in wanted_uuids:
+                lic.unassign(db, person_uuid, row)
+    for row in wanted:
+        try:
+            with_savepoint(db, lambda r=row: lic.assign(db, person_uuid, r, now))
+        except lic.ItemError:
+            pass
+
+
+def with_savepoint(db: sqlite3.Connection, fn: Any) -> Any:
+    db.execute("SAVEPOINT people_item")
+    try:
+        out = fn()
+    except BaseException:
+        db.execute("ROLLBACK TO people_item")
+        db.execute("RELEASE people_item")
+        raise
+    db.execute("RELEASE people_item")
+    return out
+
+
+def _apply_attendee_sites(db: sqlite3.Connection, person_uuid: str, org: str, entries: list[str],
+                          *, remove_missing: bool) -> None:
+    wanted = []
+    for entry in entries:
+        site, _, suffix = entry.strip().lower().partition("#")
+        if suffix == "attendee" and lic.site_exists(db, org, site):
+            wanted.append(site)
+        # Plain entries are host sites: host access follows `licenses` (deviations.py).
+    if remove_missing:
+        for site in lic.attendee_sites(db, person_uuid):
+            if site not in wanted:
+                lic.remove_attendee(db, person_uuid, site)
+    for site in wanted:
+        try:
+            lic.add_attendee(db, person_uuid, org, site)
+        except lic.ItemError:
+            pass   # the person hosts the site; host wins
+
+
+@router.post("/people", scopes=WRITE, roles=WRITE_ADMIN)
+def create_person(ctx: Ctx) -> Any:
+    body = ctx.json_object()
+    ctx.q_bool("callingData")
+    min_response = ctx.q_bool("minResponse")
+    emails = _emails(body, required=True)
+    assert emails
+    org = ctx.org_uuid(_opt_str(body, "orgId"))
+    display = _opt_str(body, "displayName")
+    first, last = _opt_str(body, "firstName"), _opt_str(body, "lastName")
+    if not (display or first or last):
+        raise bad_request("At least one of 'displayName', 'firstName' or 'lastName' is required.")
+    if model.by_email(ctx.db, emails[0]) is not None:
+        raise conflict(f"User with email '{emails[0]}' already exists.")
+    data = _data_from_body(body)
+    data.update({"emails": emails, "invitePending": True, "loginEnabled": True, "type": "person"})
+    now = ctx.now_iso()
+    pu = model.insert(ctx.db, org_uuid=org, email=emails[0],
+                      display_name=display or " ".join(x for x in (first, last) if x),
+                      data=data, roles=model.validate_roles(body.get("roles")), now_iso=now)
+    _apply_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=False)
+    _apply_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=False)
+    row = model.get_row(ctx.db, pu)
+    if min_response:
+        return ctx.ok({"id": ids.person_id(pu)})
+    return ctx.ok(model.person_json(ctx.db, row, admin=True))
+
+
+@router.put("/people/{personId}", scopes=WRITE, roles=WRITE_ADMIN)
+def update_person(ctx: Ctx) -> Any:
+    """FULL replace: omitted fields are reset (REFERENCE.md §4, [ISSUE-6])."""
+    row = _person_or_404(ctx)
+    body = ctx.json_object()
+    ctx.q_bool("callingData")
+    show_all = ctx.q_bool("showAllTypes")
+    min_response = ctx.q_bool("minResponse")
+    display = _opt_str(body, "displayName")
+    if not display:
+        raise bad_request("'displayName' is required.")
+    org_id = _opt_str(body, "orgId")
+    if org_id and ids.decode_uuid(org_id, ids.ORGANIZATION) != row["org_uuid"]:
+        raise bad_request("A person cannot be moved to another organization.")
+    pu, org = row["uuid"], row["org_uuid"]
+    old = model.jloads(row["data"], {})
+    emails = _emails(body, required=False) or old.get("emails") or [row["email"]]
+    if emails[0].lower() != row["email_lc"]:
+        other = model.by_email(ctx.db, emails[0])
+        if other is not None and other["uuid"] != pu:
+            raise conflict(f"User with email '{emails[0]}' already exists.")
+    login = body.get("loginEnabled", True)
+    if not isinstance(login, bool):
+        raise bad_request("'loginEnabled' must be a boolean.")
+    data = _data_from_body(body)
+    # Not settable by PUT, so kept: timezone, type, invitePending; locationId only changes with
+    # a calling license, so an omitted one is kept.
+    for k in ("timezone", "type", "invitePending", "locationId"):
+        if k in old and k not in data:
+            data[k] = old[k]
+    data.update({"emails": emails, "loginEnabled": login})
+    roles = model.validate_roles(body.get("roles"))
+    now = ctx.now_iso()
+    ctx.db.execute(
+        "UPDATE people SET email=?, email_lc=?, display_name=?, roles=?, data=?, last_modified=? "
+        "WHERE uuid=?", (emails[0], emails[0].lower(), display, model.jdumps(roles),
+                         model.jdumps(data), now, pu))
+    _apply_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=True)
+    _apply_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=bool(show_all))
+    if min_response:
+        return ctx.no_content()
+    return ctx.ok(model.person_json(ctx.db, model.get_row(ctx.db, pu), admin=True))
+
+
+@router.delete("/people/{personId}", scopes=WRITE, roles=WRITE_ADMIN)
+def delete_person(ctx: Ctx) -> Any:
+    row = _person_or_404(ctx)
+    ctx.runtime.person_deleted(row["uuid"], row["org_uuid"])
+    model.delete(ctx.db, row["uuid"])
+    return ctx.no_content()
+
+
+# -- seeding ------------------------------------------------------------------------------------
+
+def seed_org(ctx: SeedContext) -> None:
+    count = 0
+    for p in ctx.org.get("people") or []:
+        email = p["email"]
+        if email.lower() in ctx.people:
+            raise ValueError(f"duplicate person {email!r} in seed")
+        first, last = p.get("firstName"), p.get("lastName")
+        display = p.get("displayName") or " ".join(x for x in (first, last) if x) or email
+        data = {k: p[k] for k in model.DATA_FIELDS if p.get(k) is not None}
+        if first and "nickName" not in data:
+            data["nickName"] = first
+        data.update({"emails": [email], "invitePending": bool(p.get("invitePending", False)),
+                     "loginEnabled": bool(p.get("loginEnabled", True)),
+                     "type": p.get("type", "person")})
+        if p.get("tags"):
+            data["tags"] = list(p["tags"])
+        roles = [normalize_role(r) for r in p.get("roles") or []]
+        pu = model.insert(ctx.db, org_uuid=ctx.org_uuid, email=email, display_name=display,
+                          data=data, roles=roles, now_iso=p.get("created") or ctx.now_iso,
+                          person_uuid=p.get("id") or ids.stable_uuid("person", email.lower()),
+                          preferred_site=p.get("preferredSite"))
+        ctx.people[email.lower()] = pu
+        count += 1
+    ctx.summary["people"] = count
+
+
+AREA = Area(name="people", router=router, seed_org=seed_org, order=10)

@@ -1,0 +1,257 @@
+"""What a provider process knows at run time: its config, one client, one read of the org.
+
+Nothing here is ever pickled. Providers are pickled into state (dill, by reference since they
+live in this importable package); a provider keeps only the *key* of its runtime, set in
+``configure`` inside the provider process. One provider process serves every dynamic resource
+of a run on 4 worker threads, so the org is read once (people with their licenses, the
+license pools, the groups) and shared by all resources, and the snapshot is kept current by
+writing our own changes through to it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from webex_client import ClientSettings, ServiceAppToken, WebexClient
+from webex_client.types.licenses import License
+from webex_client.types.people import Person
+
+DEFAULT_BASE_URL = "https://webexapis.com/v1"
+# Config keys read by every provider (namespace `webex`).
+CONFIG_KEYS = (
+    "baseUrl", "orgId", "token",
+    "serviceAppId", "serviceAppClientId", "serviceAppClientSecret", "mintingToken",
+)
+
+
+class ConfigError(ValueError):
+    """Provider configuration is missing or inconsistent; the message says which key."""
+
+
+@dataclass
+class WebexConfig:
+    base_url: str
+    org_id: str | None
+    client_settings: dict[str, Any]
+    token: str | None = field(default=None, repr=False)
+    service_app_id: str | None = None
+    service_app_client_id: str | None = None
+    service_app_client_secret: str | None = field(default=None, repr=False)
+    minting_token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_config(cls, get) -> "WebexConfig":
+        """``get(key)`` returns the value of ``webex:<key>`` (already decrypted) or None."""
+        settings = {}
+        for key in ClientSettings.model_fields:  # every client default is overridable
+            camel = "".join(p if i == 0 else p.capitalize() for i, p in enumerate(key.split("_")))
+            value = get(camel)
+            if value is not None:
+                settings[camel] = value
+        cfg = cls(
+            base_url=(get("baseUrl") or DEFAULT_BASE_URL).rstrip("/"),
+            org_id=get("orgId"),
+            client_settings=settings,
+            token=get("token") or os.environ.get("WEBEX_TOKEN"),
+            service_app_id=get("serviceAppId"),
+            service_app_client_id=get("serviceAppClientId"),
+            service_app_client_secret=get("serviceAppClientSecret"),
+            minting_token=get("mintingToken"),
+        )
+        if not cfg.token and not cfg.service_app_id:
+            raise ConfigError(
+                "no Webex credentials: set `pulumi config set --secret webex:token <admin token>` "
+                "or the Service App keys webex:serviceAppId, webex:serviceAppClientId, "
+                "webex:serviceAppClientSecret (secret) and webex:mintingToken (secret)"
+            )
+        return cfg
+
+    def key(self) -> tuple:
+        # Identity of a runtime; secrets enter only as a hash so the key is safe to log.
+        return (self.base_url, self.org_id, hash(self.token), self.service_app_id,
+                tuple(sorted(self.client_settings.items())))
+
+    def make_client(self) -> WebexClient:
+        settings = ClientSettings.from_config(self.client_settings)
+        if self.service_app_id:
+            missing = [k for k, v in (("serviceAppClientId", self.service_app_client_id),
+                                      ("serviceAppClientSecret", self.service_app_client_secret),
+                                      ("mintingToken", self.minting_token), ("orgId", self.org_id)) if not v]
+            if missing:
+                raise ConfigError("Service App credentials are incomplete: set " + ", ".join(f"webex:{k}" for k in missing))
+            token = ServiceAppToken(self.service_app_id, self.service_app_client_id, self.service_app_client_secret,
+                                    self.org_id, minting_token=self.minting_token)
+            return WebexClient(token, settings=settings, base_url=self.base_url)
+        return WebexClient(self.token, settings=settings, base_url=self.base_url)
+
+
+class OrgSnapshot:
+    """One read of the org, shared by every resource of a run and updated by our own writes."""
+
+    def __init__(self, client: WebexClient, org_id: str | None) -> None:
+        self._client = client
+        self._org_id = org_id
+        self._lock = threading.RLock()
+        self._people: dict[str, Person] | None = None  # by lower-case email
+        self._people_by_id: dict[str, Person] = {}
+        self._licenses: dict[str, License] | None = None
+        self._groups: dict[str, Any] | None = None  # by display name
+        self._group_members: dict[str, list[str]] = {}  # group id -> person ids
+
+    # -- people ---------------------------------------------------------------------------
+    def people(self) -> dict[str, Person]:
+        with self._lock:
+            if self._people is None:
+                people: dict[str, Person] = {}
+                for p in self._client.people.list(org_id=self._org_id):
+                    for email in p.emails or []:
+                        people[email.lower()] = p
+                    if p.id:
+                        self._people_by_id[p.id] = p
+                self._people = people
+            return self._people
+
+    def person(self, email: str) -> Person | None:
+        return self.people().get(email.lower())
+
+    def person_by_id(self, person_id: str) -> Person | None:
+        self.people()
+        return self._people_by_id.get(person_id)
+
+    def primary_email(self, person: Person) -> str:
+        return (person.emails or [person.id or "?"])[0].lower()
+
+    # -- licenses -------------------------------------------------------------------------
+    def licenses(self) -> dict[str, License]:
+        with self._lock:
+            if self._licenses is None:
+                self._licenses = {lic.id: lic for lic in self._client.licenses.list(org_id=self._org_id)}
+            return self._licenses
+
+    def refresh_licenses(self, ids: Iterable[str] | None = None) -> None:
+        """Re-read pool counters (one call) before a write that depends on capacity."""
+        with self._lock:
+            self._licenses = {lic.id: lic for lic in self._client.licenses.list(org_id=self._org_id)}
+
+    def holders(self, license_id: str) -> set[str]:
+        """Person ids holding ``license_id`` (from the people read, so no per-pool paging)."""
+        return {p.id for p in self._people_by_id_all() if license_id in (p.licenses or [])}
+
+    def _people_by_id_all(self) -> list[Person]:
+        self.people()
+        return list(self._people_by_id.values())
+
+    def record_assignment(self, person_id: str, licenses: list[str], site_urls: list[str] | None) -> None:
+        """Write our own PATCH result through, so later diffs in this run see it."""
+        with self._lock:
+            p = self.person_by_id(person_id)
+            if p is None:
+                return
+            before = set(p.licenses or [])
+            p.licenses = list(licenses)
+            if site_urls is not None:
+                p.site_urls = list(site_urls)
+            lic = self.licenses()
+            for gained in set(licenses) - before:
+                if gained in lic and lic[gained].consumed_units is not None:
+                    lic[gained].consumed_units += 1
+            for lost in before - set(licenses):
+                if lost in lic and lic[lost].consumed_units is not None:
+                    lic[lost].consumed_units -= 1
+
+    # -- groups ---------------------------------------------------------------------------
+    def groups(self) -> dict[str, Any]:
+        with self._lock:
+            if self._groups is None:
+                self._groups = {g.display_name: g for g in self._client.groups.list(org_id=self._org_id)}
+            return self._groups
+
+    def group_member_ids(self, group_name: str) -> list[str] | None:
+        group = self.groups().get(group_name)
+        if group is None:
+            return None
+        with self._lock:
+            if group.id not in self._group_members:
+                self._group_members[group.id] = [m.id for m in self._client.groups.list_members(group.id)]
+            return self._group_members[group.id]
+
+
+class Runtime:
+    def __init__(self, config: WebexConfig, raw_get=None) -> None:
+        self.config = config
+        # Any stack config value by full key ("project:key"); kept in memory only.
+        self.raw_get = raw_get or (lambda key: None)
+        self._client: WebexClient | None = None
+        self._snapshot: OrgSnapshot | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> WebexClient:
+        with self._lock:
+            if self._client is None:
+                self._client = self.config.make_client()
+            return self._client
+
+    @property
+    def snapshot(self) -> OrgSnapshot:
+        client = self.client
+        with self._lock:
+            if self._snapshot is None:
+                self._snapshot = OrgSnapshot(client, self.config.org_id)
+            return self._snapshot
+
+
+_RUNTIMES: dict[tuple, Runtime] = {}
+_RUNTIMES_LOCK = threading.Lock()
+
+
+def runtime_for(config: WebexConfig, raw_get=None) -> tuple:
+    key = config.key()
+    with _RUNTIMES_LOCK:
+        if key not in _RUNTIMES:
+            _RUNTIMES[key] = Runtime(config, raw_get)
+    return key
+
+
+def get_runtime(key: tuple | None) -> Runtime:
+    if key is None:
+        raise ConfigError("the provider was not configured (pulumi >= 3.139 calls configure)")
+    return _RUNTIMES[key]
+
+
+def config_getter(config: Any, namespace: str = "webex"):
+    """Adapt pulumi.dynamic's Config (``get('ns:key')``) or a plain mapping to ``get(key)``."""
+    raw = raw_getter(config)
+    return lambda key: raw(f"{namespace}:{key}")
+
+
+def raw_getter(config: Any):
+    """``get('namespace:key')`` over pulumi.dynamic's Config or a plain mapping."""
+    if isinstance(config, Mapping):
+        return lambda key: config.get(key)
+    return lambda key: config.get(key)
+
+
+def reset_runtimes() -> None:
+    """For tests: forget clients and snapshots (a new provider process would)."""
+    with _RUNTIMES_LOCK:
+        for rt in _RUNTIMES.values():
+            if rt._client is not None:
+                rt._client.close()
+        _RUNTIMES.clear()
+
+
+def _debug_hooks() -> None:
+    """WEBEX_IAC_STACKS_FILE=path: SIGUSR1 dumps every thread's stack there (hang diagnosis)."""
+    path = os.environ.get("WEBEX_IAC_STACKS_FILE")
+    if path:
+        import faulthandler
+        import signal
+
+        faulthandler.register(signal.SIGUSR1, file=open(path, "a"), all_threads=True)  # noqa: SIM115
+
+
+_debug_hooks()

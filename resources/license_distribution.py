@@ -1,0 +1,411 @@
+"""LicenseDistribution: who holds which license, across a set of pools managed together.
+
+The unit is a *distribution*: one or more license pools between which users move (typically
+the meeting pools of the classic and the new site). Why not one resource per pool: a user
+moving from pool A to pool B then needs two writes (remove in A, add in B) from two resources
+that cannot coordinate; as one resource, each user whose licenses change gets exactly one
+``PATCH /licenses/users`` carrying all of their adds and removes, and capacity is scheduled
+across the pools (frees first, then moves into the room they made). The only exception is a
+cycle between pools that are all full (A→B and B→A with no free unit anywhere): one user of
+the cycle is split into remove-then-add, one extra PATCH per cycle.
+
+The live org is the source of truth: check, diff and update all compare the declaration with
+the org as read in this run (one shared read, see ``_runtime``), never with the old state.
+Capacity is validated in check, so preview fails before anything is written. Deleting the
+resource stops managing the pools; it never strips licenses from anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pydantic import Field, ValidationError, model_validator
+
+from webex_client import PartialContentError, WebexError
+from webex_client.types.licenses import License
+
+from ._common import Email, LicenseRef, Model
+from ._provider import WebexProvider
+from ._runtime import OrgSnapshot
+
+TYPE_NAME = "webex:LicenseDistribution"
+# How many names a plan lists per direction before summarising; keeps PR comments readable.
+PLAN_NAMES = 25
+
+
+class LicensePool(Model):
+    """One pool and the holders declared for it."""
+
+    license: LicenseRef
+    users: list[Email] = Field(default_factory=list, description="Holders by email.")
+    groups: list[str] = Field(default_factory=list, description="Holders by group display name (all members).")
+    exclusive: bool = Field(
+        default=True,
+        description="True: anyone not declared loses this license. False: only adds, never removes.",
+    )
+    capacity: int | None = Field(
+        default=None, ge=0,
+        description="Declared cap, used by the capacity policy when the org cannot be reached.",
+    )
+    source: str | None = Field(default=None, description="file:line of this pool's declaration (set by the loader).")
+
+    @model_validator(mode="after")
+    def _dedupe(self) -> "LicensePool":
+        self.users = sorted(set(self.users))
+        self.groups = sorted(set(self.groups))
+        return self
+
+
+class LicenseDistributionArgs(Model):
+    """Inputs of a :class:`LicenseDistribution`."""
+
+    owner: str | None = Field(default=None, description="Owning team or email (ownership policy).")
+    pools: list[LicensePool] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct_pools(self) -> "LicenseDistributionArgs":
+        seen: set[str] = set()
+        for i, pool in enumerate(self.pools):
+            key = pool.license.model_dump_json()
+            if key in seen:
+                raise ValueError(f"pools[{i}]: license {pool.license.describe()} is declared twice")
+            seen.add(key)
+        return self
+
+
+# --- planning --------------------------------------------------------------------------------
+
+class PlanError(ValueError):
+    """The declaration cannot be applied to the org as it is; nothing was written."""
+
+    def __init__(self, failures: list[tuple[str, str]]):
+        self.failures = failures
+        super().__init__("; ".join(f"{prop}: {reason}" for prop, reason in failures))
+
+
+@dataclass
+class PoolPlan:
+    license: License
+    desired: set[str]
+    live: set[str]
+    adds: set[str]
+    removes: set[str]
+
+    @property
+    def before(self) -> int:
+        return self.license.consumed_units or 0
+
+    @property
+    def after(self) -> int:
+        return self.before - len(self.removes) + len(self.adds)
+
+
+@dataclass
+class UserChange:
+    person_id: str
+    email: str
+    adds: set[str] = field(default_factory=set)
+    removes: set[str] = field(default_factory=set)
+    attendee_sites_to_drop: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Plan:
+    pools: list[PoolPlan]
+    users: dict[str, UserChange]
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.users)
+
+
+def _resolve(ref: LicenseRef, licenses: dict[str, License]) -> License | str:
+    if ref.id:
+        from webex_client import normalize_id  # padding-insensitive comparison
+
+        want = normalize_id(ref.id)
+        for lic in licenses.values():
+            if normalize_id(lic.id) == want:
+                return lic
+        return f"no license with id {ref.id} in the org"
+    found = [
+        lic for lic in licenses.values()
+        if (not ref.site_url or (lic.site_url or "").lower() == ref.site_url.lower())
+        and (not ref.name or (lic.name or "").lower() == ref.name.lower())
+        and (not ref.subscription_id or lic.subscription_id == ref.subscription_id)
+    ]
+    if not found:
+        return f"no license pool matches {ref.describe()} (GET /licenses lists {len(licenses)} pools)"
+    if len(found) > 1:
+        ids = ", ".join(f"{l.name} [{l.subscription_id}]" for l in found)
+        return f"{ref.describe()} matches {len(found)} pools ({ids}); add name, subscriptionId or id"
+    return found[0]
+
+
+def make_plan(args: LicenseDistributionArgs, snap: OrgSnapshot) -> Plan:
+    failures: list[tuple[str, str]] = []
+    licenses = snap.licenses()
+    pools: list[PoolPlan] = []
+    users: dict[str, UserChange] = {}
+
+    for i, pool in enumerate(args.pools):
+        where = f"pools[{i}]" + (f" ({pool.source})" if pool.source else "")
+        lic = _resolve(pool.license, licenses)
+        if isinstance(lic, str):
+            failures.append((f"{where}.license", lic))
+            continue
+        desired: set[str] = set()
+        for j, email in enumerate(pool.users):
+            person = snap.person(email)
+            if person is None or not person.id:
+                failures.append((f"{where}.users[{j}]", f"{email} is not a person in the org"))
+            else:
+                desired.add(person.id)
+        for j, group in enumerate(pool.groups):
+            members = snap.group_member_ids(group)
+            if members is None:
+                failures.append((f"{where}.groups[{j}]", f"group {group!r} does not exist in the org"))
+            else:
+                desired.update(members)
+        live = snap.holders(lic.id)
+        adds = desired - live
+        removes = (live - desired) if pool.exclusive else set()
+        plan = PoolPlan(lic, desired, live, adds, removes)
+        if lic.total_units is not None and plan.after > lic.total_units:
+            failures.append((
+                f"{where}.users",
+                f"{_pool_label(lic)} would need {plan.after} units but has {lic.total_units} "
+                f"({plan.before} used, +{len(adds)} −{len(removes)}); free {plan.after - lic.total_units} first",
+            ))
+        pools.append(plan)
+        site = (lic.site_url or "").lower()
+        for pid in adds | removes:
+            person = snap.person_by_id(pid)
+            change = users.setdefault(pid, UserChange(pid, snap.primary_email(person) if person else pid))
+            if pid in adds:
+                change.adds.add(lic.id)
+                # A host on a site is not also its attendee: Webex wants the attendee entry gone.
+                if site and person and f"{site}#attendee" in {s.lower() for s in person.site_urls or []}:
+                    change.attendee_sites_to_drop.add(site)
+            else:
+                change.removes.add(lic.id)
+    if failures:
+        raise PlanError(failures)
+    return Plan(pools, users)
+
+
+def _pool_label(lic: License) -> str:
+    return f"{lic.site_url} ({lic.name})" if lic.site_url else (lic.name or lic.id)
+
+
+def _names(emails: Iterable[str]) -> str:
+    emails = sorted(emails)
+    shown = ", ".join(emails[:PLAN_NAMES])
+    return shown + (f", … and {len(emails) - PLAN_NAMES} more" if len(emails) > PLAN_NAMES else "")
+
+
+def describe_plan(plan: Plan, snap: OrgSnapshot) -> list[dict[str, Any]]:
+    """A reviewer's view: per pool, who gains and who loses, and the units before and after."""
+    out = []
+    for p in plan.pools:
+        email = lambda pid: snap.primary_email(snap.person_by_id(pid)) if snap.person_by_id(pid) else pid  # noqa: E731
+        out.append({
+            "pool": _pool_label(p.license),
+            "licenseId": p.license.id,
+            "units": f"{p.before}/{p.license.total_units} -> {p.after}/{p.license.total_units}",
+            "gains": len(p.adds),
+            "losses": len(p.removes),
+            "gainers": _names(email(x) for x in p.adds),
+            "losers": _names(email(x) for x in p.removes),
+        })
+    return out
+
+
+# --- applying --------------------------------------------------------------------------------
+
+@dataclass
+class ApplyReport:
+    patches: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _request(change: UserChange, adds: set[str], removes: set[str], org_id: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"personId": change.person_id}
+    if org_id:
+        body["orgId"] = org_id
+    body["licenses"] = [{"id": i, "operation": "add"} for i in sorted(adds)] + [
+        {"id": i, "operation": "remove"} for i in sorted(removes)
+    ]
+    if adds and change.attendee_sites_to_drop:
+        body["siteUrls"] = [
+            {"siteUrl": s, "accountType": "attendee", "operation": "remove"} for s in sorted(change.attendee_sites_to_drop)
+        ]
+    return body
+
+
+def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyReport:
+    """Send one PATCH per changed user, frees before moves, within every pool's capacity."""
+    client, snap, org_id = runtime.client, runtime.snapshot, runtime.config.org_id
+    report = ApplyReport()
+    involved = {p.license.id: p.license for p in plan.pools}
+    free = {lid: (lic.total_units - (lic.consumed_units or 0)) if lic.total_units is not None else 10**9
+            for lid, lic in involved.items()}
+    pending = dict(plan.users)
+
+    def send(batch: list[tuple[UserChange, set[str], set[str]]]) -> list[bool]:
+        bodies = [_request(c, a, r, org_id) for c, a, r in batch]
+        results = client.licenses.assign_many(bodies, max_workers=max_workers)
+        report.patches += len(bodies)
+        ok = []
+        for (change, adds, removes), res in zip(batch, results):
+            if res.ok:
+                snap.record_assignment(change.person_id, res.value.licenses, None)
+                ok.append(True)
+                continue
+            err = res.error
+            if isinstance(err, PartialContentError):
+                if err.result is not None:
+                    snap.record_assignment(change.person_id, err.result.licenses, None)
+                failed = ", ".join(_pool_label(involved[i]) if i in involved else i for i in err.failed_license_ids)
+                report.failures.append(f"{change.email}: partly applied (206), not applied: {failed}")
+            elif isinstance(err, WebexError):
+                report.failures.append(f"{change.email}: {err}")
+            else:
+                report.failures.append(f"{change.email}: {type(err).__name__}: {err}")
+            ok.append(False)
+        return ok
+
+    # 1. Users who only lose licenses: they free units for everyone else.
+    frees = [(c, set(), set(c.removes)) for c in pending.values() if not c.adds]
+    for (change, _, removes), ok in zip(frees, send(frees)):
+        pending.pop(change.person_id)
+        if ok:
+            for lid in removes:
+                free[lid] += 1
+
+    # 2. Waves: everyone whose adds fit now; their removes make room for the next wave.
+    while pending:
+        room = dict(free)
+        wave: list[tuple[UserChange, set[str], set[str]]] = []
+        for change in sorted(pending.values(), key=lambda c: c.email):
+            if all(room[a] > 0 for a in change.adds):
+                for a in change.adds:
+                    room[a] -= 1
+                wave.append((change, set(change.adds), set(change.removes)))
+        if not wave:
+            # A cycle between full pools: let one user's removes go first, alone.
+            breaker = next((c for c in sorted(pending.values(), key=lambda c: c.email) if c.removes), None)
+            if breaker is None:
+                for c in pending.values():
+                    report.failures.append(f"{c.email}: no free unit in {', '.join(_pool_label(involved[a]) for a in c.adds)}")
+                break
+            if send([(breaker, set(), set(breaker.removes))])[0]:
+                for lid in breaker.removes:
+                    free[lid] += 1
+                breaker.removes = set()
+            else:
+                pending.pop(breaker.person_id)
+            continue
+        for (change, adds, removes), ok in zip(wave, send(wave)):
+            pending.pop(change.person_id)
+            if ok:
+                for a in adds:
+                    free[a] -= 1
+                for r in removes:
+                    free[r] += 1
+    return report
+
+
+# --- provider --------------------------------------------------------------------------------
+
+def _parse(props: dict[str, Any]) -> LicenseDistributionArgs:
+    data = {k: v for k, v in props.items() if k in LicenseDistributionArgs.model_fields or k in ("owner", "pools")}
+    return LicenseDistributionArgs.model_validate(data)
+
+
+def _outputs(args: LicenseDistributionArgs, name: str, plan: Plan, snap: OrgSnapshot) -> dict[str, Any]:
+    out = {**args.to_props(), "name": name}
+    out["live"] = [
+        {
+            "licenseId": p.license.id,
+            "name": p.license.name,
+            "siteUrl": p.license.site_url,
+            "totalUnits": p.license.total_units,
+            "consumedUnits": p.license.consumed_units,
+            "declaredHolders": len(p.desired),
+        }
+        for p in plan.pools
+    ]
+    return out
+
+
+class LicenseDistributionProvider(WebexProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        try:
+            args = _parse(news)
+        except ValidationError as e:
+            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])) or "pools", err["msg"]) for err in e.errors()])
+        try:
+            snap = self.runtime.snapshot
+            plan = make_plan(args, snap)
+        except PlanError as e:
+            return CheckResult(news, [CheckFailure(prop, reason) for prop, reason in e.failures])
+        # The plan rides along with the inputs so `pulumi preview --diff` and the PR comment
+        # show who gains and who loses; diff() ignores it.
+        return CheckResult({**args.to_props(), "name": news.get("name"), "plan": describe_plan(plan, snap)}, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        args = _parse(news)
+        plan = make_plan(args, self.runtime.snapshot)
+        declared_changed = _parse(olds).to_props() != args.to_props() if olds.get("pools") else True
+        return DiffResult(changes=plan.changes or declared_changed, replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        name = props.get("name") or "license-distribution"
+        return CreateResult(id_=name, outs=self._apply(props, name))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=self._apply(news, _id))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        args = _parse(props)
+        snap = self.runtime.snapshot
+        try:
+            plan = make_plan(args, snap)
+        except PlanError:
+            return ReadResult(id_, props)
+        return ReadResult(id_, {**props, **_outputs(args, id_, plan, snap)})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # Stop managing: removing everyone's licenses on destroy would be an outage.
+        return None
+
+    def _apply(self, props: dict[str, Any], name: str) -> dict[str, Any]:
+        args = _parse(props)
+        rt = self.runtime
+        snap = rt.snapshot
+        snap.refresh_licenses()  # capacity counters as of now, not as of preview
+        plan = make_plan(args, snap)
+        report = apply_plan(plan, rt)
+        if report.failures:
+            shown = "\n  ".join(report.failures[:20])
+            more = f"\n  … and {len(report.failures) - 20} more" if len(report.failures) > 20 else ""
+            raise RuntimeError(
+                f"{len(report.failures)} of {len(plan.users)} license changes failed "
+                f"({report.patches} PATCH requests sent); the next `up` retries them:\n  {shown}{more}"
+            )
+        return _outputs(args, name, make_plan(args, snap), snap)
+
+
+class LicenseDistribution(Resource, module="webex", name="LicenseDistribution"):
+    """Declared license holders for a set of pools; see the module docstring for semantics."""
+
+    live: pulumi.Output[list]
+    plan: pulumi.Output[list]
+
+    def __init__(self, resource_name: str, args: LicenseDistributionArgs, opts: pulumi.ResourceOptions | None = None):
+        props = {**args.to_props(), "name": resource_name, "live": None, "plan": None}
+        super().__init__(LicenseDistributionProvider(), resource_name, props, opts)

@@ -1,0 +1,231 @@
+"""MeetingSite: adopt an existing Webex meeting site and reconcile what is declared about it.
+
+The API cannot create a site (sites come from subscriptions, in Control Hub), so this resource
+adopts one by ``siteUrl``: create verifies that the site exists and is licensed for the org,
+then applies the declared common settings. Only declared settings are ever compared or
+written; delete stops managing the site and touches nothing (REFERENCE.md §7).
+
+Users' default site (``defaultSiteFor``) is declared here too: the users and group members
+listed get this site as their default meeting site.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from ._common import Email, Model
+from ._provider import WebexProvider
+
+TYPE_NAME = "webex:MeetingSite"
+
+
+class SiteOptions(Model):
+    allow_custom_personal_room_url: bool | None = Field(default=None, alias="allowCustomPersonalRoomURL")
+
+
+class DefaultSchedulerOptions(Model):
+    entry_and_exit_tone: Literal["NoTone", "Beep", "AnnounceName"] | None = None
+    join_teleconf_not_press1: bool | None = None
+    telephony_support: Literal["None", "WebexTeleconferencing", "Other"] | None = None
+    toll_free: bool | None = None
+    voip: bool | None = Field(default=None, alias="VoIP")
+
+
+class ScheduleMeetingOptions(Model):
+    email_reminders: bool | None = None
+
+
+class PasswordCriteria(Model):
+    mixed_case: bool | None = None
+    min_length: int | None = Field(default=None, ge=0, le=12)
+    min_numeric: int | None = Field(default=None, ge=0, le=12)
+    min_alpha: int | None = Field(default=None, ge=0, le=12)
+    min_special: int | None = Field(default=None, ge=0, le=12)
+    disallow_dynamic_web_text: bool | None = None
+    disallow_list: bool | None = None
+    disallow_values: list[str] | None = None
+
+    @field_validator("disallow_values")
+    @classmethod
+    def _no_repeats(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and len(set(v)) != len(v):
+            raise ValueError("Repeated items are not allowed in disallowValues.")
+        return v
+
+
+class SecurityOptions(Model):
+    join_before_host: bool | None = None
+    audio_before_host: bool | None = None
+    first_attendee_as_presenter: bool | None = None
+    unlist_all_meetings: bool | None = None
+    require_login_before_access: bool | None = None
+    allow_mobile_screen_capture: bool | None = None
+    require_strong_password: bool | None = None
+    password_criteria: PasswordCriteria | None = None
+
+
+class CommonSettings(Model):
+    """The writable part of ``/admin/meeting/config/commonSettings`` (telephonyConfig is read-only)."""
+
+    site_options: SiteOptions | None = None
+    default_scheduler_options: DefaultSchedulerOptions | None = None
+    schedule_meeting_options: ScheduleMeetingOptions | None = None
+    security_options: SecurityOptions | None = None
+
+
+class Holders(Model):
+    users: list[Email] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+
+
+class MeetingSiteArgs(Model):
+    """Inputs of a :class:`MeetingSite`."""
+
+    site_url: str = Field(description="The site, e.g. acme.webex.com.")
+    owner: str | None = None
+    common_settings: CommonSettings | None = Field(default=None, description="Only the settings given are managed.")
+    default_site_for: Holders | None = Field(default=None, description="Users and groups whose default site this is.")
+    source: str | None = None
+
+
+def _declared(settings: dict[str, Any]) -> dict[str, Any]:
+    """Leaves of a nested dict, as {'a.b': value}."""
+    out: dict[str, Any] = {}
+    for k, v in settings.items():
+        if isinstance(v, dict):
+            out.update({f"{k}.{kk}": vv for kk, vv in _declared(v).items()})
+        else:
+            out[k] = v
+    return out
+
+
+def settings_changes(declared: CommonSettings | None, live: dict[str, Any]) -> dict[str, Any]:
+    """The nested PATCH body of declared settings whose live value differs."""
+    if declared is None:
+        return {}
+    want = _declared(declared.to_props())
+    have = _declared(live)
+    body: dict[str, Any] = {}
+    for path, value in want.items():
+        current = have.get(path)
+        same = (str(current).lower() == str(value).lower()) if isinstance(value, str) else current == value
+        if not same:
+            node = body
+            *parents, leaf = path.split(".")
+            for p in parents:
+                node = node.setdefault(p, {})
+            node[leaf] = value
+    return body
+
+
+def _parse(props: dict[str, Any]) -> MeetingSiteArgs:
+    keys = {f.alias or n for n, f in MeetingSiteArgs.model_fields.items()}
+    return MeetingSiteArgs.model_validate({k: v for k, v in props.items() if k in keys})
+
+
+class MeetingSiteProvider(WebexProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        try:
+            args = _parse(news)
+        except ValidationError as e:
+            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])), err["msg"]) for err in e.errors()])
+        failures = []
+        snap = self.runtime.snapshot
+        if not self._site_pools(args.site_url):
+            failures.append(CheckFailure("siteUrl", self._not_licensed(args.site_url)))
+        for email in (args.default_site_for.users if args.default_site_for else []):
+            if snap.person(email) is None:
+                failures.append(CheckFailure("defaultSiteFor.users", f"{email} is not a person in the org"))
+        for group in (args.default_site_for.groups if args.default_site_for else []):
+            if snap.group_member_ids(group) is None:
+                failures.append(CheckFailure("defaultSiteFor.groups", f"group {group!r} does not exist in the org"))
+        return CheckResult(args.to_props(), failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        args = _parse(news)
+        if olds.get("siteUrl", "").lower() != args.site_url.lower():
+            return DiffResult(changes=True, replaces=["siteUrl"])
+        live = self.runtime.client.sites.get_common_settings(args.site_url).to_api()
+        changed = bool(settings_changes(args.common_settings, live)) or bool(self._default_site_changes(args))
+        declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {
+            k: v for k, v in args.to_props().items() if k != "source"}
+        return DiffResult(changes=changed or declared, replaces=[])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = _parse(props)
+        if not self._site_pools(args.site_url):
+            raise ValueError(self._not_licensed(args.site_url))
+        return CreateResult(id_=args.site_url.lower(), outs=self._apply(args, props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=self._apply(_parse(news), news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if not self._site_pools(id_):
+            return ReadResult(None, {})
+        return ReadResult(id_, {**props, "licensePools": self._site_pools(id_)})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None  # stop managing; the site and its settings stay as they are
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _site_pools(self, site_url: str) -> list[str]:
+        return sorted(lic.id for lic in self.runtime.snapshot.licenses().values()
+                      if (lic.site_url or "").lower() == site_url.lower())
+
+    @staticmethod
+    def _not_licensed(site_url: str) -> str:
+        return (f"site {site_url} is not licensed for this org: no license pool has siteUrl {site_url}. "
+                "Sites cannot be created through the API; add the subscription in Control Hub first")
+
+    def _default_site_users(self, args: MeetingSiteArgs) -> list[str]:
+        if not args.default_site_for:
+            return []
+        snap = self.runtime.snapshot
+        emails = set(args.default_site_for.users)
+        for group in args.default_site_for.groups:
+            for pid in snap.group_member_ids(group) or []:
+                person = snap.person_by_id(pid)
+                if person:
+                    emails.add(snap.primary_email(person))
+        return sorted(emails)
+
+    def _default_site_changes(self, args: MeetingSiteArgs) -> list[str]:
+        client = self.runtime.client
+        users = self._default_site_users(args)
+
+        def needs(email: str) -> bool:
+            current = client.sites.get_default(user_email=email)
+            return current is None or current.site_url.lower() != args.site_url.lower()
+
+        results = client.map_concurrent(needs, users)
+        results.raise_first()
+        return [email for email, r in zip(users, results) if r.value]
+
+    def _apply(self, args: MeetingSiteArgs, props: dict[str, Any]) -> dict[str, Any]:
+        client = self.runtime.client
+        live = client.sites.get_common_settings(args.site_url).to_api()
+        body = settings_changes(args.common_settings, live)
+        if body:
+            client.sites.update_common_settings(body, site_url=args.site_url)
+        pending = self._default_site_changes(args)
+        results = client.map_concurrent(lambda e: client.sites.set_default(args.site_url, user_email=e), pending)
+        failed = [f"{e}: {r.error}" for e, r in zip(pending, results) if not r.ok]
+        if failed:
+            raise RuntimeError(f"default site not set for {len(failed)} users:\n  " + "\n  ".join(failed[:20]))
+        return {**args.to_props(), "licensePools": self._site_pools(args.site_url),
+                "defaultSiteUsers": len(self._default_site_users(args))}
+
+
+class MeetingSite(Resource, module="webex", name="MeetingSite"):
+    """An adopted meeting site; see the module docstring."""
+
+    licensePools: pulumi.Output[list]
+
+    def __init__(self, resource_name: str, args: MeetingSiteArgs, opts: pulumi.ResourceOptions | None = None):
+        props = {**args.to_props(), "licensePools": None, "defaultSiteUsers": None}
+        super().__init__(MeetingSiteProvider(), resource_name, props, opts)

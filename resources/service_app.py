@@ -1,0 +1,182 @@
+"""ServiceApp: a Service App authorized for the org, its org token, and the guests it issues.
+
+Service Apps are created by a developer on developer.webex.com and authorized by a Full Admin
+in Control Hub; neither step has a public API (REFERENCE.md §9). This resource declares the
+app for the org, verifies the authorization (``POST /applications/{id}/token`` answers 403
+until it exists, and the error says exactly what to click), mints the org-specific token and
+exposes it only as a secret output, renewing it on ``up`` when it is near expiry. Guests are
+issued through the app (``POST /guests/token``), the replacement of the deprecated Guest Issuer.
+
+The client secret never enters the inputs or the state: ``clientSecretConfig`` names a secret
+stack config key, read by the provider at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pydantic import Field, ValidationError
+
+from webex_client import OAuthError, PermissionDeniedError, WebexClient, ClientSettings
+
+from ._common import Model
+from ._provider import WebexProvider
+
+TYPE_NAME = "webex:ServiceApp"
+DEFAULT_RENEW_BEFORE_SECONDS = 24 * 3600  # as wxc_sdk: refresh when under a day is left
+_SECRET_OUTPUTS = ["accessToken", "refreshToken", "guestTokens"]
+
+
+class Guest(Model):
+    subject: str = Field(min_length=1, description="Your stable identifier for the guest.")
+    display_name: str = Field(min_length=1)
+
+
+class ServiceAppArgs(Model):
+    """Inputs of a :class:`ServiceApp`."""
+
+    owner: str | None = None
+    application_id: str = Field(description="The app id from developer.webex.com (base64 ciscospark://us/APPLICATION/...).")
+    client_id: str
+    client_secret_config: str = Field(
+        description="Stack config key holding the client secret, e.g. webex-iac:provisioningClientSecret "
+                    "(set with `pulumi config set --secret`).",
+    )
+    target_org_id: str | None = Field(default=None, description="Org to mint the token for (default: webex:orgId).")
+    scopes: list[str] = Field(default_factory=list, description="Scopes the app is expected to hold (policy allow-list).")
+    guests: list[Guest] = Field(default_factory=list)
+    renew_before_seconds: int = Field(default=DEFAULT_RENEW_BEFORE_SECONDS, ge=0)
+    source: str | None = None
+
+
+def _parse(props: dict[str, Any]) -> ServiceAppArgs:
+    keys = {f.alias or n for n, f in ServiceAppArgs.model_fields.items()}
+    return ServiceAppArgs.model_validate({k: v for k, v in props.items() if k in keys})
+
+
+def _qualified(key: str) -> str:
+    # A bare key is in the project's namespace, as `pulumi config set` writes it.
+    return key if ":" in key else f"{os.environ.get('PULUMI_PROJECT', 'webex-iac')}:{key}"
+
+
+class ServiceAppProvider(WebexProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        try:
+            args = _parse(news)
+        except ValidationError as e:
+            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])), err["msg"]) for err in e.errors()])
+        failures = []
+        if not self._secret(args):
+            failures.append(CheckFailure(
+                "clientSecretConfig",
+                f"stack config {args.client_secret_config!r} is not set: "
+                f"pulumi config set --secret {args.client_secret_config} <client secret>",
+            ))
+        if not (args.target_org_id or self.runtime.config.org_id):
+            failures.append(CheckFailure("targetOrgId", "set targetOrgId or webex:orgId"))
+        return CheckResult(args.to_props(), failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        args = _parse(news)
+        if olds.get("applicationId") != args.application_id or (olds.get("targetOrgId") or None) != (args.target_org_id or None):
+            return DiffResult(changes=True, replaces=["applicationId"], delete_before_replace=True)
+        near_expiry = float(olds.get("expiresAt") or 0) - time.time() < args.renew_before_seconds
+        guests_expiring = float(olds.get("guestTokensExpireAt") or 0) - time.time() < args.renew_before_seconds / 24
+        declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {
+            k: v for k, v in args.to_props().items() if k != "source"}
+        return DiffResult(changes=declared or near_expiry or (bool(args.guests) and guests_expiring), replaces=[])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = _parse(props)
+        outs = self._token_outputs(args, None)
+        outs.update(self._guests(args, outs["accessToken"]))
+        return CreateResult(id_=f"{args.application_id}@{self._org(args)}", outs={**args.to_props(), **outs})
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = _parse(news)
+        outs = self._token_outputs(args, olds)
+        outs.update(self._guests(args, outs["accessToken"], olds))
+        return UpdateResult(outs={**args.to_props(), **outs})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # Deauthorizing the app would cut off whatever provisions through it; stop managing only.
+        return None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _org(self, args: ServiceAppArgs) -> str:
+        return args.target_org_id or self.runtime.config.org_id or ""
+
+    def _secret(self, args: ServiceAppArgs) -> str | None:
+        return self.runtime.raw_get(_qualified(args.client_secret_config))
+
+    def _token_outputs(self, args: ServiceAppArgs, olds: dict[str, Any] | None) -> dict[str, Any]:
+        client = self.runtime.client
+        secret = self._secret(args)
+        if not secret:
+            raise ValueError(f"stack config {args.client_secret_config!r} (the client secret) is not set")
+        near_expiry = not olds or float(olds.get("expiresAt") or 0) - time.time() < args.renew_before_seconds
+        if olds and not near_expiry and olds.get("accessToken"):
+            return {k: olds.get(k) for k in ("accessToken", "refreshToken", "expiresAt", "grantedScopes", "tokenRenewals")}
+        token = None
+        if olds and olds.get("refreshToken"):
+            try:
+                token = client.service_apps.refresh_token(client_id=args.client_id, client_secret=secret,
+                                                          refresh_token=olds["refreshToken"])
+            except OAuthError:
+                token = None  # refresh token expired or revoked: mint a new pair
+        if token is None:
+            try:
+                token = client.service_apps.create_token(args.application_id, client_id=args.client_id,
+                                                         client_secret=secret, target_org_id=self._org(args))
+            except PermissionDeniedError as e:
+                raise PermissionError(
+                    f"Service App {args.application_id} (client id {args.client_id}) is not authorized for org "
+                    f"{self._org(args)}: a Full Administrator of that org must open Control Hub > Apps > Service "
+                    f"Apps, select the app and click Authorize (requested scopes: "
+                    f"{', '.join(args.scopes) or 'as registered'}). Webex said: {e.message}"
+                ) from None
+        return {
+            "accessToken": token.access_token.get_secret_value(),
+            "refreshToken": token.refresh_token.get_secret_value() if token.refresh_token else None,
+            "expiresAt": time.time() + (token.expires_in or 0),
+            "grantedScopes": sorted(token.scopes),
+            "tokenRenewals": int((olds or {}).get("tokenRenewals") or 0) + (1 if olds else 0),
+        }
+
+    def _guests(self, args: ServiceAppArgs, access_token: str, olds: dict[str, Any] | None = None) -> dict[str, Any]:
+        if not args.guests:
+            return {"issuedGuests": [], "guestTokens": {}, "guestTokensExpireAt": None}
+        rt = self.runtime
+        app_client = WebexClient(access_token, settings=ClientSettings.from_config(rt.config.client_settings),
+                                 base_url=rt.config.base_url)
+        try:
+            issued = app_client.map_concurrent(lambda g: app_client.guests.create(g.subject, g.display_name), args.guests)
+            issued.raise_first()
+        finally:
+            app_client.close()
+        guests = [{"subject": g.subject, "displayName": g.display_name, "personId": r.value.id, "email": r.value.email}
+                  for g, r in zip(args.guests, issued)]
+        tokens = {g.subject: r.value.access_token.get_secret_value() for g, r in zip(args.guests, issued)}
+        expires = min((r.value.expires_in or 0) for r in issued)
+        return {"issuedGuests": guests, "guestTokens": tokens, "guestTokensExpireAt": time.time() + expires}
+
+
+class ServiceApp(Resource, module="webex", name="ServiceApp"):
+    """A Service App authorized for the org; see the module docstring."""
+
+    accessToken: pulumi.Output[str]
+    issuedGuests: pulumi.Output[list]
+
+    def __init__(self, resource_name: str, args: ServiceAppArgs, opts: pulumi.ResourceOptions | None = None):
+        props = {**args.to_props(), "accessToken": None, "refreshToken": None, "expiresAt": None,
+                 "grantedScopes": None, "tokenRenewals": None, "issuedGuests": None, "guestTokens": None,
+                 "guestTokensExpireAt": None}
+        secret = pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS)
+        super().__init__(ServiceAppProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts))

@@ -1,0 +1,418 @@
+"""StandingMeeting: a recurring meeting series for a host on a site, addressed by meetingId/SIP.
+
+This is what replaces space (roomId) meetings in the Migration to Improved Space Meetings: the
+host's license on ``siteUrl`` decides the meeting's capabilities, and the Web SDK / Meetings
+Widget join it by ``meetingNumber``/``sipAddress``/``webLink`` (its ``meetingDestination``).
+
+* In place, never a replace, for everything ``PATCH /meetings/{id}`` can change (title, agenda,
+  start, duration, timezone, recurrence, options) and for invitees/co-hosts
+  (``/meetingInvitees``). Only ``host`` and ``siteUrl``, which a meeting cannot change, replace.
+* Recurrence is compared as a rule, not as text: Webex reorders RRULE components.
+* Adoption: ``adoptMeetingId`` takes over an existing series instead of creating one (Python
+  dynamic providers cannot use ``pulumi import``). Every managed series also carries an
+  integration tag, so a create whose outcome was lost is found again rather than duplicated.
+* ``password`` and ``hostKey`` are secret outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone as dt_timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pulumi
+from dateutil import rrule
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from webex_client import NotFoundError
+from webex_client.types.meetings import Meeting
+
+from ._common import ERROR_30105, Email, Model
+from ._provider import WebexProvider
+
+TYPE_NAME = "webex:StandingMeeting"
+TAG_PREFIX = "webex-iac:"
+# Webex's own limits (REFERENCE.md §5.2).
+MIN_MINUTES, MAX_MINUTES = 10, 23 * 60 + 59
+MAX_OCCURRENCES = {"YEARLY": 5, "MONTHLY": 60, "WEEKLY": 261, "DAILY": 1826}
+# RRULE parts whose default Webex may or may not spell out.
+_RRULE_DEFAULTS = {"INTERVAL": "1", "WKST": "MO"}
+
+
+class MeetingOptions(Model):
+    """Meeting settings a standing meeting may declare (the names of POST /meetings)."""
+
+    enabled_join_before_host: bool | None = None
+    join_before_host_minutes: int | None = Field(default=None, description="0, 5, 10 or 15.")
+    enable_connect_audio_before_host: bool | None = None
+    enabled_auto_record_meeting: bool | None = None
+    allow_any_user_to_be_co_host: bool | None = None
+    allow_first_user_to_be_co_host: bool | None = None
+    allow_authenticated_devices: bool | None = None
+    exclude_password: bool | None = None
+    public_meeting: bool | None = None
+    reminder_time: int | None = None
+    enable_automatic_lock: bool | None = None
+    automatic_lock_minutes: int | None = None
+    require_attendee_login: bool | None = None
+    restrict_to_invitees: bool | None = None
+    unlocked_meeting_join_security: str | None = Field(default=None, description="allowJoin, allowJoinWithLobby or blockFromJoin.")
+
+    @field_validator("join_before_host_minutes")
+    @classmethod
+    def _jbh(cls, v: int | None) -> int | None:
+        if v is not None and v not in (0, 5, 10, 15):
+            raise ValueError("joinBeforeHostMinutes must be 0, 5, 10 or 15")
+        return v
+
+
+class Invitee(Model):
+    email: Email
+    display_name: str | None = Field(default=None, max_length=128)
+    co_host: bool = False
+
+
+class StandingMeetingArgs(Model):
+    """Inputs of a :class:`StandingMeeting`."""
+
+    owner: str | None = Field(default=None, description="Owning team or email (ownership policy).")
+    host: Email
+    site_url: str = Field(description="Meeting site; the host must hold its meeting license.")
+    title: str = Field(min_length=1, max_length=128)
+    agenda: str | None = Field(default=None, max_length=1300)
+    start: datetime = Field(description="First occurrence, local time in `timezone` (or with an offset).")
+    duration_minutes: int = Field(ge=MIN_MINUTES, le=MAX_MINUTES)
+    timezone: str = "UTC"
+    recurrence: str | None = Field(default=None, description="RFC 2445 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO.")
+    options: MeetingOptions = Field(default_factory=MeetingOptions)
+    invitees: list[Invitee] = Field(default_factory=list)
+    adopt_meeting_id: str | None = Field(default=None, description="Take over this existing series instead of creating one.")
+    room_id: str | None = Field(default=None, description="Refused: space meetings are migrated to meetingId/SIP (30105).")
+    space_id: str | None = Field(default=None, description="Refused, as roomId.")
+    source: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not an IANA timezone") from None
+        return v
+
+    @field_validator("recurrence")
+    @classmethod
+    def _rrule(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        parts = parse_rrule(v)
+        freq = parts.get("FREQ")
+        if freq not in MAX_OCCURRENCES:
+            raise ValueError("recurrence needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
+        for key in ("BYDAY", "BYMONTHDAY"):
+            if freq in ("MONTHLY", "YEARLY") and "," in parts.get(key, ""):
+                first = parts[key].split(",")[0]
+                raise ValueError(f"Webex keeps only the first {key} of a {freq} rule; declare {key}={first}")
+        if "COUNT" in parts and int(parts["COUNT"]) > MAX_OCCURRENCES[freq]:
+            raise ValueError(f"Webex truncates {freq} series to {MAX_OCCURRENCES[freq]} occurrences")
+        try:
+            rrule.rrulestr("RRULE:" + v, dtstart=datetime(2030, 1, 1))
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"invalid RRULE: {e}") from None
+        return v
+
+    @field_validator("room_id", "space_id")
+    @classmethod
+    def _no_space_destination(cls, v: str | None) -> str | None:
+        if v:
+            raise ValueError(ERROR_30105)
+        return v
+
+    # -- derived ---------------------------------------------------------------------------
+    def start_at(self) -> datetime:
+        tz = ZoneInfo(self.timezone)
+        return self.start.replace(tzinfo=tz) if self.start.tzinfo is None else self.start
+
+    def end_at(self) -> datetime:
+        return self.start_at() + timedelta(minutes=self.duration_minutes)
+
+
+def parse_rrule(text: str) -> dict[str, str]:
+    text = text.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    parts: dict[str, str] = {}
+    for piece in filter(None, text.split(";")):
+        if "=" not in piece:
+            raise ValueError(f"invalid RRULE part {piece!r}")
+        k, v = piece.split("=", 1)
+        parts[k.strip().upper()] = v.strip().upper()
+    return parts
+
+
+def same_recurrence(a: str | None, b: str | None) -> bool:
+    """Semantic RRULE equality: order, case, default INTERVAL/WKST and BYDAY order ignored."""
+    if not a or not b:
+        return not a and not b
+
+    def canon(text: str) -> dict[str, str]:
+        parts = parse_rrule(text)
+        for k, default in _RRULE_DEFAULTS.items():
+            if parts.get(k) == default:
+                parts.pop(k)
+        for k in ("BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS"):
+            if k in parts:
+                parts[k] = ",".join(sorted(parts[k].split(",")))
+        return parts
+
+    return canon(a) == canon(b)
+
+
+def integration_tag(stack: str, name: str) -> str:
+    # ≤ 64 characters (Webex's limit); stable per stack and resource name.
+    digest = hashlib.sha256(f"{stack}/{name}".encode()).hexdigest()[:16]
+    return f"{TAG_PREFIX}{digest}"
+
+
+def _same_instant(a: datetime | None, b: datetime) -> bool:
+    if a is None:
+        return False
+    a = a if a.tzinfo else a.replace(tzinfo=dt_timezone.utc)
+    return abs(a - b) < timedelta(minutes=1)
+
+
+def _start_matches(args: StandingMeetingArgs, live: Meeting) -> bool:
+    """The live first occurrence is the declared start, or (for a series re-created after its
+    declared start had passed) one of the declared rule's occurrences at the same time of day."""
+    want = args.start_at()
+    if _same_instant(live.start, want):
+        return True
+    if not args.recurrence or live.start is None:
+        return False
+    live_start = live.start if live.start.tzinfo else live.start.replace(tzinfo=dt_timezone.utc)
+    rule = rrule.rrulestr("RRULE:" + args.recurrence, dtstart=want)
+    nxt = rule.after(live_start - timedelta(minutes=1), inc=True)
+    return nxt is not None and _same_instant(live_start, nxt)
+
+
+def _live_minutes(live: Meeting) -> int | None:
+    if live.start is None or live.end is None:
+        return None
+    return round((live.end - live.start).total_seconds() / 60)
+
+
+def meeting_changes(args: StandingMeetingArgs, live: Meeting) -> dict[str, Any]:
+    """The PATCH body that makes ``live`` match ``args`` (empty when they match)."""
+    patch: dict[str, Any] = {}
+    if live.title != args.title:
+        patch["title"] = args.title
+    if (live.agenda or None) != (args.agenda or None):
+        patch["agenda"] = args.agenda
+    if (live.timezone or "UTC") != args.timezone:
+        patch["timezone"] = args.timezone
+    if not _start_matches(args, live) or _live_minutes(live) != args.duration_minutes:
+        patch["start"] = args.start_at().isoformat()
+        patch["end"] = args.end_at().isoformat()
+    if not same_recurrence(args.recurrence, live.recurrence):
+        patch["recurrence"] = args.recurrence
+    live_dump = live.model_dump(by_alias=False)
+    for key, want in args.options.model_dump(exclude_none=True).items():
+        if live_dump.get(key) != want:
+            patch.setdefault("options", {})[key] = want
+    return patch
+
+
+def _patch_body(patch: dict[str, Any], args: StandingMeetingArgs) -> dict[str, Any]:
+    body = {k: v for k, v in patch.items() if k != "options"}
+    opts = MeetingOptions(**patch.get("options", {}))
+    body.update(opts.to_props())
+    if ("start" in body or "recurrence" in body) and "timezone" not in body:
+        body["timezone"] = args.timezone
+    if "start" in body:
+        # Webex refuses a start in the past; a running series keeps its next occurrence.
+        now = datetime.now(dt_timezone.utc)
+        start = datetime.fromisoformat(body["start"])
+        if start <= now and args.recurrence:
+            rule = rrule.rrulestr("RRULE:" + args.recurrence, dtstart=args.start_at())
+            nxt = rule.after(now + timedelta(minutes=2))
+            if nxt is not None:
+                body["start"] = nxt.isoformat()
+                body["end"] = (nxt + timedelta(minutes=args.duration_minutes)).isoformat()
+    body["hostEmail"] = args.host
+    return body
+
+
+def invitee_changes(args: StandingMeetingArgs, live: list[Any]) -> tuple[list[Invitee], list[Any], list[tuple[Any, Invitee]]]:
+    """(to add, to remove, to update) — the host is never an invitee of their own meeting."""
+    want = {i.email: i for i in args.invitees if i.email != args.host}
+    have = {(i.email or "").lower(): i for i in live}
+    adds = [want[e] for e in sorted(want.keys() - have.keys())]
+    removes = [have[e] for e in sorted(have.keys() - want.keys())]
+    updates = [(have[e], want[e]) for e in sorted(want.keys() & have.keys()) if bool(have[e].co_host) != want[e].co_host]
+    return adds, removes, updates
+
+
+# --- provider --------------------------------------------------------------------------------
+
+def _parse(props: dict[str, Any]) -> StandingMeetingArgs:
+    return StandingMeetingArgs.model_validate({k: v for k, v in props.items() if k in _INPUT_KEYS})
+
+
+_INPUT_KEYS = {f.alias or n for n, f in StandingMeetingArgs.model_fields.items()} | set(StandingMeetingArgs.model_fields)
+_OUTPUT_KEYS = ("meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted")
+
+
+class StandingMeetingProvider(WebexProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        try:
+            args = _parse(news)
+        except ValidationError as e:
+            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])) or "meeting", err["msg"].removeprefix("Value error, ")) for err in e.errors()])
+        failures = []
+        # The migration's core rule: the host's license on the site decides the meeting.
+        snap = self.runtime.snapshot
+        host = snap.person(args.host)
+        if host is None:
+            failures.append(CheckFailure("host", f"{args.host} is not a person in the org"))
+        else:
+            site_pools = {lic.id for lic in snap.licenses().values() if (lic.site_url or "").lower() == args.site_url.lower()}
+            if not site_pools:
+                failures.append(CheckFailure("siteUrl", f"{args.site_url} is not a meeting site of this org"))
+        inputs = {**args.to_props(), "name": news.get("name"), "stack": news.get("stack")}
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        args = _parse(news)
+        replaces = [k for k in ("host", "siteUrl") if olds.get(k) is not None and str(olds.get(k)).lower() != str(news.get(k)).lower()]
+        live = self._live(_id, args)
+        if live is None:
+            # Deleted outside Pulumi: a new series (new meetingId) is the only way back.
+            return DiffResult(changes=True, replaces=["meetingId"], delete_before_replace=True)
+        if replaces:
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+        changed = bool(meeting_changes(args, live))
+        inv = self.runtime.client.meeting_invitees.list(_id, host_email=args.host)
+        changed = changed or any(invitee_changes(args, list(inv)))
+        declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {k: v for k, v in args.to_props().items() if k != "source"}
+        return DiffResult(changes=changed or declared, replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = _parse(props)
+        client = self.runtime.client
+        adopted = False
+        if args.adopt_meeting_id:
+            live = client.meetings.get(args.adopt_meeting_id, host_email=args.host)
+            if (live.site_url or "").lower() != args.site_url.lower():
+                raise ValueError(f"meeting {args.adopt_meeting_id} is on {live.site_url}, not {args.site_url}")
+            if (live.host_email or "").lower() != args.host:
+                raise ValueError(f"meeting {args.adopt_meeting_id} is hosted by {live.host_email}, not {args.host}")
+            adopted = True
+        else:
+            tag = integration_tag(props.get("stack") or "stack", props.get("name") or args.title)
+            live = self._find_tagged(args, tag)
+            if live is None:
+                body: dict[str, Any] = {
+                    "title": args.title, "start": args.start_at().isoformat(), "end": args.end_at().isoformat(),
+                    "timezone": args.timezone, "siteUrl": args.site_url, "hostEmail": args.host,
+                    "integrationTags": [tag], **args.options.to_props(),
+                }
+                if args.agenda:
+                    body["agenda"] = args.agenda
+                if args.recurrence:
+                    body["recurrence"] = args.recurrence
+                live = client.meetings.create(body)
+        live = self._reconcile(live, args)
+        return CreateResult(id_=live.id, outs=self._outputs(props, live, adopted))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = _parse(news)
+        live = self.runtime.client.meetings.get(_id, host_email=args.host)
+        live = self._reconcile(live, args)
+        return UpdateResult(outs=self._outputs(news, live, bool(olds.get("adopted"))))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        host = props.get("host")
+        try:
+            live = self.runtime.client.meetings.get(id_, host_email=host)
+        except NotFoundError:
+            return ReadResult(None, {})
+        outs = dict(props)
+        outs.update({
+            "title": live.title, "agenda": live.agenda, "timezone": live.timezone or props.get("timezone"),
+            "recurrence": props.get("recurrence") if same_recurrence(props.get("recurrence"), live.recurrence) else live.recurrence,
+        })
+        outs.update(self._outputs(props, live, bool(props.get("adopted"))))
+        return ReadResult(id_, outs)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        try:
+            self.runtime.client.meetings.delete(_id, host_email=props.get("host"), send_email=False)
+        except NotFoundError:
+            pass  # already gone (deleted in the UI, or expired): nothing to undo
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _live(self, meeting_id: str, args: StandingMeetingArgs) -> Meeting | None:
+        try:
+            return self.runtime.client.meetings.get(meeting_id, host_email=args.host)
+        except NotFoundError:
+            return None
+
+    def _find_tagged(self, args: StandingMeetingArgs, tag: str) -> Meeting | None:
+        """A series we created earlier whose id never reached the state (crash after POST)."""
+        start = args.start_at()
+        for m in self.runtime.client.meetings.list(
+            integration_tag=tag, host_email=args.host, site_url=args.site_url, meeting_type="meetingSeries",
+            current=False, from_=start - timedelta(days=1), to=start + timedelta(days=1),
+        ):
+            if tag in (m.integration_tags or []):
+                return self.runtime.client.meetings.get(m.id, host_email=args.host)
+        return None
+
+    def _reconcile(self, live: Meeting, args: StandingMeetingArgs) -> Meeting:
+        client = self.runtime.client
+        patch = meeting_changes(args, live)
+        if patch:
+            live = client.meetings.patch(live.id, _patch_body(patch, args))
+        adds, removes, updates = invitee_changes(args, list(client.meeting_invitees.list(live.id, host_email=args.host)))
+        for inv in removes:
+            client.meeting_invitees.delete(inv.id, host_email=args.host, send_email=False)
+        for have, want in updates:
+            client.meeting_invitees.update(have.id, {"email": want.email, "displayName": want.display_name or have.display_name,
+                                                     "coHost": want.co_host, "hostEmail": args.host, "sendEmail": False})
+        for want in adds:
+            client.meeting_invitees.create({"meetingId": live.id, "email": want.email, "displayName": want.display_name,
+                                            "coHost": want.co_host, "hostEmail": args.host, "sendEmail": False})
+        return live
+
+    @staticmethod
+    def _outputs(props: dict[str, Any], live: Meeting, adopted: bool) -> dict[str, Any]:
+        outs = {k: v for k, v in props.items() if k not in _OUTPUT_KEYS}
+        outs.update({
+            "meetingId": live.id,
+            "meetingNumber": live.meeting_number,
+            "sipAddress": live.sip_address,
+            "webLink": live.web_link,
+            "password": live.password,
+            "hostKey": live.host_key,
+            "adopted": adopted,
+        })
+        return outs
+
+
+class StandingMeeting(Resource, module="webex", name="StandingMeeting"):
+    """A recurring meeting series; see the module docstring."""
+
+    meetingId: pulumi.Output[str]
+    meetingNumber: pulumi.Output[str]
+    sipAddress: pulumi.Output[str]
+    webLink: pulumi.Output[str]
+    password: pulumi.Output[str]
+    hostKey: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, args: StandingMeetingArgs, opts: pulumi.ResourceOptions | None = None):
+        props = {**args.to_props(), "name": resource_name, "stack": pulumi.get_stack(),
+                 **{k: None for k in _OUTPUT_KEYS}}
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["password", "hostKey"])
+        super().__init__(StandingMeetingProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
