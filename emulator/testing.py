@@ -100,14 +100,16 @@ class EmulatorServer:
                "--state", self.state_path, "--token", self.admin_token]
         env = dict(os.environ)
         env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
-        self._proc = sp.Popen(cmd, stdout=sp.PIPE, stderr=sp.PIPE, text=True, env=env)
+        # stderr goes to a file, not a pipe: an undrained pipe would block a chatty child.
+        self._stderr_file = tempfile.NamedTemporaryFile(prefix="emulator-stderr-", suffix=".log",
+                                                        delete=False)
+        self._proc = sp.Popen(cmd, stdout=sp.PIPE, stderr=self._stderr_file, text=True, env=env)
         info: dict[str, str] = {}
         deadline = time.monotonic() + self.startup_timeout
         assert self._proc.stdout is not None
         while "admin_token" not in info:
             if time.monotonic() > deadline or self._proc.poll() is not None:
-                err = self._proc.stderr.read() if self._proc.stderr else ""
-                raise RuntimeError(f"emulator process did not start: {err}")
+                raise RuntimeError(f"emulator process did not start: {self.stderr_text()}")
             line = self._proc.stdout.readline()
             if "=" in line:
                 k, _, v = line.strip().partition("=")
@@ -141,10 +143,21 @@ class EmulatorServer:
             except sp.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-            for f in (self._proc.stdout, self._proc.stderr):
-                if f:
-                    f.close()
+            if self._proc.stdout:
+                self._proc.stdout.close()
             self._proc = None
+            self._stderr_file.close()
+            Path(self._stderr_file.name).unlink(missing_ok=True)
+
+    def stderr_text(self) -> str:
+        """What the child process wrote to stderr (subprocess mode)."""
+        f = getattr(self, "_stderr_file", None)
+        if f is None:
+            return ""
+        try:
+            return Path(f.name).read_text(errors="replace")[-20000:]
+        except OSError:
+            return ""
 
     def kill(self) -> None:
         """Hard-kill the child process (subprocess mode): simulates a crash."""

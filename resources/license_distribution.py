@@ -290,7 +290,9 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
     while pending:
         room = dict(free)
         wave: list[tuple[UserChange, set[str], set[str]]] = []
-        for change in sorted(pending.values(), key=lambda c: c.email):
+        # Movers first: each one that goes frees a unit for the next. Users who only gain
+        # (including a cycle breaker whose removes already went) take what is left.
+        for change in sorted(pending.values(), key=lambda c: (not c.removes, c.email)):
             if all(room[a] > 0 for a in change.adds):
                 for a in change.adds:
                     room[a] -= 1

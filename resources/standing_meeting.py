@@ -224,6 +224,20 @@ def meeting_changes(args: StandingMeetingArgs, live: Meeting) -> dict[str, Any]:
     return patch
 
 
+def _future_window(args: StandingMeetingArgs) -> tuple[datetime, datetime]:
+    """Declared start/end, or — when the declared first occurrence has passed — the next
+    occurrence of the declared rule: Webex refuses a start in the past, and a standing
+    meeting declared last year must still be re-creatable."""
+    start = args.start_at()
+    now = datetime.now(dt_timezone.utc)
+    if start <= now + timedelta(minutes=2) and args.recurrence:
+        rule = rrule.rrulestr("RRULE:" + args.recurrence, dtstart=start)
+        nxt = rule.after(now + timedelta(minutes=2))
+        if nxt is not None:
+            start = nxt
+    return start, start + timedelta(minutes=args.duration_minutes)
+
+
 def _patch_body(patch: dict[str, Any], args: StandingMeetingArgs) -> dict[str, Any]:
     body = {k: v for k, v in patch.items() if k != "options"}
     opts = MeetingOptions(**patch.get("options", {}))
@@ -231,15 +245,8 @@ def _patch_body(patch: dict[str, Any], args: StandingMeetingArgs) -> dict[str, A
     if ("start" in body or "recurrence" in body) and "timezone" not in body:
         body["timezone"] = args.timezone
     if "start" in body:
-        # Webex refuses a start in the past; a running series keeps its next occurrence.
-        now = datetime.now(dt_timezone.utc)
-        start = datetime.fromisoformat(body["start"])
-        if start <= now and args.recurrence:
-            rule = rrule.rrulestr("RRULE:" + args.recurrence, dtstart=args.start_at())
-            nxt = rule.after(now + timedelta(minutes=2))
-            if nxt is not None:
-                body["start"] = nxt.isoformat()
-                body["end"] = (nxt + timedelta(minutes=args.duration_minutes)).isoformat()
+        start, end = _future_window(args)
+        body["start"], body["end"] = start.isoformat(), end.isoformat()
     body["hostEmail"] = args.host
     return body
 
@@ -313,8 +320,9 @@ class StandingMeetingProvider(WebexProvider):
             tag = integration_tag(props.get("stack") or "stack", props.get("name") or args.title)
             live = self._find_tagged(args, tag)
             if live is None:
+                start, end = _future_window(args)
                 body: dict[str, Any] = {
-                    "title": args.title, "start": args.start_at().isoformat(), "end": args.end_at().isoformat(),
+                    "title": args.title, "start": start.isoformat(), "end": end.isoformat(),
                     "timezone": args.timezone, "siteUrl": args.site_url, "hostEmail": args.host,
                     "integrationTags": [tag], **args.options.to_props(),
                 }

@@ -51,11 +51,6 @@ from ._throttle import Throttle
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: ``auth=`` argument of :meth:`SyncAPIClient.request`: True → the client's token source,
-#: False → no Authorization header, otherwise an explicit bearer for this call.
-AuthArg = "bool | str | Secret | TokenSource"
-
-
 def path_segment(value: str) -> str:
     """Quote one path segment (ids may carry ``=`` padding)."""
     return quote(str(value), safe="")

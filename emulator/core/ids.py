@@ -11,6 +11,7 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 CLUSTER = "us"
 
@@ -50,6 +51,7 @@ def unb64(value: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=65536)   # list responses encode the same org/license ids again and again
 def encode(type_: str, rest: str, cluster: str = CLUSTER) -> str:
     return b64(f"ciscospark://{cluster}/{type_}/{rest}")
 

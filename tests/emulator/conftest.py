@@ -12,12 +12,12 @@ import warnings
 from typing import Any, Iterator
 
 import pytest
-from starlette.testclient import TestClient
-
-from emulator import create_app
-from emulator.testing import EmulatorServer
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+from emulator import create_app  # noqa: E402
+from emulator.testing import EmulatorServer  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
 

@@ -53,7 +53,14 @@ def sees_admin_fields(auth: Auth, row: sqlite3.Row) -> bool:
             and (auth.has_scope("spark-admin:people_read") or auth.has_scope("spark-admin:people_write")))
 
 
-def person_json(db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True) -> dict[str, Any]:
+def person_json(db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True,
+                _prefetched: tuple[list[str], list[str]] | None = None) -> dict[str, Any]:
+    """The Person wire object. ``_prefetched`` = (license ids, siteUrls) from people_json()."""
+    if _prefetched is None:
+        license_ids = lic.person_license_ids(db, row["uuid"]) if admin else []
+        sites = lic.person_site_urls(db, row["uuid"])
+    else:
+        license_ids, sites = _prefetched
     data = jloads(row["data"], {})
     out: dict[str, Any] = {"id": ids.person_id(row["uuid"]),
                            "emails": data.get("emails") or [row["email"]]}
@@ -72,7 +79,7 @@ def person_json(db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True)
     out["orgId"] = ids.org_id(row["org_uuid"])
     if admin:
         out["roles"] = [ids.role_id(r) for r in jloads(row["roles"], [])]
-        out["licenses"] = lic.person_license_ids(db, row["uuid"])
+        out["licenses"] = license_ids
     for k in ("department", "manager", "managerId", "title"):
         if data.get(k):
             out[k] = data[k]
@@ -82,7 +89,6 @@ def person_json(db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True)
     out["lastModified"] = row["last_modified"]
     if data.get("timezone"):
         out["timezone"] = data["timezone"]
-    sites = lic.person_site_urls(db, row["uuid"])
     if sites:
         out["siteUrls"] = sites
     if admin:
@@ -90,6 +96,29 @@ def person_json(db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True)
         out["loginEnabled"] = "false" if data.get("loginEnabled") is False else "true"
     out["type"] = data.get("type", "person")
     return out
+
+
+def people_json(db: sqlite3.Connection, rows: list[sqlite3.Row], *, admin: bool) -> list[dict[str, Any]]:
+    """Person objects for a page of rows with 2 queries instead of ~4 per person (GET /people)."""
+    if not rows:
+        return []
+    uuids = [r["uuid"] for r in rows]
+    marks = ",".join("?" * len(uuids))
+    licenses: dict[str, list[str]] = {u: [] for u in uuids}
+    hosts: dict[str, list[str]] = {u: [] for u in uuids}
+    for r in db.execute(
+            f"SELECT a.person_uuid, l.* FROM license_assignments a JOIN licenses l "
+            f"ON l.uuid=a.license_uuid WHERE a.person_uuid IN ({marks}) ORDER BY l.seq", uuids):
+        licenses[r["person_uuid"]].append(lic.public_id(r))
+        if r["site_url"] and r["site_url"] not in hosts[r["person_uuid"]]:
+            hosts[r["person_uuid"]].append(r["site_url"])
+    sites: dict[str, list[str]] = {u: list(hosts[u]) for u in uuids}
+    for r in db.execute(f"SELECT person_uuid, site_url FROM attendee_sites WHERE person_uuid "
+                        f"IN ({marks}) ORDER BY seq", uuids):
+        if r["site_url"] not in hosts[r["person_uuid"]]:
+            sites[r["person_uuid"]].append(f"{r['site_url']}#attendee")
+    return [person_json(db, r, admin=admin, _prefetched=(licenses[r["uuid"]], sites[r["uuid"]]))
+            for r in rows]
 
 
 def validate_roles(values: Any) -> list[str]:

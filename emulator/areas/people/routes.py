@@ -77,7 +77,7 @@ def list_people(ctx: Ctx) -> Any:
     # "These fields are shown when accessing a user via GET /people/{id}, not when doing a
     # GET /people?id=" (spec): admin fields are dropped for id-list lookups.
     show_admin = admin and not id_list
-    body: dict[str, Any] = {"items": [model.person_json(ctx.db, r, admin=show_admin) for r in rows]}
+    body: dict[str, Any] = {"items": model.people_json(ctx.db, rows, admin=show_admin)}
     if not_found_ids is not None:
         body["notFoundIds"] = not_found_ids
     return ctx.ok(body, headers=headers)
