@@ -42,10 +42,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import _constants as C
+
+if TYPE_CHECKING:
+    from ._settings import ClientSettings
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -169,20 +173,21 @@ class RetryPolicy:
         self._now = now
 
     @classmethod
-    def from_settings(cls, settings: "object", **overrides: object) -> "RetryPolicy":
-        s = settings
-        kwargs: dict[str, object] = dict(
-            max_retries=s.max_retries,  # type: ignore[attr-defined]
-            max_total_wait=s.max_retry_wait_seconds,  # type: ignore[attr-defined]
-            backoff_base=s.backoff_base_seconds,  # type: ignore[attr-defined]
-            backoff_cap=s.backoff_cap_seconds,  # type: ignore[attr-defined]
-            jitter=s.jitter,  # type: ignore[attr-defined]
-            retry_after_default=s.retry_after_default_seconds,  # type: ignore[attr-defined]
-            retry_after_min=s.retry_after_min_seconds,  # type: ignore[attr-defined]
-            retry_after_max=s.retry_after_max_seconds,  # type: ignore[attr-defined]
+    def from_settings(cls, settings: "ClientSettings", **overrides: Any) -> "RetryPolicy":
+        """Policy configured from :class:`~webex_client.ClientSettings` (the single source of
+        every default); ``overrides`` inject test hooks such as ``random``/``now``."""
+        kwargs: dict[str, Any] = dict(
+            max_retries=settings.max_retries,
+            max_total_wait=settings.max_retry_wait_seconds,
+            backoff_base=settings.backoff_base_seconds,
+            backoff_cap=settings.backoff_cap_seconds,
+            jitter=settings.jitter,
+            retry_after_default=settings.retry_after_default_seconds,
+            retry_after_min=settings.retry_after_min_seconds,
+            retry_after_max=settings.retry_after_max_seconds,
         )
         kwargs.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return cls(**kwargs)
 
     # -- delays -------------------------------------------------------------------------
 

@@ -104,7 +104,8 @@ async def _send(send: Any, status: int, body: bytes, content_type: str | None,
     raw = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
     if content_type and body:
         raw.append((b"content-type", content_type.encode("latin-1")))
-    raw.append((b"content-length", str(len(body)).encode()))
+    if status not in (204, 304):   # RFC 9110: no Content-Length on 204
+        raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 

@@ -197,7 +197,8 @@ def test_yaml_error_names_file_and_line_and_makes_zero_api_calls(two_pools):
     emu.reset_counters()
     with pytest.raises(CommandError) as err:
         st.up()
-    assert "stacks/e2e.yaml:8:13: licenses.meetings.pools[0].users[1]: 'not-an-email' is not an email address" in str(err.value)
+    line = st.stack_file.read_text().splitlines().index("          - not-an-email") + 1
+    assert f"stacks/e2e.yaml:{line}:13: licenses.meetings.pools[0].users[1]: 'not-an-email' is not an email address" in str(err.value)
     assert sum(_counts(emu).values()) == 0, "a broken file makes no API call at all"
 
 
