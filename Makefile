@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STACK  ?= dev
 
@@ -15,6 +15,7 @@ EMULATOR_URL   := http://$(EMULATOR_HOST):$(EMULATOR_PORT)
 # Dev-only, public on purpose like the dev passphrase: it opens nothing but the local emulator.
 # stacks/Pulumi.dev.yaml holds the same value as an encrypted secret (webex:token).
 export WEBEX_EMULATOR_TOKEN ?= dev-emulator-admin-token
+SAMPLE_APP_CLIENT_ID := C0ffee00000000000000000000000000000000000000000000000000000000001
 
 # Offline engine settings: set here, never by the user.
 export PULUMI_SKIP_UPDATE_CHECK := true
@@ -23,11 +24,12 @@ export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
 export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
 export PULUMI_HOME ?= $(CURDIR)/.pulumi-home
 
+
 POLICY_PACK := policies
 # Until the pack exists, up and policy run without it.
 POLICY_ARGS = $(if $(wildcard $(POLICY_PACK)/run-policy-pack),--policy-pack $(POLICY_PACK))
 
-.PHONY: help venv bootstrap up preview policy refresh destroy test bench emulator emulator-stop clean
+.PHONY: help venv bootstrap up preview policy refresh destroy test bench emulator emulator-stop schema clean
 
 help:
 	@echo "make up        bootstrap, start the local Webex emulator, pulumi up the '$(STACK)' stack"
@@ -64,23 +66,29 @@ emulator: venv
 	  done; \
 	  echo "emulator running at $(EMULATOR_URL) (state $(EMULATOR_DIR)/state.db, log $(EMULATOR_DIR)/emulator.log)"; \
 	fi
+	@# The Control Hub step no API offers: a Full Admin authorizes the sample Service App.
+	@curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"orgId": "acme"}' \
+	  $(EMULATOR_URL)/_emulator/service-apps/$(SAMPLE_APP_CLIENT_ID)/authorize
 
 emulator-stop:
 	@if [ -f $(EMULATOR_DIR)/pid ]; then kill "$$(cat $(EMULATOR_DIR)/pid)" 2>/dev/null || true; rm -f $(EMULATOR_DIR)/pid; fi
 
-up: bootstrap emulator
+# The emulator is the dev stack's org; other stacks point at theirs (webex:baseUrl).
+ORG := $(if $(filter dev,$(STACK)),emulator)
+
+up: bootstrap $(ORG)
 	$(PY) -m webex_iac up --stack $(STACK) --yes $(POLICY_ARGS)
 
-preview: bootstrap emulator
+preview: bootstrap $(ORG)
 	$(PY) -m webex_iac preview --stack $(STACK) --diff
 
-policy: bootstrap emulator
+policy: bootstrap $(ORG)
 	$(PY) -m webex_iac preview --stack $(STACK) $(POLICY_ARGS)
 
-refresh: bootstrap emulator
+refresh: bootstrap $(ORG)
 	$(PY) -m webex_iac refresh --stack $(STACK)
 
-destroy: bootstrap emulator
+destroy: bootstrap $(ORG)
 	$(PY) -m webex_iac destroy --stack $(STACK)
 
 test: bootstrap
@@ -88,6 +96,9 @@ test: bootstrap
 
 bench: bootstrap
 	$(PY) -m bench
+
+schema: venv
+	$(PY) -c "from webex_iac.stack_file import write_json_schema; write_json_schema()"
 
 clean: emulator-stop
 	rm -rf $(EMULATOR_DIR) .pulumi-state .pulumi-home

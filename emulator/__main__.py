@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import socket
 import sys
 
@@ -45,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state", default=":memory:", help="SQLite state file (default: in memory)")
     p.add_argument("--seed", default=None, help="seed file (YAML/JSON) or 'sample'; ignored "
                    "when the state already holds an org")
-    p.add_argument("--token", default=None, help="admin token (default: random)")
+    # A token in argv is visible to every user of the machine (ps); prefer the environment.
+    p.add_argument("--token", default=os.environ.get("WEBEX_EMULATOR_TOKEN"),
+                   help="admin token (default: $WEBEX_EMULATOR_TOKEN, else random)")
     p.add_argument("--rate-limit", type=float, default=None, help="requests/s per token")
     p.add_argument("--burst", type=int, default=None, help="token bucket size (default: rate)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")

@@ -106,7 +106,7 @@ class OrgSnapshot:
         with self._lock:
             if self._people is None:
                 people: dict[str, Person] = {}
-                for p in self._client.people.list(org_id=self._org_id):
+                for p in self._client.people.list(org_id=self._org_id, page_size=1000):  # fewest pages
                     for email in p.emails or []:
                         people[email.lower()] = p
                     if p.id:
@@ -194,6 +194,21 @@ class Runtime:
             if self._client is None:
                 self._client = self.config.make_client()
             return self._client
+
+    @property
+    def org_id(self) -> str | None:
+        """webex:orgId, else the org of the token (people/me), read once."""
+        if self.config.org_id:
+            return self.config.org_id
+        with self._lock:
+            if getattr(self, "_token_org", None) is None:
+                pass
+            else:
+                return self._token_org
+        org = self.client.people.me().org_id
+        with self._lock:
+            self._token_org = org
+        return org
 
     @property
     def snapshot(self) -> OrgSnapshot:

@@ -49,13 +49,24 @@ class ServiceAppArgs(Model):
     target_org_id: str | None = Field(default=None, description="Org to mint the token for (default: webex:orgId).")
     scopes: list[str] = Field(default_factory=list, description="Scopes the app is expected to hold (policy allow-list).")
     guests: list[Guest] = Field(default_factory=list)
-    renew_before_seconds: int = Field(default=DEFAULT_RENEW_BEFORE_SECONDS, ge=0)
+    renew_before_seconds: int | None = Field(
+        default=None, ge=0,
+        description="Renew the token on `up` when less than this is left. Default: a day, or half "
+                    "the token's lifetime for shorter-lived tokens (so a fresh token is never 'near expiry').",
+    )
     source: str | None = None
 
 
 def _parse(props: dict[str, Any]) -> ServiceAppArgs:
     keys = {f.alias or n for n, f in ServiceAppArgs.model_fields.items()}
     return ServiceAppArgs.model_validate({k: v for k, v in props.items() if k in keys})
+
+
+def _renew_threshold(args: "ServiceAppArgs", olds: dict[str, Any] | None) -> float:
+    if args.renew_before_seconds is not None:
+        return float(args.renew_before_seconds)
+    lifetime = float((olds or {}).get("tokenLifetime") or DEFAULT_RENEW_BEFORE_SECONDS * 2)
+    return min(DEFAULT_RENEW_BEFORE_SECONDS, lifetime / 2)
 
 
 def _qualified(key: str) -> str:
@@ -76,7 +87,7 @@ class ServiceAppProvider(WebexProvider):
                 f"stack config {args.client_secret_config!r} is not set: "
                 f"pulumi config set --secret {args.client_secret_config} <client secret>",
             ))
-        if not (args.target_org_id or self.runtime.config.org_id):
+        if not (args.target_org_id or self.runtime.org_id):
             failures.append(CheckFailure("targetOrgId", "set targetOrgId or webex:orgId"))
         return CheckResult(args.to_props(), failures)
 
@@ -84,8 +95,9 @@ class ServiceAppProvider(WebexProvider):
         args = _parse(news)
         if olds.get("applicationId") != args.application_id or (olds.get("targetOrgId") or None) != (args.target_org_id or None):
             return DiffResult(changes=True, replaces=["applicationId"], delete_before_replace=True)
-        near_expiry = float(olds.get("expiresAt") or 0) - time.time() < args.renew_before_seconds
-        guests_expiring = float(olds.get("guestTokensExpireAt") or 0) - time.time() < args.renew_before_seconds / 24
+        near_expiry = float(olds.get("expiresAt") or 0) - time.time() < _renew_threshold(args, olds)
+        # Guest tokens live hours, not days: renew them in their last hour.
+        guests_expiring = float(olds.get("guestTokensExpireAt") or 0) - time.time() < 3600
         declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {
             k: v for k, v in args.to_props().items() if k != "source"}
         return DiffResult(changes=declared or near_expiry or (bool(args.guests) and guests_expiring), replaces=[])
@@ -111,7 +123,7 @@ class ServiceAppProvider(WebexProvider):
 
     # -- helpers ---------------------------------------------------------------------------
     def _org(self, args: ServiceAppArgs) -> str:
-        return args.target_org_id or self.runtime.config.org_id or ""
+        return args.target_org_id or self.runtime.org_id or ""
 
     def _secret(self, args: ServiceAppArgs) -> str | None:
         return self.runtime.raw_get(_qualified(args.client_secret_config))
@@ -121,9 +133,10 @@ class ServiceAppProvider(WebexProvider):
         secret = self._secret(args)
         if not secret:
             raise ValueError(f"stack config {args.client_secret_config!r} (the client secret) is not set")
-        near_expiry = not olds or float(olds.get("expiresAt") or 0) - time.time() < args.renew_before_seconds
+        near_expiry = not olds or float(olds.get("expiresAt") or 0) - time.time() < _renew_threshold(args, olds)
         if olds and not near_expiry and olds.get("accessToken"):
-            return {k: olds.get(k) for k in ("accessToken", "refreshToken", "expiresAt", "grantedScopes", "tokenRenewals")}
+            return {k: olds.get(k) for k in ("accessToken", "refreshToken", "expiresAt", "tokenLifetime",
+                                             "grantedScopes", "tokenRenewals")}
         token = None
         if olds and olds.get("refreshToken"):
             try:
@@ -146,6 +159,7 @@ class ServiceAppProvider(WebexProvider):
             "accessToken": token.access_token.get_secret_value(),
             "refreshToken": token.refresh_token.get_secret_value() if token.refresh_token else None,
             "expiresAt": time.time() + (token.expires_in or 0),
+            "tokenLifetime": token.expires_in,
             "grantedScopes": sorted(token.scopes),
             "tokenRenewals": int((olds or {}).get("tokenRenewals") or 0) + (1 if olds else 0),
         }
@@ -176,7 +190,7 @@ class ServiceApp(Resource, module="webex", name="ServiceApp"):
 
     def __init__(self, resource_name: str, args: ServiceAppArgs, opts: pulumi.ResourceOptions | None = None):
         props = {**args.to_props(), "accessToken": None, "refreshToken": None, "expiresAt": None,
-                 "grantedScopes": None, "tokenRenewals": None, "issuedGuests": None, "guestTokens": None,
+                 "tokenLifetime": None, "grantedScopes": None, "tokenRenewals": None, "issuedGuests": None, "guestTokens": None,
                  "guestTokensExpireAt": None}
         secret = pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS)
         super().__init__(ServiceAppProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts))

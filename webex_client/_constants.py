@@ -89,7 +89,9 @@ DEFAULT_PAGE_SIZE = 100
 #: Documented per-endpoint maxima (REFERENCE.md §1.6). The service silently caps larger
 #: values, but we clamp ourselves so next-link arithmetic stays honest.
 PAGE_SIZE_CAPS: dict[str, int] = {
-    "people": 100,
+    # callingData=true caps at 100 and locationId at 50; a plain list takes up to 1,000.
+    "people": 1000,
+    "people_calling_data": 100,
     "people_by_location": 50,
     "meetings": 100,
     "meeting_invitees": 100,

@@ -103,5 +103,13 @@ def engine_info() -> None:
     click.echo(f"pulumi {engine.pulumi_version(bin_dir)} ({bin_dir})")
 
 
+# Adopting an existing org (issue #7): webex_iac/discover.py, webex_iac/migration_report.py.
+from .discover import discover_command  # noqa: E402
+from .migration_report import migration_report_command  # noqa: E402
+
+main.add_command(discover_command)
+main.add_command(migration_report_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

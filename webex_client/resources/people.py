@@ -48,7 +48,7 @@ class People(SyncAPIResource):
             "locationId": location_id,
             "excludeStatus": exclude_status,
         }
-        cap = "people_by_location" if location_id else "people"
+        cap = "people_by_location" if location_id else "people_calling_data" if calling_data else "people"
         return Paginator(
             self._client,
             "/people",

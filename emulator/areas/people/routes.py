@@ -31,9 +31,10 @@ def list_people(ctx: Ctx) -> Any:
     roles_q, location = ctx.q("roles"), ctx.q("locationId")
     if not admin and not (email or name or id_list):
         raise bad_request(dev.PEOPLE_FILTER_REQUIRED_MESSAGE)
-    ctx.q_bool("callingData")
+    calling_data = ctx.q_bool("callingData")
     ctx.q_bool("excludeStatus")
-    cap = dev.PEOPLE_MAX_CAP_LOCATION if location else dev.PEOPLE_MAX_CAP
+    cap = (dev.PEOPLE_MAX_CAP_LOCATION if location
+           else dev.PEOPLE_MAX_CAP_CALLING_DATA if calling_data else dev.PEOPLE_MAX_CAP)
 
     where = ["org_uuid=?"]
     args: list[Any] = [org]

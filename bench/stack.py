@@ -1,0 +1,91 @@
+"""A throwaway project + stack driven through the Automation API, with the emulator's counters."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pulumi import automation as auto
+
+from webex_iac import engine
+
+from .procmon import ProviderMemory
+
+PASSPHRASE = "bench-passphrase"
+WRITES = ("POST /v1/", "PUT /v1/", "PATCH /v1/", "DELETE /v1/")
+PATCH_KEY = "PATCH /v1/licenses/users"
+
+
+@dataclass
+class Run:
+    """One engine operation: what it cost and what the emulator saw."""
+
+    op: str
+    seconds: float
+    calls: int
+    counts: dict[str, int]
+    by_status: dict[str, dict[str, int]]
+    provider_peak_mb: float | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def patches(self) -> int:
+        return self.counts.get(PATCH_KEY, 0)
+
+    @property
+    def patches_ok(self) -> int:
+        return sum(n for s, n in self.by_status.get(PATCH_KEY, {}).items() if s.startswith("2"))
+
+    @property
+    def throttled(self) -> int:
+        return sum(st.get("429", 0) for st in self.by_status.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "op": self.op, "seconds": round(self.seconds, 2), "apiCalls": self.calls,
+            "counts": self.counts, "byStatus": self.by_status,
+            "patches": self.patches, "patchesOk": self.patches_ok, "answered429": self.throttled,
+            "providerPeakRssMB": self.provider_peak_mb, **self.summary,
+        }
+
+
+class BenchStack:
+    def __init__(self, root: Path, emu, program: Callable[[], None], name: str = "bench",
+                 config: dict[str, str] | None = None) -> None:
+        self.root, self.emu, self.name = root, emu, name
+        (root / "stacks").mkdir(parents=True, exist_ok=True)
+        (root / "Pulumi.yaml").write_text("name: webex-iac\nruntime:\n  name: python\nstackConfigDir: stacks\n")
+        settings = engine.EngineSettings(
+            project_dir=root, backend_url=(root / ".pulumi-state").as_uri(),
+            pulumi_home=root / ".pulumi-home", extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+        )
+        self.stack = engine.open_stack(name, program, settings)
+        self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
+        self.stack.set_config("webex:token", auto.ConfigValue(emu.admin_token, secret=True))
+        for k, v in (config or {}).items():
+            self.stack.set_config(k, auto.ConfigValue(str(v)))
+
+    @property
+    def stack_file(self) -> Path:
+        return self.root / "stacks" / f"{self.name}.yaml"
+
+    def run(self, op: str, **kw: Any) -> Run:
+        """``op`` is up/preview/refresh; the emulator's counters cover exactly this operation."""
+        self.emu.reset_counters()
+        lines: list[str] = []
+        with ProviderMemory() as mem:
+            t0 = time.perf_counter()
+            result = getattr(self.stack, op)(on_output=lines.append, **kw)
+            seconds = time.perf_counter() - t0
+        counts = self.emu.request_counts()
+        by_status = self.emu.request_counts_by_status()
+        summary: dict[str, Any] = {}
+        if op == "preview":
+            summary["changeSummary"] = dict(result.change_summary)
+        elif op == "up":
+            summary["resourceChanges"] = dict(result.summary.resource_changes or {})
+            summary["result"] = result.summary.result
+        api = {k: v for k, v in counts.items() if k.split(" ", 1)[-1].startswith("/v1/")}
+        return Run(op, seconds, sum(api.values()), api, by_status, mem.peak_mb, summary)

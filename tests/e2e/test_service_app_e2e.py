@@ -1,0 +1,92 @@
+"""ServiceApp through the real engine: authorization, org token, renewal, guests, no leaks."""
+import json
+
+import pytest
+from pulumi.automation.errors import CommandError
+
+from emulator.testing import EmulatorServer
+from harness import WebexStack
+
+APP_SECRET = "client-secret-7d3f1a9c2b"
+
+
+def _app_yaml(app, renew: int | None = None, guests: bool = True) -> str:
+    text = f"""\
+serviceApps:
+  provisioning:
+    owner: platform@acme.example.com
+    applicationId: {app['id']}
+    clientId: {app['clientId']}
+    clientSecretConfig: provisioningClientSecret
+    scopes: [spark-admin:people_read, guest-issuer:write]
+"""
+    if renew is not None:
+        text += f"    renewBeforeSeconds: {renew}\n"
+    if guests:
+        text += "    guests:\n      - subject: auditor-1\n        displayName: Visiting Auditor\n"
+    return text
+
+
+def _resource(st, revealed: bool):
+    state = json.loads(st.export(show_secrets=revealed))
+    return next(r for r in state["deployment"]["resources"] if r["type"].endswith("webex:ServiceApp"))
+
+
+def _plain(v):
+    return json.loads(v["plaintext"]) if isinstance(v, dict) and "plaintext" in v else v
+
+
+@pytest.fixture
+def app_stack(tmp_path):
+    with EmulatorServer(seed="sample") as emu:
+        app = emu.register_service_app("provisioning", ["spark-admin:people_read", "guest-issuer:write", "guest-issuer:read"],
+                                       client_secret=APP_SECRET)
+        st = WebexStack(tmp_path / "project", emu,
+                        extra_config={"webex:orgId": emu.org_id, "webex-iac:provisioningClientSecret": (APP_SECRET,)})
+        yield emu, app, st
+
+
+def test_unauthorized_service_app_error_says_what_to_authorize_in_control_hub(app_stack):
+    emu, app, st = app_stack
+    st.write(_app_yaml(app))
+    with pytest.raises(CommandError) as err:
+        st.up()
+    text = str(err.value)
+    assert f"Service App {app['id']}" in text and "is not authorized for org" in text
+    assert "Control Hub > Apps > Service Apps" in text and "Authorize" in text
+    assert APP_SECRET not in text
+
+
+def test_authorized_app_mints_a_secret_org_token_and_issues_guests(app_stack):
+    emu, app, st = app_stack
+    emu.authorize_service_app(app["id"])
+    st.write(_app_yaml(app))
+    st.up()
+    revealed = _resource(st, revealed=True)["outputs"]
+    token = _plain(revealed["accessToken"])
+    guest_token = _plain(revealed["guestTokens"])["auditor-1"]
+    # The minted token is a working org token of the app: it can read the guest count.
+    r = emu.client(token=token).get(f"{emu.base_url}/guests/count")
+    assert r.status_code == 200 and int(r.text) == 1
+    plain = st.export(show_secrets=False)
+    backend = st.backend_bytes()
+    config = b"".join(p.read_bytes() for p in (st.root / "stacks").glob("Pulumi.*.yaml"))
+    for secret in (token, _plain(revealed["refreshToken"]), guest_token, APP_SECRET):
+        assert secret not in plain and secret.encode() not in backend and secret.encode() not in config
+    st.preview(expect_no_changes=True)
+
+
+def test_token_near_expiry_is_renewed_on_up(app_stack):
+    emu, app, st = app_stack
+    emu.authorize_service_app(app["id"])
+    st.write(_app_yaml(app, guests=False))
+    st.up()
+    first = _plain(_resource(st, revealed=True)["outputs"]["accessToken"])
+    st.preview(expect_no_changes=True)
+    # Renew when less than two days are left: the fresh token (hours) is already "near expiry".
+    st.write(_app_yaml(app, renew=2 * 24 * 3600, guests=False))
+    assert st.preview().change_summary.get("update") == 1
+    st.up()
+    outs = _resource(st, revealed=True)["outputs"]
+    assert _plain(outs["accessToken"]) != first
+    assert outs["tokenRenewals"] == 1
