@@ -75,21 +75,23 @@ emulator-stop:
 
 # The emulator is the dev stack's org; other stacks point at theirs (webex:baseUrl).
 ORG := $(if $(filter dev,$(STACK)),emulator)
+# The dev stack's webex:baseUrl follows EMULATOR_PORT (config, when set, wins over this).
+RUN := $(if $(filter dev,$(STACK)),WEBEX_BASE_URL=$(EMULATOR_URL)/v1) $(PY) -m webex_iac
 
 up: bootstrap $(ORG)
-	$(PY) -m webex_iac up --stack $(STACK) --yes $(POLICY_ARGS)
+	$(RUN) up --stack $(STACK) --yes $(POLICY_ARGS)
 
 preview: bootstrap $(ORG)
-	$(PY) -m webex_iac preview --stack $(STACK) --diff
+	$(RUN) preview --stack $(STACK) --diff
 
 policy: bootstrap $(ORG)
-	$(PY) -m webex_iac preview --stack $(STACK) $(POLICY_ARGS)
+	$(RUN) preview --stack $(STACK) $(POLICY_ARGS)
 
 refresh: bootstrap $(ORG)
-	$(PY) -m webex_iac refresh --stack $(STACK)
+	$(RUN) refresh --stack $(STACK)
 
 destroy: bootstrap $(ORG)
-	$(PY) -m webex_iac destroy --stack $(STACK)
+	$(RUN) destroy --stack $(STACK)
 
 test: bootstrap
 	$(PY) -m pytest -v -rs tests

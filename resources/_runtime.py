@@ -52,7 +52,8 @@ class WebexConfig:
             if value is not None:
                 settings[camel] = value
         cfg = cls(
-            base_url=(get("baseUrl") or DEFAULT_BASE_URL).rstrip("/"),
+            # Config wins; WEBEX_BASE_URL lets `make` point the dev stack at its emulator port.
+            base_url=(get("baseUrl") or os.environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             org_id=get("orgId"),
             client_settings=settings,
             token=get("token") or os.environ.get("WEBEX_TOKEN"),

@@ -87,6 +87,8 @@ from .stack_file import StackFile, StackFileError, load_stack_file
 
 EXIT_NO_FIT = 3
 DEFAULT_PROTECTED_GROUP = "executives"
+# policies/: change-size-guard.maxLicenseRemovals default (not raised by the edit: that is a reviewer's call).
+CHANGE_SIZE_DEFAULT = 25
 
 
 @dataclass
@@ -139,7 +141,16 @@ class Report:
     proposal: Proposal
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return _camel(asdict(self))
+
+
+def _camel(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {(k.split("_")[0] + "".join(w.capitalize() for w in k.split("_")[1:]) if isinstance(k, str) else k): _camel(v)
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_camel(v) for v in obj]
+    return obj
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,13 +311,15 @@ def protected_ids(org: OrgRead, declared: StackFile | None, protect_groups: list
 def _propose(org, declared, lic, found, base, needed, cap, exclusive, by_host, declared_hosts, target_cohosts,
              protect_groups) -> Proposal:
     dist_name = found[0] if found else None
+    prot = protected_ids(org, declared, protect_groups)
+    protected = set().union(*prot.values())
+    # The protected-holders policy: a protected person who holds the license now stays declared.
+    needed = needed | ((org.holders[lic.id] & protected) - base)
     final = base | needed
     if not needed - base:
         return Proposal(True, "every host is already declared in the target pool: no edit needed",
                         dist_name, found is not None, cap)
     k = len(final) - cap if cap is not None else 0
-    prot = protected_ids(org, declared, protect_groups)
-    protected = set().union(*prot.values())
     hosts = {org.by_email[h].id for h in list(by_host) + list(declared_hosts) if h in org.by_email}
     cohosts = {org.by_email[e].id for e in target_cohosts if e in org.by_email}
     excluded = {
@@ -342,6 +355,11 @@ def _propose(org, declared, lic, found, base, needed, cap, exclusive, by_host, d
     prop.reason = (f"+{len(prop.adds)} host(s), -{len(prop.removes)} holder(s) who host no meetings; "
                    f"{len(final) - len(prop.removes)}/{cap if cap is not None else '∞'} units declared"
                    + (f", {free} free" if free is not None else ""))
+    limit = declared.policy.max_license_removals if declared is not None else None
+    if len(prop.removes) > (limit if limit is not None else CHANGE_SIZE_DEFAULT):
+        prop.reason += (f". Note: it removes {len(prop.removes)} licenses, more than the change-size guard allows "
+                        f"({limit if limit is not None else CHANGE_SIZE_DEFAULT}); split it or add a reviewed "
+                        f"`policy: {{maxLicenseRemovals: {len(prop.removes)}}}` to the stack file")
     return prop
 
 
