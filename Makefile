@@ -29,7 +29,7 @@ POLICY_PACK := policies
 # Until the pack exists, up and policy run without it.
 POLICY_ARGS = $(if $(wildcard $(POLICY_PACK)/run-policy-pack),--policy-pack $(POLICY_PACK))
 
-.PHONY: help venv bootstrap up preview policy refresh destroy test bench emulator emulator-stop schema clean
+.PHONY: help venv bootstrap up preview policy refresh destroy test bench emulator emulator-stop schema clean actionlint
 
 help:
 	@echo "make up        bootstrap, start the local Webex emulator, pulumi up the '$(STACK)' stack"
@@ -93,7 +93,18 @@ refresh: bootstrap $(ORG)
 destroy: bootstrap $(ORG)
 	$(RUN) destroy --stack $(STACK)
 
-test: bootstrap
+# actionlint lints .github/workflows (tests/policies/test_workflow_lint.py). Built once from the
+# Go module proxy like the engine; without Go the lint test is skipped and says why.
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(or $(WEBEX_IAC_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/webex-iac)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+
+actionlint: $(ACTIONLINT)
+
+$(ACTIONLINT):
+	@GOBIN=$(@D) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) \
+	  || echo "actionlint not installed (needs Go and the Go module proxy); its test will be skipped"
+
+test: bootstrap actionlint
 	$(PY) -m pytest -v -rs tests
 
 bench: bootstrap

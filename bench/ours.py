@@ -10,9 +10,9 @@ from .org import BenchOrg, distribution_yaml
 from .stack import BenchStack, Run
 
 
-def make_stack(root: Path, emu, config: dict[str, str]) -> BenchStack:
+def make_stack(root: Path, emu, config: dict[str, str], extra_env: dict[str, str] | None = None) -> BenchStack:
     root.mkdir(parents=True, exist_ok=True)
-    return BenchStack(root, emu, lambda: declare_stack(root), config=config)
+    return BenchStack(root, emu, lambda: declare_stack(root), config=config, extra_env=extra_env)
 
 
 def declare(st: BenchStack, classic: list[str], new: list[str]) -> None:

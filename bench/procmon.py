@@ -59,10 +59,10 @@ def _hwm_kb(pid: int) -> int | None:
 class ProviderMemory:
     """``with ProviderMemory() as m: ...``; then ``m.peak_mb`` (None if no provider was seen)."""
 
-    def __init__(self, root: int | None = None, interval: float = 0.1, marker: str = "pulumi.dynamic") -> None:
+    def __init__(self, root: int | None = None, interval: float = 0.1, markers: tuple[str, ...] = ("pulumi.dynamic", "bench.provider_profile")) -> None:
         self.root = root or os.getpid()
         self.interval = interval
-        self.marker = marker
+        self.markers = markers
         self.peak_kb: int | None = None
         self.pids: set[int] = set()
         self._stop = threading.Event()
@@ -70,7 +70,7 @@ class ProviderMemory:
 
     def _poll(self) -> None:
         for pid in descendants(self.root):
-            if pid in self.pids or self.marker in _cmdline(pid):
+            if pid in self.pids or any(m in _cmdline(pid) for m in self.markers):
                 hwm = _hwm_kb(pid)
                 if hwm is not None:
                     self.pids.add(pid)

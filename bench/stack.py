@@ -53,13 +53,13 @@ class Run:
 
 class BenchStack:
     def __init__(self, root: Path, emu, program: Callable[[], None], name: str = "bench",
-                 config: dict[str, str] | None = None) -> None:
+                 config: dict[str, str] | None = None, extra_env: dict[str, str] | None = None) -> None:
         self.root, self.emu, self.name = root, emu, name
         (root / "stacks").mkdir(parents=True, exist_ok=True)
         (root / "Pulumi.yaml").write_text("name: webex-iac\nruntime:\n  name: python\nstackConfigDir: stacks\n")
         settings = engine.EngineSettings(
             project_dir=root, backend_url=(root / ".pulumi-state").as_uri(),
-            pulumi_home=root / ".pulumi-home", extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+            pulumi_home=root / ".pulumi-home", extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **(extra_env or {})},
         )
         self.stack = engine.open_stack(name, program, settings)
         self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))

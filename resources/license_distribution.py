@@ -362,7 +362,11 @@ class LicenseDistributionProvider(WebexProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         args = _parse(news)
         plan = make_plan(args, self.runtime.snapshot)
-        declared_changed = _parse(olds).to_props() != args.to_props() if olds.get("pools") else True
+        # A pool's `source` (file:line) moves when lines are added above it; not a change.
+        def declared(a: LicenseDistributionArgs) -> dict[str, Any]:
+            return a.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"pools": {"__all__": {"source"}}})
+
+        declared_changed = declared(_parse(olds)) != declared(args) if olds.get("pools") else True
         return DiffResult(changes=plan.changes or declared_changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

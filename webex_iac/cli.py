@@ -39,12 +39,35 @@ def _run(action, *args, **kwargs):
 stack_option = click.option("--stack", "-s", default="dev", show_default=True, help="Stack to operate on.")
 project_option = click.option(
     "--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
-    show_default=False, help="Directory holding Pulumi.yaml (default: this checkout).",
+    # The env var lets tests run the CI workflow's exact commands on a scratch project.
+    envvar="WEBEX_IAC_PROJECT_DIR",
+    show_default=False, help="Directory holding Pulumi.yaml (default: this checkout; env WEBEX_IAC_PROJECT_DIR).",
 )
 policy_option = click.option(
     "--policy-pack", "policy_packs", multiple=True,
     help="Policy pack directory (or executable) to enforce; repeatable.",
 )
+policy_config_option = click.option(
+    "--policy-pack-config", "policy_configs", multiple=True,
+    help="JSON config of the --policy-pack at the same position (default: the pack's config.json, if any).",
+)
+
+
+def _policy_args(policy_packs: tuple[str, ...], policy_configs: tuple[str, ...]) -> dict:
+    """Engine arguments for the packs: launchers, and one config file per pack (or none).
+
+    A pack directory's own config.json (the org's reviewed policy settings) applies unless
+    --policy-pack-config names another file; the engine needs either none or one per pack.
+    """
+    packs = [engine.policy_pack_launcher(p) for p in policy_packs]
+    if policy_configs:
+        if len(policy_configs) != len(packs):
+            raise click.UsageError("give one --policy-pack-config per --policy-pack")
+        configs = [str(Path(c).resolve()) for c in policy_configs]
+    else:
+        found = [Path(p) / "config.json" for p in policy_packs]
+        configs = [str(c.resolve()) for c in found] if found and all(c.is_file() for c in found) else []
+    return {"policy_packs": packs or None, "policy_pack_configs": configs or None}
 
 
 @click.group()
@@ -56,25 +79,49 @@ def main() -> None:
 @stack_option
 @project_option
 @policy_option
+@policy_config_option
 @click.option("--yes", "-y", is_flag=True, help="Apply without the interactive confirmation (always the case here).")
-def up(stack: str, project_dir: Path, policy_packs: tuple[str, ...], yes: bool) -> None:
+def up(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...], yes: bool) -> None:
     """Make the org match the stack's declarations."""
     st = _open(stack, project_dir)
-    packs = [engine.policy_pack_launcher(p) for p in policy_packs]
-    _run(st.up, policy_packs=packs or None, color="auto")
+    _run(st.up, **_policy_args(policy_packs, policy_configs), color="auto")
 
 
 @main.command()
 @stack_option
 @project_option
 @policy_option
+@policy_config_option
 @click.option("--expect-no-changes", is_flag=True, help="Fail if the preview shows any change (drift check).")
 @click.option("--diff", is_flag=True, help="Show property-level diffs.")
-def preview(stack: str, project_dir: Path, policy_packs: tuple[str, ...], expect_no_changes: bool, diff: bool) -> None:
+def preview(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
+            expect_no_changes: bool, diff: bool) -> None:
     """Show what up would change, including drift made outside Pulumi."""
     st = _open(stack, project_dir)
-    packs = [engine.policy_pack_launcher(p) for p in policy_packs]
-    _run(st.preview, policy_packs=packs or None, expect_no_changes=expect_no_changes, diff=diff, color="auto")
+    _run(st.preview, **_policy_args(policy_packs, policy_configs), expect_no_changes=expect_no_changes, diff=diff,
+         color="auto")
+
+
+@main.command("plan-summary")
+@stack_option
+@project_option
+@policy_option
+@policy_config_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown here (default: stdout).")
+def plan_summary(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
+                 out: Path | None) -> None:
+    """Preview, and render it as the Markdown PR comment (exit 1 if the preview fails)."""
+    from .plan_summary import preview_markdown
+
+    st = _open(stack, project_dir)
+    markdown, ok = preview_markdown(st, stack, **_policy_args(policy_packs, policy_configs),
+                                    on_output=lambda line: click.echo(line.rstrip("\n"), err=True))
+    if out:
+        out.write_text(markdown)
+    else:
+        click.echo(markdown, nl=False)
+    if not ok:
+        raise SystemExit(1)
 
 
 @main.command()

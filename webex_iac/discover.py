@@ -73,7 +73,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.timestamp import TimeStamp
 from ruamel.yaml.tokens import CommentToken
 
@@ -165,7 +165,7 @@ def read_stack_config(stack: str, project_dir: Path) -> tuple[dict[str, Any], st
         return {}, f"cannot read stack {stack!r} config: {' '.join(lines)[:300]}"
 
 
-def connect(stack: str, project_dir: Path, base_url: str | None) -> Connection:
+def connect(stack: str, project_dir: Path, base_url: str | None, requests_per_second: float | None = None) -> Connection:
     """A client for the stack's org: ``webex:token`` (or the Service App keys) from the stack's
     config, else ``WEBEX_TOKEN``; ``--base-url`` overrides ``webex:baseUrl``. A first call
     (``GET /people/me``) with short retries turns an unreachable org or a rejected token into
@@ -173,6 +173,8 @@ def connect(stack: str, project_dir: Path, base_url: str | None) -> Connection:
     config, why_no_config = read_stack_config(stack, project_dir)
     if base_url:
         config["webex:baseUrl"] = base_url
+    if requests_per_second is not None:
+        config["webex:requestsPerSecond"] = str(requests_per_second)
     try:
         cfg = WebexConfig.from_config(lambda key: config.get(f"webex:{key}"))
     except ConfigError:
@@ -590,40 +592,52 @@ def flow(d: dict[str, Any]) -> CommentedMap:
     return m
 
 
-def _trailing_token(container: Any, key: Any) -> tuple[Any, int] | None:
-    """(ca.items list, index) holding the comment that follows ``container[key]``, descending
-    into the last element of a nested collection (where ruamel attaches such comments)."""
-    value = container[key]
-    if isinstance(value, (CommentedMap, CommentedSeq)) and len(value):
-        last = list(value.keys())[-1] if isinstance(value, CommentedMap) else len(value) - 1
-        return _trailing_token(value, last)
-    pos = 2 if isinstance(container, CommentedMap) else 0
-    entry = container.ca.items.get(key)
-    if entry is None:
-        return None
-    return entry, pos
+def _is_block(value: Any) -> bool:
+    return isinstance(value, (CommentedMap, CommentedSeq)) and len(value) > 0 and not value.fa.flow_style()
+
+
+def _last_key(value: Any) -> Any:
+    return list(value.keys())[-1] if isinstance(value, CommentedMap) else len(value) - 1
 
 
 def _following_lines(container: Any, key: Any) -> str:
-    """Comment lines after the eol comment of ``container[key]`` (they describe what follows)."""
-    found = _trailing_token(container, key)
-    if found is None:
+    """Comment lines below ``container[key]`` (after its eol comment): they describe what
+    follows. ruamel keeps them on the deepest last scalar, or in a block's ``ca.end`` when the
+    block ends with a flow collection."""
+    value = container[key]
+    if _is_block(value):
+        if value.ca.end:
+            return "".join(_line_text(t) for t in value.ca.end if isinstance(t, CommentToken))
+        return _following_lines(value, _last_key(value))
+    entry = container.ca.items.get(key)
+    pos = 2 if isinstance(container, CommentedMap) else 0
+    tok = entry[pos] if entry is not None and len(entry) > pos else None
+    if not isinstance(tok, CommentToken):
         return ""
-    entry, pos = found
-    tok = entry[pos] if len(entry) > pos else None
-    if tok is None or not isinstance(tok, CommentToken):
-        return ""
-    first, sep, rest = tok.value.partition("\n")
+    _, sep, rest = tok.value.partition("\n")
     return rest if sep else ""
+
+
+def _line_text(tok: CommentToken) -> str:
+    """A whole-line comment token as text with its indentation."""
+    col = tok.start_mark.column if tok.start_mark is not None else 0
+    return " " * col + tok.value if not tok.value.startswith(("\n", " ")) else tok.value.lstrip("\n")
 
 
 def _append_following(container: Any, key: Any, lines: str) -> None:
     if not lines:
         return
     value = container[key]
-    if isinstance(value, (CommentedMap, CommentedSeq)) and len(value):
-        last = list(value.keys())[-1] if isinstance(value, CommentedMap) else len(value) - 1
-        _append_following(value, last, lines)
+    if _is_block(value):
+        last = value[_last_key(value)]
+        if value.ca.end or isinstance(last, (CommentedMap, CommentedSeq)) and last.fa.flow_style():
+            stripped = lines.lstrip(" ")
+            if value.ca.comment is None:
+                value.ca.comment = [None, None]  # ruamel only emits `end` next to a `comment` list
+            value.ca.end = list(value.ca.end or []) + [
+                CommentToken(stripped, CommentMark(len(lines) - len(stripped)), None)]
+            return
+        _append_following(value, _last_key(value), lines)
         return
     pos = 2 if isinstance(container, CommentedMap) else 0
     entry = container.ca.items.setdefault(key, [None, None, None, None])
@@ -631,10 +645,9 @@ def _append_following(container: Any, key: Any, lines: str) -> None:
         entry.append(None)
     tok = entry[pos]
     if isinstance(tok, CommentToken):
-        text = tok.value if tok.value.endswith("\n") else tok.value + "\n"
-        tok.value = text + lines
+        tok.value = (tok.value if tok.value.endswith("\n") else tok.value + "\n") + lines
     else:
-        entry[pos] = CommentToken("\n" + lines, None)
+        entry[pos] = CommentToken("\n" + lines, CommentMark(0), None)
 
 
 def remove(container: Any, key: Any) -> None:
@@ -645,8 +658,7 @@ def remove(container: Any, key: Any) -> None:
     idx = keys.index(key)
     del container[key]
     if lines and idx > 0:
-        prev = keys[idx - 1]
-        _append_following(container, prev, lines)
+        _append_following(container, keys[idx - 1], lines)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -1235,6 +1247,8 @@ common_options = [
                  help="Webex API root (default: the stack's webex:baseUrl, else https://webexapis.com/v1)."),
     click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
                  show_default=False, help="Directory holding Pulumi.yaml and stacks/ (default: this checkout)."),
+    click.option("--requests-per-second", type=click.FloatRange(min=0), default=None,
+                 help="Client-side read rate (0 = unthrottled; default: the stack's webex:requestsPerSecond, else 10)."),
 ]
 
 
@@ -1254,13 +1268,14 @@ def with_common(f: Callable) -> Callable:
 @click.option("--horizon-days", type=click.IntRange(min=1, max=3650), default=DEFAULT_HORIZON_DAYS, show_default=True,
               help="Adopt series with an occurrence in this many days.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
-def discover_command(stack: str, base_url: str | None, project_dir: Path, out: Path | None, owner: str | None,
-                     max_host_scans: int, horizon_days: int, progress: bool | None) -> None:
+def discover_command(stack: str, base_url: str | None, project_dir: Path, requests_per_second: float | None,
+                     out: Path | None, owner: str | None, max_host_scans: int, horizon_days: int,
+                     progress: bool | None) -> None:
     """Read the live org and write stacks/STACK.yaml so that `up` adopts it, writing nothing."""
     path = out or default_stack_path(project_dir, stack)
     if path.exists() and path.is_dir():
         raise click.BadParameter(f"{path} is a directory", param_hint="--out")
-    conn = connect(stack, project_dir, base_url)
+    conn = connect(stack, project_dir, base_url, requests_per_second)
     try:
         with Steps(progress) as steps:
             before = path.read_text() if path.exists() else None

@@ -548,7 +548,8 @@ def _names(emails: list[str], n: int = 12) -> str:
 @click.option("--max-host-scans", type=click.IntRange(min=0), default=DEFAULT_MAX_HOST_SCANS, show_default=True)
 @click.option("--horizon-days", type=click.IntRange(min=1, max=3650), default=DEFAULT_HORIZON_DAYS, show_default=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
-def migration_report_command(stack: str, base_url: str | None, project_dir: Path, target_site: str, as_json: bool,
+def migration_report_command(stack: str, base_url: str | None, project_dir: Path, requests_per_second: float | None,
+                             target_site: str, as_json: bool,
                              write: bool, protect_groups: tuple[str, ...], owner: str | None, max_host_scans: int,
                              horizon_days: int, progress: bool | None) -> None:
     """Hosts, pools, guests and roomId meetings of a move to TARGET-SITE; --write plans the licenses."""
@@ -564,7 +565,7 @@ def migration_report_command(stack: str, base_url: str | None, project_dir: Path
             raise DiscoverError(f"the stack file is invalid; fix it first:\n{e}") from None
     elif write:
         raise DiscoverError(f"{path} does not exist: run `webex-iac discover --stack {stack}` first")
-    conn = connect(stack, project_dir, base_url)
+    conn = connect(stack, project_dir, base_url, requests_per_second)
     try:
         with Steps(progress) as steps:
             org = read_org(conn, steps=steps, max_host_scans=max_host_scans, horizon_days=horizon_days,

@@ -71,7 +71,9 @@ class Violation:
 
     @property
     def resource(self) -> str:
-        return self.urn.rsplit("::", 1)[-1] if self.urn else "(stack)"
+        if not self.urn or "::pulumi:pulumi:Stack::" in self.urn:
+            return "(stack)"  # a stack policy's finding about no one resource
+        return self.urn.rsplit("::", 1)[-1]
 
 
 @dataclass
@@ -179,10 +181,16 @@ def _meeting_details(step: Step) -> str:
             parts.append(f"adopts {n['adoptMeetingId']}")
         return ", ".join(parts)
     if step.op == "replace":
+        # A meeting cannot change host or site: those make a new series. Said from the inputs,
+        # whatever key the provider named.
+        why = [f"{k} {step.old.get(k)} → {step.new.get(k)}" for k in ("host", "siteUrl")
+               if step.old and str(step.old.get(k) or "").lower() != str(step.new.get(k) or "").lower()]
+        if why:
+            return f"{'; '.join(why)}: a new series (new meetingId and join link)"
         why = [k for k in step.replace_keys if k != "meetingId"]
         if why:
-            return f"{', '.join(why)} changed: a new series (new meetingId, new join link)"
-        return "the series was deleted outside Pulumi: re-created (new meetingId, new join link)"
+            return f"{', '.join(why)} changed: a new series (new meetingId and join link)"
+        return "the series was deleted outside Pulumi: re-created (new meetingId and join link)"
     if step.op == "delete":
         return "the series is cancelled"
     changed = _changed_fields(step)
@@ -200,7 +208,8 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
         out.append(f"{icon} **Policy violations: {mandatory} mandatory, {advisory} advisory.**"
                    + (" `up` is blocked until they are fixed." if mandatory else ""))
     elif data.policy_packs:
-        out.append("✅ **Every policy passes** (" + ", ".join(f"`{k}@{v}`" for k, v in sorted(data.policy_packs.items())) + ").")
+        packs = sorted({f"{k.split('|', 1)[0]}@{v}" for k, v in data.policy_packs.items()})
+        out.append("✅ **Every policy passes** (" + ", ".join(f"`{p}`" for p in packs) + ").")
     if not ok and not mandatory:
         out.append("❌ **The preview failed**; see the errors below.")
     counts = {k: v for k, v in data.changes.items() if v and k != "same"}

@@ -107,10 +107,12 @@ def test_page_retry_keeps_its_cursor(api, make_client):
 def test_page_size_is_clamped_to_endpoint_cap(api, make_client):
     api.add("GET", "/v1/people", ok(people()))
     client = make_client()
-    list(client.people.list(page_size=500))
+    list(client.people.list(page_size=5000))
     list(client.people.list(location_id="L1", page_size=500))
-    assert api.requests[0].url.params["max"] == "100"
+    list(client.people.list(calling_data=True, page_size=500))
+    assert api.requests[0].url.params["max"] == "1000"
     assert api.requests[1].url.params["max"] == "50"
+    assert api.requests[2].url.params["max"] == "100"
 
 
 def test_default_page_size_comes_from_settings(api, make_client):

@@ -1,0 +1,293 @@
+"""``python -m bench`` (``make bench``): issue #8's benchmark, real engine, 10,000-user org.
+
+Scenarios, all against one emulator in a subprocess with file-backed state and a rate limit:
+
+(a) ``pulumi preview`` with no changes: API calls and wall time;
+(b) ``pulumi up`` moving N users from the classic to the new meeting pool (one direction,
+    into free units: no cycle-breaking PATCH is ever needed): PATCHes, failures, wall time
+    against the minimum the rate limit allows;
+(c) (b) with 20 % of all requests answered 429;
+(d) the naive design (one resource per user, ``bench/naive.py``) on a subset, extrapolated
+    linearly to the full org, and the ratios.
+
+Prints a table and writes ``bench/results/bench.json``. ``--help`` lists the knobs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from emulator.testing import EmulatorServer  # noqa: E402
+
+from . import ours  # noqa: E402
+from .naive import program as naive_program, write_declaration  # noqa: E402
+from .org import ADMIN, BenchOrg  # noqa: E402
+from .provider_profile import launcher  # noqa: E402
+from .stack import BenchStack, Run  # noqa: E402
+
+STORM_SEED = 8
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def min_seconds(requests: int, rate: float, burst: int) -> float:
+    """The least wall time ``requests`` can take under a token bucket (rate, burst) that
+    starts full: the first ``burst`` go at once, the rest at ``rate``."""
+    return max(0, requests - burst) / rate
+
+
+def pool_state(emu, org_summary: dict[str, Any]) -> dict[str, dict[str, int]]:
+    c = emu.client()
+    try:
+        r = c.get("/licenses")
+        r.raise_for_status()
+        by_id = {lic["id"]: lic for lic in r.json()["items"]}
+    finally:
+        c.close()
+    out = {}
+    for key, lid in org_summary["licenses"].items():
+        lic = by_id[lid]
+        out[key] = {"consumedUnits": lic["consumedUnits"], "totalUnits": lic["totalUnits"]}
+    return out
+
+
+def check_moved(emu, org_summary, org: BenchOrg, moves: int) -> dict[str, Any]:
+    """The emulator's own counters after the move: exactly ``moves`` units went across."""
+    pools = pool_state(emu, org_summary)
+    ok = (pools["classic-meetings"]["consumedUnits"] == len(org.classic) - moves
+          and pools["new-meetings"]["consumedUnits"] == len(org.new) + moves)
+    return {"pools": pools, "converged": ok}
+
+
+def stack_config(args) -> dict[str, str]:
+    return {
+        "webex:requestsPerSecond": str(args.rate),
+        "webex:burst": str(args.client_burst),
+        "webex:maxConcurrency": str(args.concurrency),
+    }
+
+
+def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
+    summary = emu.seed_summary["orgs"][0]
+    st = ours.make_stack(tmp / "ours", emu, stack_config(args), extra_env)
+    out: dict[str, Any] = {}
+    log("ours: adopting the org (up, no write expected)")
+    adopt = ours.adopt(st, org)
+    out["adopt"] = adopt.to_json()
+    log(f"ours: adopt {adopt.seconds:.1f}s, {adopt.calls} calls, {adopt.patches} PATCH")
+
+    log("(a) ours: preview, no change")
+    a = ours.preview_no_change(st)
+    out["a_preview"] = a.to_json()
+    log(f"(a) {a.calls} calls, {a.seconds:.1f}s, change summary {a.summary['changeSummary']}")
+
+    time.sleep(2)  # let the server's bucket refill: every scenario starts from the same state
+    log(f"(b) ours: up moving {args.moves} users")
+    b = ours.move(st, org, args.moves)
+    out["b_move"] = b.to_json()
+    out["b_move"]["minSeconds"] = round(min_seconds(b.calls, args.rate, args.burst), 2)
+    out["b_move"]["org"] = check_moved(emu, summary, org, args.moves)
+    log(f"(b) {b.patches} PATCH ({b.patches_ok} ok), {b.seconds:.1f}s, min {out['b_move']['minSeconds']}s")
+    out["b_converged_preview"] = ours.preview_no_change(st).to_json()
+
+    if not args.skip_storm:
+        log("(c) ours: reset the org, adopt again, then the same move under a 429 storm")
+        emu.reset(org.seed)
+        ours.declare(st, org.classic, org.new)
+        st.run("up")
+        emu.set_faults(seed=STORM_SEED, rules=[
+            {"status": 429, "probability": args.storm, "when": "before", "retryAfter": 1}])
+        time.sleep(2)
+        try:
+            c = ours.move(st, org, args.moves)
+        finally:
+            emu.clear_faults()
+        out["c_storm"] = c.to_json()
+        out["c_storm"]["probability429"] = args.storm
+        out["c_storm"]["minSeconds"] = round(min_seconds(c.calls, args.rate, args.burst), 2)
+        out["c_storm"]["org"] = check_moved(emu, summary, org, args.moves)
+        log(f"(c) {c.patches_ok} PATCH ok of {c.patches} sent, {c.throttled} answered 429, {c.seconds:.1f}s")
+        out["c_converged_preview"] = ours.preview_no_change(st).to_json()
+    return out
+
+
+def run_naive(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
+    """(d): the same org and the same kind of change, on a subset of users."""
+    emu.reset(org.seed)
+    summary = emu.seed_summary["orgs"][0]
+    classic_id, new_id = summary["licenses"]["classic-meetings"], summary["licenses"]["new-meetings"]
+    n = args.naive_users
+    half = len(org.emails) // 2
+    subset_classic = org.emails[: n // 2]
+    subset_new = org.emails[half: half + n - n // 2]
+    moves = round(n * args.moves / len(org.emails))
+    users = {e: [classic_id] for e in subset_classic} | {e: [new_id] for e in subset_new}
+    root = tmp / "naive"
+    root.mkdir()
+    st = BenchStack(root, emu, naive_program(root), config=stack_config(args),
+                    extra_env={"PYTHONPATH": str(ROOT), **extra_env})
+    managed = sorted([classic_id, new_id])
+    write_declaration(root, managed, users)
+    log(f"(d) naive: {n} resources, creating them (up)")
+    created = st.run("up")
+    log(f"(d) naive create: {created.seconds:.1f}s, {created.calls} calls")
+    time.sleep(2)
+    pa = st.run("preview", expect_no_changes=True)
+    log(f"(d) naive preview: {pa.calls} calls, {pa.seconds:.1f}s")
+    for e in subset_classic[:moves]:
+        users[e] = [new_id]
+    write_declaration(root, managed, users)
+    time.sleep(2)
+    pb = st.run("up")
+    log(f"(d) naive move {moves}: {pb.patches} PATCH, {pb.seconds:.1f}s")
+    failures_b = pb.patches - pb.patches_ok
+    pools = pool_state(emu, summary)
+    factor = len(org.emails) / n
+    return {
+        "subsetUsers": n, "subsetMoves": moves, "extrapolationFactor": factor,
+        "extrapolation": "linear in the number of resources (a lower bound: the engine's "
+                         "per-step checkpoint of a growing state is worse than linear)",
+        "create": created.to_json(), "a_preview": pa.to_json(), "b_move": pb.to_json(),
+        "b_failures": failures_b,
+        "b_org": {"pools": pools,
+                  "converged": pools["classic-meetings"]["consumedUnits"] == len(org.classic) - moves
+                  and pools["new-meetings"]["consumedUnits"] == len(org.new) + moves},
+        "extrapolated": {
+            "a_preview": {"apiCalls": round(pa.calls * factor), "seconds": round(pa.seconds * factor, 1)},
+            "b_move": {"patches": round(pb.patches * factor), "apiCalls": round(pb.calls * factor),
+                       "seconds": round(pb.seconds * factor, 1)},
+        },
+    }
+
+
+def table(res: dict[str, Any]) -> str:
+    o, p = res["ours"], res["params"]
+    rows = [("scenario", "API calls", "PATCH (ok)", "failures", "429s", "wall s", "target", "provider RSS MB")]
+
+    def row(name, r, target, failures=None):
+        rows.append((name, str(r["apiCalls"]), f"{r['patches']} ({r['patchesOk']})",
+                     "-" if failures is None else str(failures), str(r["answered429"]),
+                     f"{r['seconds']:.1f}", target, str(r.get("providerPeakRssMB"))))
+
+    a = o["a_preview"]
+    row("(a) preview, no change", a, f"≤15 calls, ≤20 s: {'MET' if a['apiCalls'] <= 15 and a['seconds'] <= 20 else 'MISSED'}")
+    b = o["b_move"]
+    ratio = b["seconds"] / b["minSeconds"] if b["minSeconds"] else float("inf")
+    fb = b["patches"] - b["patchesOk"]
+    met = b["patchesOk"] == p["moves"] and b["patches"] == p["moves"] and fb == 0 and ratio <= 1.2 and b["org"]["converged"]
+    row(f"(b) up, move {p['moves']}", b,
+        f"1 PATCH/user, 0 fail, ≤1.2× min {b['minSeconds']:.1f}s (={ratio:.2f}×): {'MET' if met else 'MISSED'}", fb)
+    if "c_storm" in o:
+        c = o["c_storm"]
+        fails = p["moves"] - c["patchesOk"] if c["org"]["converged"] else "?"
+        row(f"(c) (b) + {int(c['probability429'] * 100)}% 429", c,
+            f"0 failures: {'MET' if c['result'] == 'succeeded' and c['org']['converged'] else 'MISSED'}",
+            0 if c["result"] == "succeeded" and c["org"]["converged"] else fails)
+    if "naive" in res:
+        n = res["naive"]
+        x = n["extrapolated"]
+        f = n["extrapolationFactor"]
+        rows.append((f"(d) naive preview, {n['subsetUsers']} users", str(n["a_preview"]["apiCalls"]), "0 (0)", "-",
+                     str(n["a_preview"]["answered429"]), f"{n['a_preview']['seconds']:.1f}", "measured",
+                     str(n["a_preview"].get("providerPeakRssMB"))))
+        rows.append((f"(d) naive preview ×{f:g} (extrapolated)", str(x["a_preview"]["apiCalls"]), "-", "-", "-",
+                     f"{x['a_preview']['seconds']:.1f}",
+                     f"ours {res['ratios']['preview']:.0f}× faster", "-"))
+        nb = n["b_move"]
+        rows.append((f"(d) naive up, move {n['subsetMoves']}", str(nb["apiCalls"]), f"{nb['patches']} ({nb['patchesOk']})",
+                     str(n["b_failures"]), str(nb["answered429"]), f"{nb['seconds']:.1f}", "measured",
+                     str(nb.get("providerPeakRssMB"))))
+        rows.append((f"(d) naive up ×{f:g} (extrapolated)", str(x["b_move"]["apiCalls"]), str(x["b_move"]["patches"]),
+                     "-", "-", f"{x['b_move']['seconds']:.1f}", f"ours {res['ratios']['up']:.1f}× faster", "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--users", type=int, default=10_000)
+    ap.add_argument("--moves", type=int, default=2_000)
+    ap.add_argument("--rate", type=float, default=50.0, help="emulator rate limit and webex:requestsPerSecond")
+    ap.add_argument("--burst", type=int, default=50, help="emulator bucket size")
+    ap.add_argument("--client-burst", type=int, default=10, help="webex:burst (below --burst: jitter slack)")
+    ap.add_argument("--concurrency", type=int, default=8, help="webex:maxConcurrency")
+    ap.add_argument("--storm", type=float, default=0.2, help="share of requests answered 429 in (c)")
+    ap.add_argument("--naive-users", type=int, default=500, help="subset size for (d)")
+    ap.add_argument("--skip-storm", action="store_true")
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="profile every provider call (cProfile) into this directory")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bench.json")
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
+    tmp = Path(tempfile.mkdtemp(prefix="webex-bench-"))
+    extra_env: dict[str, str] = {}
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        extra_env = {"WEBEX_IAC_PROFILE_DIR": str(args.profile.resolve()), "WEBEX_IAC_PYTHON": str(launcher(tmp))}
+    org = BenchOrg.generate(args.users)
+    res: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "loadavg1AtStart": os.getloadavg()[0]},
+        "params": {"users": len(org.emails), "declaredHolders": len(org.classic) + len(org.new),
+                   "moves": args.moves, "emulatorRateLimit": {"rate": args.rate, "burst": args.burst},
+                   "clientConfig": stack_config(args), "storm429": args.storm,
+                   "naiveSubset": None if args.skip_naive else args.naive_users,
+                   "moveKind": "one direction (classic → new) into free units: no cycle-breaking PATCH"},
+    }
+    t0 = time.perf_counter()
+    try:
+        log(f"starting the emulator: {len(org.emails)} users + admin, file-backed state in {tmp}")
+        with EmulatorServer(seed=org.seed, state_path=tmp / "state.db", subprocess=True,
+                            startup_timeout=180) as emu:
+            emu.set_rate_limit(args.rate, burst=args.burst)
+            res["ours"] = run_ours(args, emu, org, tmp, extra_env)
+            if not args.skip_naive:
+                res["naive"] = run_naive(args, emu, org, tmp, extra_env)
+                x = res["naive"]["extrapolated"]
+                res["ratios"] = {
+                    "preview": x["a_preview"]["seconds"] / res["ours"]["a_preview"]["seconds"],
+                    "up": x["b_move"]["seconds"] / res["ours"]["b_move"]["seconds"],
+                    "previewCalls": x["a_preview"]["apiCalls"] / res["ours"]["a_preview"]["apiCalls"],
+                }
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    res["totalSeconds"] = round(time.perf_counter() - t0, 1)
+    res["machine"]["loadavg1AtEnd"] = os.getloadavg()[0]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(res, indent=2) + "\n")
+    print()
+    print(f"webex-iac bench: {len(org.emails)}-user org (+admin), emulator rate limit "
+          f"{args.rate:g} req/s burst {args.burst}; client {stack_config(args)}")
+    print(table(res))
+    if "naive" in res:
+        n = res["naive"]
+        print(f"(d) measured on {n['subsetUsers']} of {len(org.emails)} users ({n['subsetMoves']} moves) and "
+              f"extrapolated linearly ×{n['extrapolationFactor']:g}: a lower bound for the naive design.")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
+          f"({res['totalSeconds']:.0f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

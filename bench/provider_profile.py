@@ -1,0 +1,95 @@
+"""The dynamic provider with every gRPC call timed and profiled (cProfile), for ``--profile``.
+
+The engine starts the provider through ``pulumi-resource-pulumi-python``, which runs
+``$WEBEX_IAC_PYTHON -u -m pulumi.dynamic ARGS``. ``bench`` points ``WEBEX_IAC_PYTHON`` at a
+two-line shell script that runs ``python -m bench.provider_profile ARGS`` instead (only when
+``WEBEX_IAC_PROFILE_DIR`` is set), so nothing in the product knows about profiling.
+
+Each call (Check, Diff, Update, …) runs under its own ``cProfile.Profile`` on the gRPC worker
+thread that serves it; its stats go to ``$WEBEX_IAC_PROFILE_DIR/<pid>-<n>-<Method>.prof`` and a
+line ``method start_s seconds`` to ``calls.log``. ``python -m bench.provider_profile --report DIR``
+prints the timeline and the top functions.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import functools
+import itertools
+import os
+import pstats
+import runpy
+import sys
+import threading
+import time
+from pathlib import Path
+
+METHODS = ("Check", "Diff", "Create", "Update", "Read", "Delete", "Configure")
+
+
+def _install(out: Path) -> None:
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    seq = itertools.count(1)
+    lock = threading.Lock()
+    t0 = time.time()
+    original = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+
+    def wrap(name, fn):
+        @functools.wraps(fn)
+        def timed(request, context):
+            n = next(seq)
+            prof = cProfile.Profile()
+            start = time.time()
+            try:
+                return prof.runcall(fn, request, context)
+            finally:
+                seconds = time.time() - start
+                prof.dump_stats(str(out / f"{os.getpid()}-{n:05d}-{name}.prof"))
+                with lock, open(out / "calls.log", "a") as f:
+                    f.write(f"{os.getpid()} {n} {name} {start - t0:.3f} {seconds:.3f}\n")
+        return timed
+
+    def add(servicer, server):
+        for name in METHODS:
+            setattr(servicer, name, wrap(name, getattr(servicer, name)))
+        return original(servicer, server)
+
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server = add
+
+
+def report(out: Path, top: int = 25) -> None:
+    print((out / "calls.log").read_text())
+    files = sorted(out.glob("*.prof"))
+    if files:
+        stats = pstats.Stats(*map(str, files))
+        stats.sort_stats("cumulative").print_stats(top)
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--report"]:
+        report(Path(sys.argv[2]))
+        return
+    out = Path(os.environ["WEBEX_IAC_PROFILE_DIR"])
+    out.mkdir(parents=True, exist_ok=True)
+    _install(out)
+    sys.argv = ["pulumi.dynamic", *sys.argv[1:]]
+    runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+
+
+def launcher(directory: Path) -> Path:
+    """A ``WEBEX_IAC_PYTHON`` stand-in that starts this module instead of ``pulumi.dynamic``."""
+    root = Path(__file__).resolve().parent.parent
+    script = directory / "python-profiled"
+    script.write_text(
+        "#!/bin/sh\n"
+        "# called as: <this> -u -m pulumi.dynamic ARGS\n"
+        "shift 3\n"
+        f'PYTHONPATH="{root}${{PYTHONPATH:+:$PYTHONPATH}}" exec "{sys.executable}" -u -m bench.provider_profile "$@"\n'
+    )
+    script.chmod(0o755)
+    return script
+
+
+if __name__ == "__main__":
+    main()
