@@ -84,7 +84,6 @@ from resources.standing_meeting import integration_tag, same_recurrence
 from webex_client import (
     APIConnectionError,
     AuthenticationError,
-    ClientSettings,
     NotFoundError,
     PermissionDeniedError,
     WebexClient,
@@ -258,6 +257,7 @@ class OrgRead:
     other_meetings: list[LiveMeeting]             # webinars, personal room meetings
     scanned_hosts: set[str]
     unscanned_hosts: list[str]
+    scan_errors: dict[str, str]                   # host -> why their meetings could not be listed
     horizon_days: int
     apps: list[dict[str, Any]]
     apps_note: str
@@ -412,17 +412,23 @@ def read_org(
     def series_of(p: Person) -> list[Any]:
         email = primary_email(p)
         try:
-            found = [m for m in client.meetings.list(
+            return [m for m in client.meetings.list(
                 host_email=email, meeting_type="meetingSeries", current=False, from_=window[0], to=window[1])
                 if (m.host_email or "").lower() == email]
         finally:
             steps.advance(t)
-        return found
 
     results = client.map_concurrent(series_of, scan)
-    results.raise_first()
     seen: dict[str, LiveMeeting] = {}
-    for r in results:
+    scan_errors: dict[str, str] = {}
+    for p, r in zip(scan, results):
+        if not r.ok:
+            if isinstance(r.error, (AuthenticationError, APIConnectionError)):
+                raise r.error  # the whole read is off, not this host
+            err = r.error
+            scan_errors[primary_email(p)] = (f"{err.status}: {err.message}" if isinstance(err, WebexError)
+                                             else f"{type(err).__name__}: {err}")
+            continue
         for m in r.value:
             if m.id not in seen:
                 seen[m.id] = _live_meeting(m)
@@ -460,7 +466,8 @@ def read_org(
         me_email=primary_email(conn.me) if conn.me else None, people=people, by_id=by_id, by_email=by_email,
         admins=admins, licenses=licenses, holders=holders, groups=groups, site_settings=site_settings,
         site_notes=site_notes, meetings=meetings, space_meetings=space, other_meetings=other,
-        scanned_hosts={primary_email(p) for p in scan}, unscanned_hosts=unscanned, horizon_days=horizon_days,
+        scanned_hosts={primary_email(p) for p in scan} - scan_errors.keys(), unscanned_hosts=unscanned,
+        scan_errors=scan_errors, horizon_days=horizon_days,
         apps=apps, apps_note=apps_note, guest_like=guest_like,
     )
 
@@ -873,7 +880,7 @@ def _merge_licenses(doc: CommentedMap, org: OrgRead, owner: str, changes: list[s
             pool = pools[i]
             ref = pool.get("license") if isinstance(pool, CommentedMap) else None
             lic = resolve_pool(ref, org.licenses) if isinstance(ref, dict) else None
-            if ref is not None and lic is None and isinstance(ref, dict) and LicenseRefOK(ref):
+            if lic is None and isinstance(ref, dict) and pool_vanished(ref, org.licenses):
                 changes.append(f"- licenses.{dname}.pools[{i}]: {dict(ref)} no longer matches a pool of the org")
                 remove(pools, i)
                 continue
@@ -922,12 +929,14 @@ def meeting_distribution(dists: CommentedMap, licenses: list[License]) -> str | 
     return None
 
 
-def LicenseRefOK(ref: Any) -> bool:  # noqa: N802 - reads as a predicate
+def pool_vanished(ref: Any, licenses: list[License]) -> bool:
+    """The reference is valid and matches no pool (an ambiguous one is left for a human)."""
     try:
-        LicenseRef.model_validate(dict(ref))
-        return True
+        model = LicenseRef.model_validate(dict(ref))
     except (ValidationError, TypeError, ValueError):
         return False
+    found = _resolve(model, {lic.id: lic for lic in licenses})
+    return isinstance(found, str) and found.startswith("no ")
 
 
 def meeting_props(m: LiveMeeting) -> dict[str, Any] | None:
@@ -1117,6 +1126,11 @@ def notes_lines(org: OrgRead, notes: Notes) -> list[str]:
     if org.unscanned_hosts:
         out.append(f"Meeting scan truncated: {len(org.unscanned_hosts)} people with a site account were not scanned "
                    "(raise --max-host-scans); their meetings are not declared and not dropped.")
+    if org.scan_errors:
+        shown = "; ".join(f"{h} ({e})" for h, e in sorted(org.scan_errors.items())[:10])
+        more = f"; … and {len(org.scan_errors) - 10} more" if len(org.scan_errors) > 10 else ""
+        out.append(f"Meetings of {len(org.scan_errors)} host(s) could not be listed (not declared, not dropped): "
+                   f"{shown}{more}")
     if notes.empty_pools:
         out.append("Pools without holders (not declared): " + ", ".join(
             f"{pool_label(l)} ({l.total_units} units)" for l in notes.empty_pools))
@@ -1174,8 +1188,15 @@ def strip_generated(text: str) -> str:
 
 
 def load_existing(path: Path) -> CommentedMap | None:
+    """The existing stack file, round trip; refused when invalid (discover would guess)."""
     if not path.exists():
         return None
+    from .stack_file import StackFileError, load_stack_file
+
+    try:
+        load_stack_file(path, display=str(path))
+    except StackFileError as e:
+        raise DiscoverError(f"the existing stack file is invalid; fix it (or move it away) first:\n{e}") from None
     try:
         data = yaml_rt().load(strip_generated(path.read_text()))
     except YAMLError as e:
@@ -1312,5 +1333,7 @@ def _print_summary(path: Path, org: OrgRead, notes: Notes, changes: list[str], c
                 console.print(f"  {c}", markup=False, highlight=False)
             if len(changes) > 50:
                 console.print(f"  … and {len(changes) - 50} more")
+        elif changed:
+            console.print("no declaration changed; the summary comments (counts) were refreshed")
         else:
             console.print("the org has not changed since the file was written")

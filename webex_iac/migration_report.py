@@ -256,7 +256,8 @@ def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
             if dp else None
         if l.id == lic.id:
             after = after_move
-            after_prop = (after_move - len(proposal.removes)) if proposal.fits else None
+            added = {org.by_email[e].id for e in proposal.adds}
+            after_prop = len((base | added) - {org.by_email[e].id for e in proposal.removes}) if proposal.fits else None
         else:
             after = declared_count if declared_count is not None else (l.consumed_units or 0)
             after_prop = after
@@ -426,9 +427,10 @@ def apply_proposal(raw: CommentedMap, report: Report, org: OrgRead, owner: str) 
     covered = set().union(*(org.groups.get(str(g), set()) for g in (groups or [])))
     covered |= {org.by_email[str(u).lower()].id for u in (users or []) if str(u).lower() in org.by_email}
     to_cover = ((expanded - removes) | adds) - covered
-    # Hosts by group where a group is made only of people being added.
+    # Readably again: a group made only of people still to declare (hosts being added, or the
+    # rest of an expanded group) is declared by name, largest first.
     for name, members in sorted(org.groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        if members and members <= to_cover and members & adds and name not in (groups or []):
+        if members and members <= to_cover and name not in (groups or []):
             if groups is None:
                 pool.insert(_after(pool, ("exclusive", "capacity", "license")), "groups", CommentedSeq())
                 groups = pool["groups"]

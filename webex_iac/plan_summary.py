@@ -133,7 +133,8 @@ def collect(events: Iterable[Any]) -> PlanData:
         diag = ev.diagnostic_event
         if diag is not None and str(diag.severity) == "error" and not diag.ephemeral:
             text = _COLOR.sub("", (diag.prefix or "") + (diag.message or "")).strip()
-            if text and not re.fullmatch(r"(error: )?(preview|update) failed", text) and text not in data.errors:
+            generic = re.fullmatch(r"(error: )?((preview|update) failed|Resource monitor has terminated, shutting down)", text)
+            if text and not generic and text not in data.errors:
                 where = (diag.urn or "").rsplit("::", 1)[-1]
                 data.errors.append(f"{where}: {text}" if where else text)
         summary = ev.summary_event
@@ -207,7 +208,7 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
         icon = "❌" if mandatory else "⚠️"
         out.append(f"{icon} **Policy violations: {mandatory} mandatory, {advisory} advisory.**"
                    + (" `up` is blocked until they are fixed." if mandatory else ""))
-    elif data.policy_packs:
+    elif data.policy_packs and ok:
         packs = sorted({f"{k.split('|', 1)[0]}@{v}" for k, v in data.policy_packs.items()})
         out.append("✅ **Every policy passes** (" + ", ".join(f"`{p}`" for p in packs) + ").")
     if not ok and not mandatory:
@@ -226,6 +227,12 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
     for s in dists:
         plan = (s.new or {}).get("plan") or []
         pools = (s.new or {}).get("pools") or []
+        if s.op == "delete":
+            rows.append(f"| {_code(s.name)} (delete) | stops managing its pools; nobody's license changes | | | | |")
+            continue
+        if not plan and s.op != "same":
+            rows.append(f"| {_code(s.name)} ({s.op}) | no plan: the provider refused the declaration (see below) "
+                        f"| | | | {_cell(pools[0].get('source', '') if pools and isinstance(pools[0], dict) else '')} |")
         for i, p in enumerate(plan if isinstance(plan, list) else []):
             gains, losses = int(p.get("gains") or 0), int(p.get("losses") or 0)
             if not (gains or losses) and s.op != "create":

@@ -145,6 +145,8 @@ class OrgView:
         self.config = config
         self.client = config.make_client()
         self.snap = OrgSnapshot(self.client, config.org_id)
+        self._holders: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
 
     def load(self) -> None:
         self.snap.licenses()
@@ -177,7 +179,11 @@ class OrgView:
         return self.snap.group_member_ids(name)
 
     def holders(self, license_id: str) -> set[str]:
-        return self.snap.holders(license_id)
+        """Person ids holding ``license_id`` now (computed once per pool: the people list is big)."""
+        with self._lock:
+            if license_id not in self._holders:
+                self._holders[license_id] = self.snap.holders(license_id)
+            return self._holders[license_id]
 
 
 CONTEXT = StackContext()

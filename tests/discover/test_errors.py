@@ -10,8 +10,6 @@ import time
 
 from webex_iac import engine
 
-from .conftest import ok
-
 
 def _closed_port_url() -> str:
     s = socket.socket()
@@ -56,7 +54,7 @@ def test_missing_credentials_exit_1_naming_both_ways_to_give_a_token(run, projec
 
 def test_token_is_never_taken_from_the_command_line(run, project):
     result = run("discover", "--stack", "prod", "--token", "abc", "--project-dir", str(project))
-    assert result.exit_code == 2 and "No such option: --token" in result.stderr
+    assert result.exit_code == 2 and "No such option '--token'" in result.stderr
 
 
 def test_bad_arguments_are_usage_errors_with_exit_2(run, project, tmp_path):

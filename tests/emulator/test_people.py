@@ -31,15 +31,19 @@ def consumed(c, lid: str) -> int:
 
 
 def test_list_people_caps_max_silently_and_link_repeats_every_param(app_client):
+    # callingData=true caps at 100 (deviations.PEOPLE_MAX_CAP_CALLING_DATA).
     r = app_client.get("/v1/people", params={"max": 1000, "excludeStatus": "true",
-                                             "callingData": "False"})
+                                             "callingData": "True"})
     assert r.status_code == 200
     items = r.json()["items"]
-    assert len(items) == 100          # cap (deviations.PEOPLE_MAX_CAP)
+    assert len(items) == 100
     link = r.headers["link"]
     assert link.startswith("<http://testserver/v1/people?") and link.endswith('>; rel="next"')
-    for p in ("callingData=False", "max=1000", "excludeStatus=true", "cursor="):
+    for p in ("callingData=True", "max=1000", "excludeStatus=true", "cursor="):
         assert p in link
+    # A plain list takes up to 1,000 per page; above that the cap applies silently.
+    r = app_client.get("/v1/people", params={"max": 5000})
+    assert len(r.json()["items"]) == 203 and "link" not in r.headers
 
 
 def test_following_next_links_visits_everyone_once_and_stops_without_link(app_client):

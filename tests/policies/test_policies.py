@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from harness import WebexStack, org_holders
 from policy_harness import PACK_DIR, SAMPLE_APP_CLIENT_ID, SAMPLE_APP_ID, holders_yaml, line_of, preview
 from webex_iac.engine import REPO_ROOT
+from webex_iac.plan_summary import render_markdown
 
 STACK = "policy-test"
 SRC = f"stacks/{STACK}.yaml"
@@ -93,6 +94,12 @@ licenses:
     assert f"LicenseDistribution 'overbooked', pool acme.webex.com ({SRC}:{line})" in msg
     assert "131 holders (0 users + 131 more members of groups meeting-hosts, space-meeting-hosts) exceed the 120 units" in msg
     assert "the live totalUnits of acme.webex.com" in msg
+    # The PR comment of that preview: the violation, and the provider's own refusal as an error.
+    comment = render_markdown(outcome.data, STACK, ok=outcome.ok)
+    print(comment)
+    assert "| mandatory | `license-capacity` | `overbooked` | LicenseDistribution 'overbooked', pool acme.webex.com" in comment
+    assert "### Errors\n- overbooked: error: " in comment and "would need 131 units but has 120" in comment
+    assert "Resource monitor has terminated" not in comment and "Every policy passes" not in comment
 
 
 def test_license_capacity_counts_current_holders_a_non_exclusive_pool_keeps(ws):
@@ -337,3 +344,20 @@ def test_enforcement_levels_come_from_the_policy_pack_config_not_code(ws):
     disabled = preview(ws, UNOWNED, policy_config={"ownership": {"enforcementLevel": "disabled"}})
     assert disabled.ok, disabled.output
     assert disabled.violations == []
+
+
+# --- the example of everything the pack refuses ----------------------------------------------------
+
+def test_the_example_violations_stack_breaks_every_policy_it_lists(emu, tmp_path):
+    """stacks/examples/policy-violations.yaml, with its client secret set in plaintext and the
+    repository's policies/config.json, fails exactly the policies its header lists."""
+    example = WebexStack(tmp_path, emu, name="policy-violations",
+                         extra_config={"webex-iac:auditAppClientSecret": "pasted-in-plaintext"})
+    example.stack_file.write_text((REPO_ROOT / "stacks" / "examples" / "policy-violations.yaml").read_text())
+    outcome = preview(example, None, policy_config=json.loads((PACK_DIR / "config.json").read_text()), tmp=tmp_path)
+    assert not outcome.ok
+    assert sorted(v.policy for v in outcome.violations) == [
+        "change-size-guard", "host-licensed-on-site", "no-plaintext-secrets", "ownership", "protected-holders",
+        "service-app-scopes"]
+    assert all("stacks/policy-violations.yaml:" in v.message for v in outcome.violations)
+    assert BRUNO in outcome.messages("protected-holders") and KOFI in outcome.messages("host-licensed-on-site")
