@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
+from pydantic import ValidationError
 
 from ._runtime import ConfigError, Runtime, WebexConfig, config_getter, get_runtime, raw_getter, runtime_for
 
@@ -39,3 +40,11 @@ class WebexProvider(ResourceProvider):
     def __getstate__(self) -> dict:
         # Belt and braces: nothing configured at run time is ever serialised.
         return {}
+
+
+def invalid_inputs(news: dict[str, Any], error: ValidationError) -> CheckResult:
+    """Check failures naming each invalid property (inputs from library users, not YAML)."""
+    return CheckResult(news, [
+        CheckFailure(".".join(map(str, err["loc"])) or "inputs", err["msg"].removeprefix("Value error, "))
+        for err in error.errors()
+    ])

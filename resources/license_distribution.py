@@ -28,7 +28,7 @@ from webex_client import PartialContentError, WebexError
 from webex_client.types.licenses import License
 
 from ._common import Email, LicenseRef, Model
-from ._provider import WebexProvider
+from ._provider import WebexProvider, invalid_inputs
 from ._runtime import OrgSnapshot
 
 TYPE_NAME = "webex:LicenseDistribution"
@@ -349,7 +349,7 @@ class LicenseDistributionProvider(WebexProvider):
         try:
             args = _parse(news)
         except ValidationError as e:
-            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])) or "pools", err["msg"]) for err in e.errors()])
+            return invalid_inputs(news, e)
         try:
             snap = self.runtime.snapshot
             plan = make_plan(args, snap)

@@ -18,7 +18,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from ._common import Email, Model
-from ._provider import WebexProvider
+from ._provider import WebexProvider, invalid_inputs
 
 TYPE_NAME = "webex:MeetingSite"
 
@@ -132,7 +132,7 @@ class MeetingSiteProvider(WebexProvider):
         try:
             args = _parse(news)
         except ValidationError as e:
-            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])), err["msg"]) for err in e.errors()])
+            return invalid_inputs(news, e)
         failures = []
         snap = self.runtime.snapshot
         if not self._site_pools(args.site_url):

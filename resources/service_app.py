@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError
 from webex_client import OAuthError, PermissionDeniedError, WebexClient, ClientSettings
 
 from ._common import Model
-from ._provider import WebexProvider
+from ._provider import WebexProvider, invalid_inputs
 
 TYPE_NAME = "webex:ServiceApp"
 DEFAULT_RENEW_BEFORE_SECONDS = 24 * 3600  # as wxc_sdk: refresh when under a day is left
@@ -79,7 +79,7 @@ class ServiceAppProvider(WebexProvider):
         try:
             args = _parse(news)
         except ValidationError as e:
-            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])), err["msg"]) for err in e.errors()])
+            return invalid_inputs(news, e)
         failures = []
         if not self._secret(args):
             failures.append(CheckFailure(

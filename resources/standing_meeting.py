@@ -30,7 +30,7 @@ from webex_client import NotFoundError
 from webex_client.types.meetings import Meeting
 
 from ._common import ERROR_30105, Email, Model
-from ._provider import WebexProvider
+from ._provider import WebexProvider, invalid_inputs
 
 TYPE_NAME = "webex:StandingMeeting"
 TAG_PREFIX = "webex-iac:"
@@ -276,7 +276,7 @@ class StandingMeetingProvider(WebexProvider):
         try:
             args = _parse(news)
         except ValidationError as e:
-            return CheckResult(news, [CheckFailure(".".join(map(str, err["loc"])) or "meeting", err["msg"].removeprefix("Value error, ")) for err in e.errors()])
+            return invalid_inputs(news, e)
         failures = []
         # The migration's core rule: the host's license on the site decides the meeting.
         snap = self.runtime.snapshot
