@@ -1263,7 +1263,7 @@ def run_discover(
 
 
 common_options = [
-    click.option("--stack", "-s", required=True, callback=validate_stack_name, help="Stack whose file to write."),
+    click.option("--stack", "-s", required=True, callback=validate_stack_name, help="Stack: its config (token, baseUrl) and stacks/<stack>.yaml."),
     click.option("--base-url", callback=validate_base_url_option,
                  help="Webex API root (default: the stack's webex:baseUrl, else https://webexapis.com/v1)."),
     click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,

@@ -13,7 +13,7 @@ import re
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -131,12 +131,6 @@ def _pools(props: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _names(items: Iterable[str], limit: int = 10) -> str:
-    items = sorted(items)
-    shown = ", ".join(items[:limit])
-    return shown + (f", … and {len(items) - limit} more" if len(items) > limit else "")
 
 
 @dataclass
