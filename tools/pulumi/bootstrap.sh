@@ -34,8 +34,8 @@ version_ge() {  # version_ge A B: A >= B (semver without pre-release)
 }
 
 write_launchers() {
-  # Our own launchers (the engine expects them by name). They pin the project's venv so that
-  # the program, the dynamic provider and the policy pack all run on the locked dependencies.
+  # Our own launcher (the engine expects it by name). It pins the project's venv so that the
+  # dynamic provider runs on the locked dependencies.
   local dir="$1"
   mkdir -p "$dir"
   cat > "$dir/pulumi-resource-pulumi-python" <<LAUNCH
@@ -43,12 +43,9 @@ write_launchers() {
 # Dynamic-provider plugin: the engine starts it for every dynamic/* resource.
 exec "\${WEBEX_IAC_PYTHON:-$VENV_PYTHON}" -u -m pulumi.dynamic "\$@"
 LAUNCH
-  cat > "$dir/pulumi-language-python-exec" <<LAUNCH
-#!/bin/sh
-# Started by pulumi-language-python to run the program; the SDK's runner does the work.
-exec "\${WEBEX_IAC_PYTHON:-$VENV_PYTHON}" -u -m pulumi.run "\$@"
-LAUNCH
-  chmod +x "$dir/pulumi-resource-pulumi-python" "$dir/pulumi-language-python-exec"
+  chmod +x "$dir/pulumi-resource-pulumi-python"
+  # pulumi-language-python-exec, which the language host starts, is not written: that host
+  # cannot be had here (see below), and a launcher nothing runs would be untested code.
 }
 
 stamp_of() { cat "$HERE/go.mod" "$HERE/go.sum" 2>/dev/null | sha256sum | cut -c1-16; }
