@@ -293,12 +293,13 @@ class StandingMeetingProvider(WebexProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         args = _parse(news)
         replaces = [k for k in ("host", "siteUrl") if olds.get(k) is not None and str(olds.get(k)).lower() != str(news.get(k)).lower()]
+        if replaces:
+            # A meeting cannot change host or site: a new series replaces it.
+            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
         live = self._live(_id, args)
         if live is None:
             # Deleted outside Pulumi: a new series (new meetingId) is the only way back.
             return DiffResult(changes=True, replaces=["meetingId"], delete_before_replace=True)
-        if replaces:
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
         changed = bool(meeting_changes(args, live))
         inv = self.runtime.client.meeting_invitees.list(_id, host_email=args.host)
         changed = changed or any(invitee_changes(args, list(inv)))

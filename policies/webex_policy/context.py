@@ -1,8 +1,8 @@
 """What the policies know besides the resource they look at: the stack and the live org.
 
 * **Stack config.** The engine hands every policy pack the stack's decrypted config and the
-  list of secret keys in ``ConfigureStack`` (pulumi >= 3.1xx; v3.274.1 here). pulumi-policy
-  1.21 keeps only the stack tags from that call, so :func:`install_configure_hook` records the
+  list of secret keys in ``ConfigureStack`` (the engine here is v3.274.1). pulumi-policy 1.21
+  keeps only the stack tags from that call, so :func:`install_configure_hook` records the
   rest. Without that call (an older engine, or a pack started by a language host) the same
   values come from the environment the engine gives language-host packs: ``PULUMI_CONFIG``
   (JSON) and ``PULUMI_CONFIG_SECRET_KEYS``; and the org connection can be given explicitly as
