@@ -92,14 +92,45 @@ def up(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_conf
 @project_option
 @policy_option
 @policy_config_option
-@click.option("--expect-no-changes", is_flag=True, help="Fail if the preview shows any change (drift check).")
+@click.option("--expect-no-changes", is_flag=True, help="Fail if the preview shows any change at all.")
+@click.option("--expect-no-drift", is_flag=True,
+              help="Fail (exit 3) if the org differs from the declaration. Unlike --expect-no-changes, a "
+                   "Service App token that is merely due for renewal is reported, not failed.")
 @click.option("--diff", is_flag=True, help="Show property-level diffs.")
 def preview(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
-            expect_no_changes: bool, diff: bool) -> None:
+            expect_no_changes: bool, expect_no_drift: bool, diff: bool) -> None:
     """Show what up would change, including drift made outside Pulumi."""
     st = _open(stack, project_dir)
+    steps: list = []
     _run(st.preview, **_policy_args(policy_packs, policy_configs), expect_no_changes=expect_no_changes, diff=diff,
-         color="auto")
+         color="auto", on_event=lambda ev: steps.append(ev.resource_pre_event.metadata) if ev.resource_pre_event else None)
+    if expect_no_drift:
+        drift, renewals = classify_steps(steps)
+        for urn in renewals:
+            click.echo(f"token renewal due (not drift): {urn}")
+        if drift:
+            click.echo("drift: the org differs from the declaration:", err=True)
+            for op, urn in drift:
+                click.echo(f"  {op}: {urn}", err=True)
+            raise SystemExit(3)
+
+
+def classify_steps(steps) -> tuple[list[tuple[str, str]], list[str]]:
+    """(drift, token renewals) among preview steps.
+
+    A ServiceApp update whose inputs did not change is its token coming due for renewal: time
+    passing, not the org drifting. Everything else that is not 'same' is drift.
+    """
+    drift, renewals = [], []
+    for m in steps:
+        op = str(getattr(m.op, "value", m.op)).lower()
+        if op in ("same", "read", "refresh"):
+            continue
+        if op == "update" and m.type.endswith("webex:ServiceApp") and not (m.diffs or []):
+            renewals.append(m.urn)
+            continue
+        drift.append((op, m.urn))
+    return drift, renewals
 
 
 @main.command("plan-summary")

@@ -90,3 +90,38 @@ def test_token_near_expiry_is_renewed_on_up(app_stack):
     outs = _resource(st, revealed=True)["outputs"]
     assert _plain(outs["accessToken"]) != first
     assert outs["tokenRenewals"] == 1
+
+
+def test_drift_check_reports_a_due_token_renewal_but_fails_on_real_drift(app_stack):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    emu, app, st = app_stack
+    emu.authorize_service_app(app["id"])
+    shutil.copy(Path(__file__).resolve().parents[2] / "__main__.py", st.root / "__main__.py")
+    hosts = emu.seed_summary["orgs"][0]["spaceMeetingHosts"][:2]
+    st.write(_app_yaml(app, renew=10 * 24 * 3600, guests=False) + f"""\
+licenses:
+  hosts:
+    owner: platform@acme.example.com
+    pools:
+      - license: {{siteUrl: acme.webex.com}}
+        exclusive: false
+        users: [{hosts[0]}, {hosts[1]}]
+""")
+    st.up()
+    env = {**os.environ, **st.settings.env(st.name)}
+    check = [sys.executable, "-m", "webex_iac", "preview", "--stack", st.name, "--project-dir", str(st.root), "--expect-no-drift"]
+    quiet = subprocess.run(check, env=env, capture_output=True, text=True)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "token renewal due (not drift)" in quiet.stdout and "webex:ServiceApp::provisioning" in quiet.stdout
+    # Control Hub: someone takes a declared holder's license away.
+    lic = emu.seed_summary["orgs"][0]["licenses"]["new-meetings"]
+    assert emu.client().patch(f"{emu.base_url}/licenses/users", json={
+        "email": hosts[0], "licenses": [{"id": lic, "operation": "remove"}]}).status_code == 200
+    drifted = subprocess.run(check, env=env, capture_output=True, text=True)
+    assert drifted.returncode == 3
+    assert "update: urn:pulumi:e2e::webex-iac::pulumi-python:dynamic/webex:LicenseDistribution::hosts" in drifted.stderr
