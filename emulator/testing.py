@@ -97,8 +97,9 @@ class EmulatorServer:
 
     def _start_process(self) -> None:
         cmd = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(self.port),
-               "--state", self.state_path, "--token", self.admin_token]
+               "--state", self.state_path]
         env = dict(os.environ)
+        env["WEBEX_EMULATOR_TOKEN"] = self.admin_token  # never in argv (ps shows it to everyone)
         env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
         # stderr goes to a file, not a pipe: an undrained pipe would block a chatty child.
         self._stderr_file = tempfile.NamedTemporaryFile(prefix="emulator-stderr-", suffix=".log",
