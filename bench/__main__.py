@@ -33,8 +33,8 @@ if str(ROOT) not in sys.path:
 from emulator.testing import EmulatorServer  # noqa: E402
 
 from . import ours  # noqa: E402
-from .naive import program as naive_program, write_declaration  # noqa: E402
-from .org import ADMIN, BenchOrg  # noqa: E402
+from .naive import program as naive_program, write_declaration, write_project  # noqa: E402
+from .org import BenchOrg  # noqa: E402
 from .provider_profile import launcher  # noqa: E402
 from .stack import BenchStack, Run  # noqa: E402
 
@@ -126,6 +126,34 @@ def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> 
     return out
 
 
+def naive_stack(args, emu, root: Path, extra_env: dict[str, str]) -> BenchStack:
+    root.mkdir(parents=True)
+    write_project(root)
+    return BenchStack(root, emu, naive_program(root), config=stack_config(args),
+                      extra_env={"PYTHONPATH": str(ROOT), **extra_env})
+
+
+def checked(run: Run) -> Run:
+    if run.summary.get("returncode"):
+        raise RuntimeError(f"{run.op} failed: {run.summary.get('error')}")
+    return run
+
+
+def naive_ceiling(args, emu, org: BenchOrg, root: Path, n: int, extra_env: dict[str, str]) -> dict[str, Any]:
+    """Can the naive design run at all at ``n`` resources? A preview of a fresh stack declares
+    them all in one process (no write can happen in a preview)."""
+    summary = emu.seed_summary["orgs"][0]
+    classic_id, new_id = summary["licenses"]["classic-meetings"], summary["licenses"]["new-meetings"]
+    st = naive_stack(args, emu, root, extra_env)
+    write_declaration(root, sorted([classic_id, new_id]),
+                      {e: [classic_id] for e in org.emails[:n // 2]}
+                      | {e: [new_id] for e in org.emails[len(org.emails) // 2:][: n - n // 2]})
+    log(f"(d) naive, {n} resources: can one process declare them? (preview)")
+    r = st.run_cli("preview")
+    log(f"(d) naive preview at {n}: {r.summary['result']} {r.summary.get('error', '')}")
+    return {"users": n, **r.to_json()}
+
+
 def naive_once(args, emu, org: BenchOrg, root: Path, n: int, extra_env: dict[str, str]) -> dict[str, Any]:
     """Create ``n`` per-user resources on a fresh copy of the org, preview, then move 20 %."""
     emu.reset(org.seed)
@@ -136,22 +164,20 @@ def naive_once(args, emu, org: BenchOrg, root: Path, n: int, extra_env: dict[str
     subset_new = org.emails[half: half + n - n // 2]
     moves = round(n * args.moves / len(org.emails))
     users = {e: [classic_id] for e in subset_classic} | {e: [new_id] for e in subset_new}
-    root.mkdir(parents=True)
-    st = BenchStack(root, emu, naive_program(root), config=stack_config(args),
-                    extra_env={"PYTHONPATH": str(ROOT), **extra_env})
+    st = naive_stack(args, emu, root, extra_env)
     managed = sorted([classic_id, new_id])
     write_declaration(root, managed, users)
     log(f"(d) naive, {n} resources: creating them (up)")
-    created = st.run("up")
+    created = checked(st.run_cli("up", "--yes"))
     log(f"(d) naive create: {created.seconds:.1f}s, {created.calls} calls")
     time.sleep(2)
-    pa = st.run("preview", expect_no_changes=True)
+    pa = checked(st.run_cli("preview", "--expect-no-changes"))
     log(f"(d) naive preview: {pa.calls} calls, {pa.seconds:.1f}s")
     for e in subset_classic[:moves]:
         users[e] = [new_id]
     write_declaration(root, managed, users)
     time.sleep(2)
-    pb = st.run("up")
+    pb = checked(st.run_cli("up", "--yes"))
     log(f"(d) naive up moving {moves}: {pb.patches} PATCH, {pb.seconds:.1f}s")
     pools = pool_state(emu, summary)
     return {
@@ -175,6 +201,8 @@ def run_naive(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) ->
     """(d): the same org and the same change, on two subsets, extrapolated to the full org."""
     sizes = [args.naive_users // 2, args.naive_users]
     runs = [naive_once(args, emu, org, tmp / f"naive-{n}", n, extra_env) for n in sizes]
+    ceiling = naive_ceiling(args, emu, org, tmp / "naive-ceiling", args.naive_ceiling, extra_env) \
+        if args.naive_ceiling else None
     full = len(org.emails)
     big = runs[-1]
     per_call = full / big["users"]
@@ -184,6 +212,7 @@ def run_naive(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) ->
     rate_floor_up = big["b_move"]["apiCalls"] * per_call / args.rate
     return {
         "subsets": runs,
+        "ceiling": ceiling,
         "extrapolation": (f"linear: calls scale with the number of resources (×{per_call:g} from {big['users']}); "
                           f"wall time = fixed + per-resource cost fitted on {sizes[0]} and {sizes[1]} resources, "
                           "and never below what the rate limit allows for those calls. A lower bound: the "
@@ -219,10 +248,9 @@ def table(res: dict[str, Any]) -> str:
         f"1 PATCH/user, 0 fail, ≤1.2× min {b['minSeconds']:.1f}s (={ratio:.2f}×): {'MET' if met else 'MISSED'}", fb)
     if "c_storm" in o:
         c = o["c_storm"]
-        fails = p["moves"] - c["patchesOk"] if c["org"]["converged"] else "?"
-        row(f"(c) (b) + {int(c['probability429'] * 100)}% 429", c,
-            f"0 failures: {'MET' if c['result'] == 'succeeded' and c['org']['converged'] else 'MISSED'}",
-            0 if c["result"] == "succeeded" and c["org"]["converged"] else fails)
+        ok = c["result"] == "succeeded" and c["org"]["converged"]
+        row(f"(c) (b) + {int(c['probability429'] * 100)}% 429", c, f"0 failures: {'MET' if ok else 'MISSED'}",
+            0 if ok else c.get("failures", "?"))
     if "naive" in res:
         n = res["naive"]
         x = n["extrapolated"]
@@ -233,6 +261,12 @@ def table(res: dict[str, Any]) -> str:
             rows.append((f"(d) naive up, {r['users']} users, move {r['moves']}", str(rb["apiCalls"]),
                          f"{rb['patches']} ({rb['patchesOk']})", str(r["b_failures"]), str(rb["answered429"]),
                          f"{rb['seconds']:.1f}", "measured", str(rb.get("providerPeakRssMB"))))
+        ce = n.get("ceiling")
+        if ce:
+            rows.append((f"(d) naive preview, {ce['users']} users", str(ce["apiCalls"]), "-", "-", "-",
+                         f"{ce['seconds']:.1f}",
+                         "FAILS: " + ("RecursionError in the SDK's serialize_provider" if "Recursion" in str(ce.get("error"))
+                                      else str(ce.get("error")))[:60] if ce["result"] != "succeeded" else "runs", "-"))
         full = p["users"]
         rows.append((f"(d) naive preview, {full} (extrapolated)", str(x["a_preview"]["apiCalls"]), "-", "-", "-",
                      f"{x['a_preview']['seconds']:.1f}",
@@ -257,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, default=8, help="webex:maxConcurrency")
     ap.add_argument("--storm", type=float, default=0.2, help="share of requests answered 429 in (c)")
     ap.add_argument("--naive-users", type=int, default=500, help="subset size for (d)")
+    ap.add_argument("--naive-ceiling", type=int, default=1000,
+                    help="also try a naive preview of this many resources in one process (0: skip)")
     ap.add_argument("--skip-storm", action="store_true")
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--profile", type=Path, default=None,

@@ -6,6 +6,12 @@ advantage ours has except the shared read: one client per provider process with 
 throttle settings, no GET in ``check``, and ``update`` sends a single idempotent PATCH without
 re-reading. It manages only the declared pools (``managed``), like our distribution.
 
+It is run the way an operator runs a project, one fresh ``python -m webex_iac`` process per
+command: the Python SDK's ``serialize_provider`` wraps ``pickle._Pickler._batch_setitems`` once
+more for every dynamic resource a process declares and never unwraps it, so one process cannot
+declare more than ~985 dynamic resources (RecursionError; pulumi 3.272.0). A 10,000-user naive
+stack therefore does not run at all; the bench measures subsets and shows the failure at 1,000.
+
 The program reads ``naive.json`` beside the stack file: ``{"managed": [ids], "users":
 {email: [ids it should hold among managed]}}`` and declares ``NaiveUserLicenses`` per user.
 """
@@ -90,6 +96,19 @@ class NaiveUserLicenses(Resource, module="bench", name="NaiveUserLicenses"):
 
 def write_declaration(root: Path, managed: list[str], users: dict[str, list[str]]) -> None:
     (root / "naive.json").write_text(json.dumps({"managed": managed, "users": users}))
+
+
+MAIN = """from pathlib import Path
+
+from bench.naive import program
+
+program(Path(__file__).resolve().parent)()
+"""
+
+
+def write_project(root: Path) -> None:
+    """The project's ``__main__.py``: what ``python -m webex_iac up --project-dir`` runs."""
+    (root / "__main__.py").write_text(MAIN)
 
 
 def program(root: Path):

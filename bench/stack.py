@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from pulumi import automation as auto
+from pulumi.automation.errors import CommandError
 
 from webex_iac import engine
 
@@ -61,6 +66,8 @@ class BenchStack:
             project_dir=root, backend_url=(root / ".pulumi-state").as_uri(),
             pulumi_home=root / ".pulumi-home", extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **(extra_env or {})},
         )
+        self.env = {**os.environ, "PULUMI_BACKEND_URL": settings.backend_url, "PULUMI_HOME": str(settings.pulumi_home),
+                    **settings.extra_env}
         self.stack = engine.open_stack(name, program, settings)
         self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
         self.stack.set_config("webex:token", auto.ConfigValue(emu.admin_token, secret=True))
@@ -75,17 +82,55 @@ class BenchStack:
         """``op`` is up/preview/refresh; the emulator's counters cover exactly this operation."""
         self.emu.reset_counters()
         lines: list[str] = []
+        failed: CommandError | None = None
         with ProviderMemory() as mem:
             t0 = time.perf_counter()
-            result = getattr(self.stack, op)(on_output=lines.append, **kw)
+            try:
+                result = getattr(self.stack, op)(on_output=lines.append, **kw)
+            except CommandError as e:  # recorded, not raised: the table says what failed
+                failed = e
             seconds = time.perf_counter() - t0
         counts = self.emu.request_counts()
         by_status = self.emu.request_counts_by_status()
         summary: dict[str, Any] = {}
-        if op == "preview":
+        if failed is not None:
+            text = "".join(lines) + str(failed)
+            summary.update(result="failed", error=_error_line(text))
+            m = re.search(r"(\d+) of (\d+) license changes failed", text)
+            if m:
+                summary["failures"] = int(m.group(1))
+        elif op == "preview":
             summary["changeSummary"] = dict(result.change_summary)
         elif op == "up":
             summary["resourceChanges"] = dict(result.summary.resource_changes or {})
             summary["result"] = result.summary.result
         api = {k: v for k, v in counts.items() if k.split(" ", 1)[-1].startswith("/v1/")}
         return Run(op, seconds, sum(api.values()), api, by_status, mem.peak_mb, summary)
+
+    def run_cli(self, op: str, *flags: str) -> Run:
+        """``python -m webex_iac OP`` in a fresh process (the project's ``__main__.py`` is the
+        program), as an operator runs it. Raises if the command fails."""
+        self.emu.reset_counters()
+        log = self.root / f"{op}.log"
+        argv = [sys.executable, "-m", "webex_iac", op, "--stack", self.name, "--project-dir", str(self.root), *flags]
+        with ProviderMemory() as mem, open(log, "w") as out:
+            t0 = time.perf_counter()
+            rc = subprocess.run(argv, cwd=self.root, env=self.env, stdout=out, stderr=subprocess.STDOUT).returncode
+            seconds = time.perf_counter() - t0
+        counts = self.emu.request_counts()
+        by_status = self.emu.request_counts_by_status()
+        api = {k: v for k, v in counts.items() if k.split(" ", 1)[-1].startswith("/v1/")}
+        text = log.read_text()
+        run = Run(op, seconds, sum(api.values()), api, by_status, mem.peak_mb,
+                  {"returncode": rc, "result": "succeeded" if rc == 0 else "failed"})
+        if rc != 0:
+            run.summary["error"] = _error_line(text)
+        return run
+
+
+def _error_line(text: str) -> str:
+    for marker in ("RecursionError", "error:"):
+        for line in text.splitlines():
+            if marker in line:
+                return line.strip()[:300]
+    return text.strip().splitlines()[-1][:300] if text.strip() else ""

@@ -33,7 +33,7 @@ from .area import Area, discover_areas
 from .auth import authenticate, ensure_admin_token, new_token_string, require
 from .context import Ctx
 from .errors import MESSAGES, WebexError
-from .faults import FaultInjector, FaultSpec
+from .faults import FaultInjector, FaultSpec, withhold_one_license
 from .ratelimit import RateLimiter, parse_config
 from .routing import RouteTable
 from .seeding import apply_seed
@@ -168,6 +168,11 @@ class ApiApp:
             fault, delay = rt.faults.pick(method, path)
             if delay:
                 await asyncio.sleep(delay)
+            partial = False
+            if fault is not None and fault.partial:   # 206: one license item is withheld
+                withheld = withhold_one_license(body)
+                partial, fault = withheld is not None, None
+                body = withheld if withheld is not None else body
             if fault is not None and fault.when == "before":
                 entry.fault = f"{fault.status} before"
                 if fault.drop:
@@ -190,6 +195,9 @@ class ApiApp:
             response = self._handle(route, params, path_known, method, path, rel_path,
                                     query_string, headers, body, tracking_id, scope)
             entry.applied = response.status < 400
+            if partial and response.status == 200:
+                entry.fault = "206 partial"
+                response.status = 206
 
             if fault is not None:  # an "after" fault: the write is committed, the client
                 entry.fault = f"{fault.status} after"   # sees a failure anyway

@@ -23,16 +23,26 @@ Configuration (JSON, also accepted by ``create_app(faults=...)``)::
 ``status`` is one of 423, 429, 500, 502, 503, 504 or ``"drop"`` (close the connection without
 a response). ``path`` is a prefix of the request path; ``/v1`` is prepended when missing.
 ``method`` may be a string or a list.
+
+``status: 206`` is a *partial* answer for requests whose JSON body carries a ``licenses`` array
+of two or more items (``PATCH /licenses/users``): one item is withheld from the handler (the
+first ``add``, else the last item), every other item is applied and committed, and the real
+result comes back with status 206 — what Webex does when one license of a request fails
+(REFERENCE.md §3). ``when`` is ignored for it. A request it does not fit (fewer than two
+license items, no JSON) is served normally; a scripted 206 entry is used up by it all the same,
+so script it with ``method``/``path``.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-ALLOWED_STATUSES = (423, 429, 500, 502, 503, 504)
+PARTIAL = 206
+ALLOWED_STATUSES = (PARTIAL, 423, 429, 500, 502, 503, 504)
 DROP = "drop"
 
 
@@ -66,6 +76,10 @@ class FaultSpec:
     @property
     def drop(self) -> bool:
         return self.status == DROP
+
+    @property
+    def partial(self) -> bool:
+        return self.status == PARTIAL
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status, "when": self.when}
@@ -208,3 +222,22 @@ class FaultInjector:
                 if spec.matches(method, path) and self._rng.random() < spec.probability:
                     return spec, delay
             return None, delay
+
+
+def withhold_one_license(body: bytes) -> bytes | None:
+    """For a 206 fault: ``body`` without one of its license items, or None if it does not fit.
+
+    The withheld item is the first ``add`` (adds are what fails live: a pool with no free
+    unit), else the last item; the handler then applies the rest as usual."""
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return None
+    items = data.get("licenses") if isinstance(data, dict) else None
+    if not isinstance(items, list) or len(items) < 2:
+        return None
+    adds = [i for i, it in enumerate(items)
+            if isinstance(it, dict) and str(it.get("operation", "add")).lower() == "add"]
+    drop = adds[0] if adds else len(items) - 1
+    data["licenses"] = items[:drop] + items[drop + 1:]
+    return json.dumps(data).encode()
