@@ -21,8 +21,8 @@ SAMPLE_APP_CLIENT_ID := C0ffee00000000000000000000000000000000000000000000000000
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK := true
-export PULUMI_BACKEND_URL ?= file://$(CURDIR)/.pulumi-state
-export PULUMI_HOME ?= $(CURDIR)/.pulumi-home
+# The backend (file://<project>/.pulumi-state) and PULUMI_HOME (<project>/.pulumi-home) default
+# per project in webex_iac/engine.py; set PULUMI_BACKEND_URL yourself to use another backend.
 
 
 POLICY_PACK := policies

@@ -32,7 +32,11 @@ def _run(action, *args, **kwargs):
     try:
         return action(*args, on_output=lambda line: click.echo(line, nl=False) if line.endswith("\n") else click.echo(line), **kwargs)
     except CommandError as e:
-        # The engine already streamed its diagnostics; just carry its exit status.
+        # The engine streamed its diagnostics to stdout; what it said on stderr (a locked
+        # stack, a bad flag) would otherwise be lost.
+        stderr = getattr(e, "stderr", None) or str(e).partition(" stderr: ")[2]
+        if stderr.strip():
+            click.echo(stderr.strip(), err=True)
         raise SystemExit(1) from e
 
 
