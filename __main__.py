@@ -1,7 +1,7 @@
 """The Pulumi program of this project: declares the stack's Webex org from stacks/<stack>.yaml.
 
-`make up` runs it through the Automation API (webex_iac/engine.py); a Pulumi CLI with its Python
-language host runs it as `pulumi up` too.
+`pulumi up` in this directory runs it through Pulumi's Python language host, in the virtualenv
+Pulumi.yaml names (.venv); `make up` and the `webex-iac` commands run it the same way.
 """
 from pathlib import Path
 

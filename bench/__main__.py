@@ -22,6 +22,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from emulator.testing import EmulatorServer  # noqa: E402
 
 from . import ours  # noqa: E402
 from .naive import program as naive_program, write_declaration, write_project  # noqa: E402
-from .org import BenchOrg  # noqa: E402
+from .org import ADMIN, BenchOrg, distribution_yaml, meetings_yaml  # noqa: E402
 from .provider_profile import launcher  # noqa: E402
 from .stack import BenchStack, Run  # noqa: E402
 
@@ -74,12 +75,73 @@ def check_moved(emu, org_summary, org: BenchOrg, moves: int) -> dict[str, Any]:
     return {"pools": pools, "converged": ok}
 
 
-def stack_config(args) -> dict[str, str]:
-    return {
-        "webex:requestsPerSecond": str(args.rate),
-        "webex:burst": str(args.client_burst),
-        "webex:maxConcurrency": str(args.concurrency),
-    }
+def stack_config(args, *, legacy: bool = False) -> dict[str, str]:
+    """The stack's client settings. By default ``webex:requestsPerSecond`` is *unset*: the
+    adaptive throttle must find the emulator's limit itself. ``legacy`` is the throttle before
+    issue 14, configured as the bench used to configure it (a fixed 50 req/s)."""
+    cfg = {"webex:burst": str(args.client_burst), "webex:maxConcurrency": str(args.concurrency)}
+    if legacy:
+        cfg |= {"webex:rateControl": "legacy", "webex:requestsPerSecond": str(args.rate)}
+    elif args.client_rate is not None:
+        cfg["webex:requestsPerSecond"] = str(args.client_rate)
+    return cfg
+
+
+class RateWatch:
+    """Polls the emulator's counters during a run (every ``every`` s): when the PATCH stream
+    has run ``drop_after`` seconds, lowers the emulator's limit to ``drop_to``; records the
+    cumulative 429s and successful PATCHes over time, for (e)."""
+
+    def __init__(self, emu, drop_after: float, drop_to: float, every: float = 0.25) -> None:
+        self.emu, self.drop_after, self.drop_to, self.every = emu, drop_after, drop_to, every
+        self.series: list[tuple[float, int, int]] = []  # (t, 429s so far, PATCH ok so far)
+        self.t_first_patch: float | None = None
+        self.t_drop: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "RateWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        t0 = time.perf_counter()
+        while not self._stop.wait(self.every):
+            t = time.perf_counter() - t0
+            by_status = self.emu.request_counts_by_status()
+            n429 = sum(v.get("429", 0) for k, v in by_status.items() if " /v1/" in k)
+            ok = sum(n for st, n in by_status.get("PATCH /v1/licenses/users", {}).items() if st.startswith("2"))
+            self.series.append((t, n429, ok))
+            if self.t_first_patch is None and ok:
+                self.t_first_patch = t
+            if self.t_drop is None and self.t_first_patch is not None and t - self.t_first_patch >= self.drop_after:
+                self.emu.set_rate_limit(self.drop_to, burst=max(1, int(self.drop_to)))
+                self.t_drop = t
+
+    def summary(self, quiet: float = 3.0) -> dict[str, Any]:
+        """Settling time: from the drop to the last 429 before the first ``quiet``-second
+        stretch without any; goodput after that, against the new limit."""
+        if self.t_drop is None:
+            return {"dropped": False}
+        after = [(t, n, ok) for t, n, ok in self.series if t >= self.t_drop]
+        settled_at = self.t_drop
+        for i, (t, n, _) in enumerate(after):
+            later = [x for x in after[i:] if x[0] <= t + quiet]
+            if later[-1][0] - t >= quiet - self.every and later[-1][1] == n:
+                settled_at = t
+                break
+            settled_at = t
+        tail = [x for x in after if x[0] >= settled_at]
+        goodput = ((tail[-1][2] - tail[0][2]) / (tail[-1][0] - tail[0][0])
+                   if len(tail) > 1 and tail[-1][0] > tail[0][0] else None)
+        return {"dropped": True, "dropAfterSeconds": self.drop_after, "dropTo": self.drop_to,
+                "settleSeconds": round(settled_at - self.t_drop, 2),
+                "goodputAfterSettle": round(goodput, 2) if goodput is not None else None,
+                "series": [(round(t, 2), n, ok) for t, n, ok in self.series]}
 
 
 def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
@@ -123,6 +185,89 @@ def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> 
         out["c_storm"]["org"] = check_moved(emu, summary, org, args.moves)
         log(f"(c) {c.patches_ok} PATCH ok of {c.patches} sent, {c.throttled} answered 429, {c.seconds:.1f}s")
         out["c_converged_preview"] = ours.preview_no_change(st).to_json()
+
+    if not args.skip_storm and not args.quick:
+        log("(c) before: the same storm with the throttle before issue 14 (webex:rateControl: legacy, "
+            f"webex:requestsPerSecond: {args.rate:g}); a separate stack")
+        emu.reset(org.seed)
+        legacy = ours.make_stack(tmp / "legacy", emu, stack_config(args, legacy=True), extra_env)
+        ours.adopt(legacy, org)
+        emu.set_faults(seed=STORM_SEED, rules=[
+            {"status": 429, "probability": args.storm, "when": "before", "retryAfter": 1}])
+        time.sleep(2)
+        try:
+            cb = ours.move(legacy, org, args.moves)
+        finally:
+            emu.clear_faults()
+        out["c_storm_legacy"] = cb.to_json()
+        out["c_storm_legacy"]["org"] = check_moved(emu, summary, org, args.moves)
+        log(f"(c) before: {cb.patches_ok} PATCH ok of {cb.patches} sent, {cb.throttled} answered 429, "
+            f"{cb.seconds:.1f}s")
+
+    if not args.skip_drop:
+        log(f"(e) ours: reset, adopt, then move {args.drop_moves} users while the limit drops "
+            f"{args.rate:g} → {args.drop_to:g} req/s after {args.drop_after:g} s of PATCHes")
+        emu.reset(org.seed)
+        ours.declare(st, org.classic, org.new)
+        st.run("up")
+        time.sleep(2)
+        try:
+            with RateWatch(emu, args.drop_after, args.drop_to) as watch:
+                e = ours.move(st, org, args.drop_moves)
+        finally:
+            emu.set_rate_limit(args.rate, burst=args.burst)
+        out["e_drop"] = e.to_json() | watch.summary()
+        out["e_drop"]["org"] = check_moved(emu, summary, org, args.drop_moves)
+        log(f"(e) {e.patches_ok} PATCH ok of {e.patches}, {e.throttled} answered 429, {e.seconds:.1f}s, "
+            f"settled {out['e_drop'].get('settleSeconds')} s after the drop")
+    return out
+
+
+def run_meetings(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
+    """(g): one stack with ``args.meetings`` standing meetings (one dynamic resource each) next to
+    the license distribution: a preview that declares them all in one process, the ``up`` that
+    creates them, and a no-change preview."""
+    emu.reset(org.seed)
+    st = ours.make_stack(tmp / "meetings", emu, stack_config(args), extra_env)
+    hosts = [e for e in org.new if e != ADMIN]
+    st.stack_file.write_text(distribution_yaml(org.classic, org.new) + meetings_yaml(hosts, args.meetings))
+    out: dict[str, Any] = {"meetings": args.meetings}
+    log(f"(g) {args.meetings} standing meetings: preview")
+    out["preview"] = st.run("preview").to_json()
+    log(f"(g) preview {out['preview']['seconds']:.1f}s, {out['preview'].get('changeSummary')}")
+    time.sleep(2)
+    log(f"(g) up: create {args.meetings} meetings")
+    out["up"] = st.run("up").to_json()
+    log(f"(g) up {out['up']['seconds']:.1f}s, {out['up']['apiCalls']} calls, {out['up'].get('result')}")
+    time.sleep(2)
+    out["preview_no_change"] = st.run("preview", expect_no_changes=True).to_json()
+    log(f"(g) no-change preview {out['preview_no_change']['seconds']:.1f}s, {out['preview_no_change']['apiCalls']} calls")
+    return out
+
+
+def run_big(args, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
+    """(f): a ``args.big_users``-user org in its own emulator (the new pool has room for the
+    moves): no-change preview, then an ``up`` moving ``args.big_moves`` users."""
+    org = BenchOrg.generate(args.big_users, headroom=args.big_moves + 1000)
+    out: dict[str, Any] = {"users": len(org.emails), "moves": args.big_moves}
+    log(f"(f) starting a second emulator: {len(org.emails)} users")
+    with EmulatorServer(seed=org.seed, state_path=tmp / "big.db", subprocess=True, startup_timeout=1800) as emu:
+        emu.set_rate_limit(args.rate, burst=args.burst)
+        summary = emu.seed_summary["orgs"][0]
+        st = ours.make_stack(tmp / "big", emu, stack_config(args), extra_env)
+        log("(f) adopting the org")
+        out["adopt"] = ours.adopt(st, org).to_json()
+        log(f"(f) adopt {out['adopt']['seconds']:.1f}s, {out['adopt']['apiCalls']} calls")
+        time.sleep(2)
+        a = ours.preview_no_change(st)
+        out["a_preview"] = a.to_json()
+        log(f"(f) preview {a.calls} calls, {a.seconds:.1f}s, RSS {a.provider_peak_mb} MB")
+        time.sleep(2)
+        b = ours.move(st, org, args.big_moves)
+        out["b_move"] = b.to_json()
+        out["b_move"]["minSeconds"] = round(min_seconds(b.calls, args.rate, args.burst), 2)
+        out["b_move"]["org"] = check_moved(emu, summary, org, args.big_moves)
+        log(f"(f) up {b.patches} PATCH ({b.patches_ok} ok), {b.seconds:.1f}s, min {out['b_move']['minSeconds']}s")
     return out
 
 
@@ -230,7 +375,7 @@ def run_naive(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) ->
 
 
 def table(res: dict[str, Any]) -> str:
-    o, p = res["ours"], res["params"]
+    o, p = res.get("ours"), res["params"]
     rows = [("scenario", "API calls", "PATCH (ok)", "failures", "429s", "wall s", "target", "provider RSS MB")]
 
     def row(name, r, target, failures=None):
@@ -238,19 +383,62 @@ def table(res: dict[str, Any]) -> str:
                      "-" if failures is None else str(failures), str(r["answered429"]),
                      f"{r['seconds']:.1f}", target, str(r.get("providerPeakRssMB"))))
 
-    a = o["a_preview"]
-    row("(a) preview, no change", a, f"≤15 calls, ≤20 s: {'MET' if a['apiCalls'] <= 15 and a['seconds'] <= 20 else 'MISSED'}")
-    b = o["b_move"]
-    ratio = b["seconds"] / b["minSeconds"] if b["minSeconds"] else float("inf")
-    fb = b["patches"] - b["patchesOk"]
-    met = b["patchesOk"] == p["moves"] and b["patches"] == p["moves"] and fb == 0 and ratio <= 1.2 and b["org"]["converged"]
-    row(f"(b) up, move {p['moves']}", b,
-        f"1 PATCH/user, 0 fail, ≤1.2× min {b['minSeconds']:.1f}s (={ratio:.2f}×): {'MET' if met else 'MISSED'}", fb)
-    if "c_storm" in o:
-        c = o["c_storm"]
-        ok = c["result"] == "succeeded" and c["org"]["converged"]
-        row(f"(c) (b) + {int(c['probability429'] * 100)}% 429", c, f"0 failures: {'MET' if ok else 'MISSED'}",
-            0 if ok else c.get("failures", "?"))
+    if o:
+        a = o["a_preview"]
+        row("(a) preview, no change", a, f"≤15 calls, ≤20 s: {'MET' if a['apiCalls'] <= 15 and a['seconds'] <= 20 else 'MISSED'}")
+        b = o["b_move"]
+        ratio = b["seconds"] / b["minSeconds"] if b["minSeconds"] else float("inf")
+        fb = b["patchesOk"] - p["moves"] if b["patchesOk"] != p["moves"] else 0
+        share = b["answered429"] / max(1, b["apiCalls"])
+        ok_b = b["patchesOk"] == p["moves"] and fb == 0 and b["org"]["converged"]
+        met = ok_b and ratio <= 1.3 and share <= 0.02
+        rate_label = "rate unset" if "webex:requestsPerSecond" not in p["clientConfig"] else "rate set"
+        row(f"(b) up, move {p['moves']} ({rate_label})", b,
+            f"≤1.3× min {b['minSeconds']:.1f}s (={ratio:.2f}×), ≤2% 429 (={share:.1%}): {'MET' if met else 'MISSED'}", fb)
+        if "c_storm" in o:
+            c = o["c_storm"]
+            ok = c["result"] == "succeeded" and c["org"]["converged"]
+            rc = c["seconds"] / b["seconds"]
+            row(f"(c) (b) + {int(c['probability429'] * 100)}% 429", c,
+                f"0 failures, ≤2× (b) (={rc:.2f}×): {'MET' if ok and rc <= 2 else 'MISSED'}",
+                0 if ok else c.get("failures", "?"))
+        if "c_storm_legacy" in o:
+            cl = o["c_storm_legacy"]
+            row("(c) before: legacy throttle, rate 50", cl,
+                f"measured: {cl['seconds'] / b['seconds']:.2f}× (b); after is "
+                f"{cl['seconds'] / o['c_storm']['seconds']:.1f}× faster" if "c_storm" in o else "measured",
+                0 if cl.get("result") == "succeeded" else cl.get("failures", "?"))
+        if "e_drop" in o:
+            e = o["e_drop"]
+            ok = e.get("result") == "succeeded" and e["org"]["converged"] and e.get("dropped")
+            st = e.get("settleSeconds")
+            met = ok and st is not None and st <= 10
+            row(f"(e) limit {p['emulatorRateLimit']['rate']:g}→{e.get('dropTo', 0):g} mid-run, move {e['patchesOk']}", e,
+                f"0 failures, settles ≤10 s (={st} s, then {e.get('goodputAfterSettle')} PATCH/s): "
+                f"{'MET' if met else 'MISSED'}", 0 if ok else e.get("failures", "?"))
+    if "big" in res:
+        f = res["big"]
+        fa, fb = f["a_preview"], f["b_move"]
+        met = fa["apiCalls"] <= 110 and fa["seconds"] <= 12 and (fa.get("providerPeakRssMB") or 1e9) <= 300
+        rows.append((f"(f) {f['users']} users: preview, no change", str(fa["apiCalls"]), "0 (0)", "-",
+                     str(fa["answered429"]), f"{fa['seconds']:.1f}",
+                     f"≤110 calls, ≤12 s, RSS ≤300 MB: {'MET' if met else 'MISSED'}", str(fa.get("providerPeakRssMB"))))
+        ratio = fb["seconds"] / fb["minSeconds"] if fb["minSeconds"] else float("inf")
+        met = fb["patchesOk"] == f["moves"] and fb["org"]["converged"] and ratio <= 1.2
+        rows.append((f"(f) {f['users']} users: up, move {f['moves']}", str(fb["apiCalls"]),
+                     f"{fb['patches']} ({fb['patchesOk']})", "0" if fb["org"]["converged"] else "?",
+                     str(fb["answered429"]), f"{fb['seconds']:.1f}",
+                     f"{f['moves']} PATCH ok, ≤1.2× min {fb['minSeconds']:.1f}s (={ratio:.2f}×): "
+                     f"{'MET' if met else 'MISSED'}", str(fb.get("providerPeakRssMB"))))
+    if "meetings" in res:
+        g = res["meetings"]
+        for key, label in (("preview", "preview (all new)"), ("up", "up (create all)"),
+                           ("preview_no_change", "preview, no change")):
+            r = g[key]
+            ok = r.get("result", "succeeded") == "succeeded" and "error" not in r
+            rows.append((f"(g) {g['meetings']} standing meetings: {label}", str(r["apiCalls"]), "-", "-",
+                         str(r["answered429"]), f"{r['seconds']:.1f}", "runs: " + ("MET" if ok else "MISSED"),
+                         str(r.get("providerPeakRssMB"))))
     if "naive" in res:
         n = res["naive"]
         x = n["extrapolated"]
@@ -285,9 +473,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=10_000)
     ap.add_argument("--moves", type=int, default=2_000)
-    ap.add_argument("--rate", type=float, default=50.0, help="emulator rate limit and webex:requestsPerSecond")
+    ap.add_argument("--rate", type=float, default=50.0, help="emulator rate limit (req/s)")
     ap.add_argument("--burst", type=int, default=50, help="emulator bucket size")
+    ap.add_argument("--client-rate", type=float, default=None,
+                    help="webex:requestsPerSecond (a ceiling); default unset: the client finds the limit")
     ap.add_argument("--client-burst", type=int, default=10, help="webex:burst (below --burst: jitter slack)")
+    ap.add_argument("--skip-drop", action="store_true", help="skip (e), the limit drop")
+    ap.add_argument("--drop-to", type=float, default=10.0, help="(e): the emulator limit after the drop")
+    ap.add_argument("--drop-after", type=float, default=10.0, help="(e): seconds of PATCHes before the drop")
+    ap.add_argument("--drop-moves", type=int, default=1000, help="(e): users moved")
+    ap.add_argument("--meetings", type=int, default=3000, help="(g): standing meetings in one stack (0: skip)")
+    ap.add_argument("--big-users", type=int, default=100_000, help="(f): users of the large org (0: skip)")
+    ap.add_argument("--big-moves", type=int, default=5000, help="(f): users moved in the large org")
+    ap.add_argument("--only", choices=["f", "g"], default=None, help="run only scenario (f) or (g)")
+    ap.add_argument("--quick", action="store_true",
+                    help="skip the slow 'before' run of (c) (legacy throttle, ~8 min) and the large-org "
+                         "scenarios (f) and (g); keeps every other target row (the whole bench under 20 min)")
     ap.add_argument("--concurrency", type=int, default=8, help="webex:maxConcurrency")
     ap.add_argument("--storm", type=float, default=0.2, help="share of requests answered 429 in (c)")
     ap.add_argument("--naive-users", type=int, default=500, help="subset size for (d)")
@@ -319,12 +520,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     t0 = time.perf_counter()
     try:
-        log(f"starting the emulator: {len(org.emails)} users + admin, file-backed state in {tmp}")
-        with EmulatorServer(seed=org.seed, state_path=tmp / "state.db", subprocess=True,
-                            startup_timeout=180) as emu:
+        if args.only != "f":
+          log(f"starting the emulator: {len(org.emails)} users + admin, file-backed state in {tmp}")
+          with EmulatorServer(seed=org.seed, state_path=tmp / "state.db", subprocess=True,
+                              startup_timeout=180) as emu:
             emu.set_rate_limit(args.rate, burst=args.burst)
-            res["ours"] = run_ours(args, emu, org, tmp, extra_env)
-            if not args.skip_naive:
+            if args.only is None:
+                res["ours"] = run_ours(args, emu, org, tmp, extra_env)
+            if args.meetings and not args.quick and args.only in (None, "g"):
+                res["meetings"] = run_meetings(args, emu, org, tmp, extra_env)
+            if not args.skip_naive and args.only is None:
                 res["naive"] = run_naive(args, emu, org, tmp, extra_env)
                 x = res["naive"]["extrapolated"]
                 res["ratios"] = {
@@ -332,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
                     "up": x["b_move"]["seconds"] / res["ours"]["b_move"]["seconds"],
                     "previewCalls": x["a_preview"]["apiCalls"] / res["ours"]["a_preview"]["apiCalls"],
                 }
+        if args.big_users and not args.quick and args.only in (None, "f"):
+            res["big"] = run_big(args, tmp, extra_env)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -349,7 +556,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(org.emails)}: {res['naive']['extrapolation']}")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
           f"({res['totalSeconds']:.0f}s)")
-    return 0
+    from .fleet import main as fleet_scenario  # issue 17: a fleet of orgs in parallel (bench/fleet.py)
+    return fleet_scenario([])
 
 
 if __name__ == "__main__":

@@ -25,10 +25,10 @@ class BenchOrg:
     new: list[str]              # holders of the new-site meeting license at seed time
 
     @classmethod
-    def generate(cls, users: int) -> "BenchOrg":
+    def generate(cls, users: int, headroom: int = 2000) -> "BenchOrg":
         # large_org_seed: users 1..users/2 hold the classic license, the rest the new one, the
-        # admin holds both; each meeting pool keeps 2,000 free units (headroom).
-        seed = large_org_seed(users)
+        # admin holds both; each meeting pool keeps ``headroom`` free units.
+        seed = large_org_seed(users, headroom=headroom)
         org = seed["orgs"][0]
         emails = [p["email"].lower() for p in generate_people(org["generatedPeople"], org["domain"])]
         half = users // 2
@@ -69,3 +69,22 @@ def distribution_yaml(classic: list[str], new: list[str]) -> str:
         "        users:\n"
         f"{users(new)}\n"
     )
+
+
+def meetings_yaml(hosts: list[str], n: int, site_url: str = NEW_SITE) -> str:
+    """A ``meetings:`` block of ``n`` weekly standing meetings, hosts taken in turn (bench (g))."""
+    out = ["meetings:"]
+    for i in range(n):
+        host = hosts[i % len(hosts)]
+        out += [
+            f"  standup-{i:05d}:",
+            f"    owner: {host}",
+            f"    host: {host}",
+            f"    siteUrl: {site_url}",
+            f"    title: Team standup {i}",
+            f"    start: 2027-01-{4 + i % 5:02d}T{8 + i % 9:02d}:{(i * 5) % 60:02d}:00",
+            "    durationMinutes: 15",
+            "    timezone: Europe/Berlin",
+            "    recurrence: FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        ]
+    return "\n".join(out) + "\n"

@@ -1,18 +1,25 @@
 """Command line: ``python -m emulator --host 127.0.0.1 --port 8000 [--state FILE] [--seed FILE|sample]
 [--token TOKEN] [--rate-limit RPS] [--burst N] [--allow-remote]``.
 
-Prints ``key=value`` lines (``base_url``, ``root_url``, ``admin_token``, ``state``), flushed, then
-serves until interrupted. ``--port 0`` picks a free port (printed).
+Prints ``key=value`` lines (``base_url``, ``root_url``, ``state``, ``control_token``,
+``instance``), flushed, then serves until interrupted. ``--port 0`` picks a free port (printed).
+
+The admin token is never printed (stdout usually ends up in a log file, as with
+``make emulator``): pass it in ``$WEBEX_EMULATOR_TOKEN``. The ``control_token`` opens only the
+``/_emulator`` control surface; ``instance`` is what ``GET /_emulator/health`` answers, so a
+starter can tell its own process from another one holding the port.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
 import logging
 import os
 import socket
 import sys
+from pathlib import Path
 
 LOOPBACK_NAMES = {"localhost"}
 
@@ -52,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit", type=float, default=None, help="requests/s per token")
     p.add_argument("--burst", type=int, default=None, help="token bucket size (default: rate)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    p.add_argument("--seed-dir", action="append", default=[],
+                   help="a directory POST /_emulator/seed {path} may read from (repeatable; "
+                        "emulator/seeds always)"),
     p.add_argument("--log-level", default="warning")
     return p
 
@@ -69,16 +79,28 @@ def main(argv: list[str] | None = None) -> int:
     rate_limit = None
     if args.rate_limit:
         rate_limit = {"rate": args.rate_limit, "burst": args.burst}
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            print(f"port {args.port} on {args.host} is already in use by another process: stop it, "
+                  "or choose another port (--port, or EMULATOR_PORT=... for make)", file=sys.stderr)
+            return 3
+        raise
     app = create_app(state_path=args.state, seed=args.seed, admin_token=args.token,
                      rate_limit=rate_limit)
-    sock = bind_socket(args.host, args.port)
+    control = app.runtime.control
+    control.seed_dirs += [Path(d).resolve() for d in args.seed_dir]
+    if args.allow_remote:
+        control.allowed_hosts.add(args.host.strip("[]").lower())
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     root = f"http://{host}:{port}"
     print(f"base_url={root}/v1", flush=True)
     print(f"root_url={root}", flush=True)
-    print(f"admin_token={app.state.admin_token}", flush=True)
     print(f"state={args.state}", flush=True)
+    print(f"control_token={control.control_token}", flush=True)
+    print(f"instance={control.instance}", flush=True)
     logging.basicConfig(level=args.log_level.upper())
     # h11 is required: dropped-connection faults reach into its transport (core/app.py _drop).
     config = uvicorn.Config(app, http="h11", lifespan="off", access_log=False,

@@ -1,7 +1,8 @@
 """Every place where the emulator knowingly differs from the OpenAPI spec, in ONE place.
 
 Webex OpenAPI specifications © Cisco Webex, from webex/webex-openapi-specs, licensed CC BY 4.0.
-Facts cited as "REFERENCE.md §x" are in /work/shared/webex-openapi/REFERENCE.md.
+Facts cited as "REFERENCE.md §x" are in REFERENCE.md next to the spec files (the folder
+`emulator.spec.default_spec_dir()` finds: $WEBEX_OPENAPI_DIR, else ../shared/webex-openapi).
 
 Two kinds of entries:
 
@@ -44,6 +45,56 @@ CASE_INSENSITIVE_PATHS = True
 # spec schema; `operation: "delete"` removes a member, as [WXC] sends it. REFERENCE.md §12.1.
 GROUPS_ACCEPT_SIMPLE_FORM = True
 GROUP_MEMBER_REMOVE_OPERATIONS = frozenset({"delete", "remove"})
+
+# ---------------------------------------------------------------------------------------------
+# REQUEST CONTRACT (emulator/contract.py). Where the live service accepts MORE than the spec, the
+# lax emulator (python -m emulator) serves the request and counts it; the strict emulator (tests,
+# WEBEX_EMULATOR_STRICT=1) rejects it, so the product keeps to the spec as written.
+# ---------------------------------------------------------------------------------------------
+
+# Booleans in query strings as `True`/`TRUE` besides `true`. REFERENCE.md §15 "What clients send
+# that the service accepts: booleans in query strings as true, True or TRUE".
+QUERY_BOOLEANS_ANY_CASE = True
+
+# PATCH /meetings/{meetingId} declares only `application/json-patch+json` ([SM]; REFERENCE.md §1
+# "JSON bodies"); the live service also takes `application/json` (REFERENCE.md §15 "meeting PATCH
+# bodies as application/json (as well as application/json-patch+json)"). The product sends the
+# declared type (decision in webex_client/resources/meetings.py).
+REQUEST_CONTENT_TYPES_LIVE_ACCEPTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("PATCH", "/meetings/{meetingId}"): ("application/json",),
+}
+
+# Query parameters the emulator's own next links carry (REFERENCE.md §1.6: live next links carry
+# `cursor=…`, a parameter no operation declares). Clients echo them from the `Link` header, so
+# they are accepted on every GET without counting as unknown.
+PAGING_LINK_PARAMS = frozenset({"cursor", "next"})
+
+# Body fields the spec's own prose lets clients send as JSON null although the schema types them
+# as strings/objects ([SM] updateMeeting: "agenda, recurrence, trackingCodes ... null to clear";
+# REFERENCE.md §5.5 "PATCH ... may be sent as JSON `null` to clear"). Followed in both modes.
+REQUEST_NULLABLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("PATCH", "/meetings/{meetingId}"): ("agenda", "recurrence", "trackingCodes"),
+}
+
+# Body violations the live service accepts: (method, spec path, body location regex, message
+# regex, source). Lax emulator: served and counted; strict emulator: 400.
+REQUEST_BODY_LIVE_ACCEPTS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("POST", "/groups", "<root>", "'schemas' is a required property",
+     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (GROUPS_ACCEPT_SIMPLE_FORM)"),
+    ("PATCH", "/groups/{groupId}", "<root>", "'(schemas|Operations)' is a required property",
+     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (GROUPS_ACCEPT_SIMPLE_FORM)"),
+    ("PATCH", "/licenses/users", r"(siteUrls|pendingSiteUrls)/\d+/accountType", "is not one of",
+     "accountType in any letter case, REFERENCE.md §3 (REQUEST_ACCOUNT_TYPES)"),
+)
+
+# Body violations that are the spec contradicting itself, accepted in BOTH modes: (method, spec
+# path, body location regex, message regex, reason). PatchGroup types every `Operations[].value`
+# as an array of inheritance objects, while its own `path` example is "displayName": a SCIM
+# replace of displayName/description carries the string (RFC 7644 §3.5.2).
+REQUEST_BODY_SPEC_CONTRADICTIONS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("PATCH", "/groups/{groupId}", r"Operations/\d+/value", "is not of type 'array'",
+     "PatchGroup path example 'displayName' vs value schema array; RFC 7644 §3.5.2"),
+)
 
 # Next links repeat every original query parameter (the live service was reported to drop
 # some — the emulator does what clients need). REFERENCE.md §1.6, §15, [ISSUE-2].
@@ -109,6 +160,11 @@ PEOPLE_FILTER_REQUIRED_MESSAGE = "Email, displayName, or id list should be speci
 # meeting:admin_config_read / meeting:admin_config_write and requires a full admin.
 COMMON_SETTINGS_READ_SCOPES = ("meeting:admin_config_read", "meeting:admin_config_write")
 COMMON_SETTINGS_WRITE_SCOPES = ("meeting:admin_config_write",)
+# The PATCH declares no `siteUrl` parameter (only the GET does, "If siteUrl is not specified, the
+# query will use the default site for the admin's authorization token"). The emulator applies
+# a PATCH to the caller's default site even when `?siteUrl=` is sent (the strict contract rejects
+# the parameter): the worst case of issue 12 item 2, so clients must read back to verify.
+COMMON_SETTINGS_PATCH_IGNORES_SITE_URL = True
 
 # spark:all covers every `spark:` user scope (never spark-admin:*, identity:*, meeting:*).
 SPARK_ALL_COVERS_SPARK_SCOPES = True

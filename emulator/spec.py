@@ -10,8 +10,8 @@
   Schema, nothing else is changed.  Documented live deviations are applied by the caller from
   ``emulator/deviations.py`` - never by loosening schemas here.
 
-The spec files are vendor data kept outside the repository; ``WEBEX_OPENAPI_DIR`` overrides the
-default location.
+The spec files are vendor data kept outside the repository: ``WEBEX_OPENAPI_DIR``, else
+``../shared/webex-openapi`` next to the repository (``default_spec_dir``).
 """
 
 from __future__ import annotations
@@ -43,20 +43,22 @@ __all__ = [
 
 SPEC_FILES: tuple[str, ...] = ("webex-admin.json", "webex-meeting.json")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-_DEFAULT_DIRS = ("/work/shared/webex-openapi",)
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_spec_dir() -> Path:
+    """``$WEBEX_OPENAPI_DIR`` if set, else ``../shared/webex-openapi`` relative to the repository.
+
+    No other place is searched: a machine path here would make the contract depend on where
+    the repository happens to be checked out."""
     env = os.environ.get("WEBEX_OPENAPI_DIR")
-    candidates = [Path(env)] if env else []
-    candidates += [Path(__file__).resolve().parent.parent / "specs" / "webex-openapi"]
-    candidates += [Path(p) for p in _DEFAULT_DIRS]
-    for candidate in candidates:
-        if all((candidate / name).is_file() for name in SPEC_FILES):
-            return candidate
+    candidate = Path(env) if env else REPO_ROOT.parent / "shared" / "webex-openapi"
+    if all((candidate / name).is_file() for name in SPEC_FILES):
+        return candidate
+    where = "WEBEX_OPENAPI_DIR" if env else "../shared/webex-openapi (relative to the repository)"
     raise FileNotFoundError(
-        "Webex OpenAPI specs not found; set WEBEX_OPENAPI_DIR to the folder holding "
-        + ", ".join(SPEC_FILES)
+        f"Webex OpenAPI specs not found in {where}: {candidate} must hold " + ", ".join(SPEC_FILES)
+        + " (from webex/webex-openapi-specs); set WEBEX_OPENAPI_DIR to that folder"
     )
 
 

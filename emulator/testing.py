@@ -11,7 +11,8 @@
 Modes: ``subprocess=False`` (default) runs uvicorn in a background thread of this process
 (fast; ``emu.runtime`` gives direct access to state for white-box checks);
 ``subprocess=True`` runs ``python -m emulator`` in a child process (isolation, benchmarks,
-kill/restart tests). Both expose the same methods, all via the ``/_emulator`` control surface.
+kill/restart tests). Both expose the same methods, all via the ``/_emulator`` control surface,
+which needs the admin token (sent by every method here; emulator/core/control.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class EmulatorServer:
         self.root_url = ""
         self.base_url = ""
         self.seed_summary: dict[str, Any] | None = None
+        self.control_token = ""           # the other token /_emulator accepts (printed at start)
         self.runtime: Any = None          # EmulatorRuntime (thread mode only)
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -63,7 +65,8 @@ class EmulatorServer:
         else:
             self._start_thread()
         self.base_url = self.root_url + "/v1"
-        self._http = httpx.Client(base_url=self.root_url + "/_emulator", timeout=30.0)
+        self._http = httpx.Client(base_url=self.root_url + "/_emulator", timeout=30.0,
+                                  headers={"Authorization": f"Bearer {self.admin_token}"})
         if self.initial_rate_limit is not None:
             self.set_rate_limit(self.initial_rate_limit)
         if self.initial_faults:
@@ -79,6 +82,7 @@ class EmulatorServer:
 
         app = create_app(state_path=self.state_path, admin_token=self.admin_token)
         self.runtime = app.runtime
+        self.control_token = app.runtime.control.control_token
         sock = bind_socket("127.0.0.1", self.port)
         self.port = sock.getsockname()[1]
         self.root_url = f"http://127.0.0.1:{self.port}"
@@ -108,7 +112,7 @@ class EmulatorServer:
         info: dict[str, str] = {}
         deadline = time.monotonic() + self.startup_timeout
         assert self._proc.stdout is not None
-        while "admin_token" not in info:
+        while "instance" not in info:
             if time.monotonic() > deadline or self._proc.poll() is not None:
                 raise RuntimeError(f"emulator process did not start: {self.stderr_text()}")
             line = self._proc.stdout.readline()
@@ -116,10 +120,13 @@ class EmulatorServer:
                 k, _, v = line.strip().partition("=")
                 info[k] = v
         self.root_url = info["root_url"]
+        self.control_token = info.get("control_token", "")
         self.port = int(self.root_url.rsplit(":", 1)[1])
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.root_url + "/_emulator/health", timeout=1).status_code == 200:
+                r = httpx.get(self.root_url + "/_emulator/health", timeout=1)
+                # The nonce proves the answer comes from our child, not whatever held the port.
+                if r.status_code == 200 and r.json().get("instance") == info["instance"]:
                     return
             except httpx.HTTPError:
                 time.sleep(0.02)
@@ -127,6 +134,9 @@ class EmulatorServer:
 
     def stop(self) -> None:
         if self._http is not None:
+            from emulator.contract import report_server  # suite-wide request-contract check
+
+            report_server(self)
             self._http.close()
             self._http = None
         if self._server is not None:
@@ -217,7 +227,10 @@ class EmulatorServer:
             return self._call("POST", "/seed", seed)
         p = Path(str(seed))
         if p.exists():
-            return self._call("POST", "/seed", {"path": str(p.resolve())})
+            # The emulator reads no file outside its seed directories: send the document.
+            from emulator.core.seeding import load_seed
+
+            return self._call("POST", "/seed", load_seed(p))
         return self._call("POST", "/seed", {"name": str(seed)})
 
     def reset(self, seed: Seed = None) -> dict[str, Any]:
@@ -310,6 +323,15 @@ class EmulatorServer:
 
     def reset_clock(self) -> dict[str, Any]:
         return self._call("DELETE", "/clock")
+
+
+def allow_test_client(app: Any) -> Any:
+    """Let starlette's in-process ``TestClient`` (``Host: testserver``) drive ``/_emulator``.
+
+    Only for an app built in the test's own process: a real server never answers that name.
+    """
+    app.runtime.control.allowed_hosts.add("testserver")
+    return app
 
 
 def temp_state_path(prefix: str = "emulator-") -> str:

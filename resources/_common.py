@@ -60,3 +60,42 @@ class LicenseRef(Model):
 
     def describe(self) -> str:
         return self.id or self.site_url or self.name or "?"
+
+
+# --- the SDK's pickler leak ------------------------------------------------------------------
+# pulumi/dynamic/dynamic.py (pulumi 3.272.0), ``serialize_provider`` — run by every dynamic
+# ``Resource.__init__`` — sets ``pickle._Pickler._batch_setitems`` to a sorting wrapper of
+# whatever is there *now*, and in its ``finally`` restores only ``pickle.Pickler``. Each
+# declaration therefore nests one more wrapper: pickling gets slower with every resource and
+# the ~986th declaration in one process raises RecursionError. Minimal reproduction:
+# docs/pulumi-pickler-leak.md. We restore the two class attributes it overwrites after each
+# call; the sorting it wants still applies during the call.
+
+_PATCHED = "_webex_iac_restores_pickler"
+
+
+def neutralise_pickler_leak() -> None:
+    """Wrap the SDK's ``serialize_provider`` once per process so it leaves ``pickle._Pickler``
+    as it found it. Idempotent; a no-op if a fixed SDK no longer has the function."""
+    import pickle
+
+    from pulumi.dynamic import dynamic as sdk
+
+    original = getattr(sdk, "serialize_provider", None)
+    if original is None or getattr(original, _PATCHED, False):
+        return
+
+    def serialize_provider(provider: Any) -> str:
+        saved = {name: pickle._Pickler.__dict__[name] for name in ("_batch_setitems", "save_dict")}
+        try:
+            return original(provider)
+        finally:
+            for name, value in saved.items():
+                setattr(pickle._Pickler, name, value)
+
+    setattr(serialize_provider, _PATCHED, True)
+    serialize_provider.__wrapped__ = original  # type: ignore[attr-defined]
+    sdk.serialize_provider = serialize_provider  # Resource.__init__ looks it up at call time
+
+
+neutralise_pickler_leak()

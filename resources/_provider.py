@@ -7,6 +7,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, ResourceProvider
 from pydantic import ValidationError
 
+from . import _errors, _lifeline
 from ._runtime import ConfigError, Runtime, WebexConfig, config_getter, get_runtime, raw_getter, runtime_for
 
 
@@ -25,8 +26,15 @@ class WebexProvider(ResourceProvider):
         self.configure_from(req.config)
 
     def configure_from(self, config: Any) -> None:
+        # In the provider process (not in the program): errors as sentences, exit with the engine.
+        if _errors.install():
+            _lifeline.watch()
         try:
-            self._runtime_key = runtime_for(WebexConfig.from_config(config_getter(config)), raw_getter(config))
+            cfg = WebexConfig.from_config(config_getter(config))
+            _errors.credentials = (
+                f"the Service App {cfg.service_app_id!r} (webex:serviceAppId; its token is minted with webex:mintingToken)"
+                if cfg.service_app_id else "the admin token in webex:token")
+            self._runtime_key = runtime_for(cfg, raw_getter(config))
             self._config_error = None
         except ConfigError as e:  # reported by the first operation that needs the org
             self._config_error = str(e)

@@ -7,6 +7,12 @@ written; delete stops managing the site and touches nothing (REFERENCE.md §7).
 
 Users' default site (``defaultSiteFor``) is declared here too: the users and group members
 listed get this site as their default meeting site.
+
+Which site a write reaches (issue 12 item 2): ``PATCH commonSettings`` has no ``siteUrl`` in the
+spec and changes the *token's admin's* default site. So ``commonSettings`` are only managed on
+the site that is that admin's default: ``check`` (hence preview) fails otherwise, and every
+change is read back from ``?siteUrl=`` (``webex_client`` ``Sites.update_common_settings``).
+Users' default sites are looked up on this site (``siteUrl``), not on the admin's default.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Any, Literal
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from webex_client import NotFoundError
 
 from ._common import Email, Model
 from ._provider import WebexProvider, invalid_inputs
@@ -143,6 +151,10 @@ class MeetingSiteProvider(WebexProvider):
         for group in (args.default_site_for.groups if args.default_site_for else []):
             if snap.group_member_ids(group) is None:
                 failures.append(CheckFailure("defaultSiteFor.groups", f"group {group!r} does not exist in the org"))
+        if args.common_settings is not None and not failures:
+            problem = self.runtime.client.sites.patch_target_problem(args.site_url)
+            if problem:
+                failures.append(CheckFailure("commonSettings", problem))
         return CheckResult(args.to_props(), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -199,7 +211,10 @@ class MeetingSiteProvider(WebexProvider):
         users = self._default_site_users(args)
 
         def needs(email: str) -> bool:
-            current = client.sites.get_default(user_email=email)
+            try:   # searched on this site: without siteUrl only the admin's default is searched
+                current = client.sites.get_default(user_email=email, site_url=args.site_url)
+            except NotFoundError:   # not (yet) on this site: setting the default will say why
+                return True
             return current is None or current.site_url.lower() != args.site_url.lower()
 
         results = client.map_concurrent(needs, users)

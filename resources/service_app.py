@@ -9,6 +9,15 @@ issued through the app (``POST /guests/token``), the replacement of the deprecat
 
 The client secret never enters the inputs or the state: ``clientSecretConfig`` names a secret
 stack config key, read by the provider at run time.
+
+Minting credential (issue 12 item 1): ``POST /applications/{id}/token`` is called with the
+``webex:mintingToken`` stack config, an integration (or other Service App) token holding
+``spark:applications_token`` - never the admin token the provider otherwise uses, and never the
+app's own. Without it ``check`` (so preview) fails and says what to configure. A 403 is told
+apart: the generic "missing required scopes" answer means the minting token lacks
+``spark:applications_token``; "Service App not authorized by Full Admin" means Control Hub.
+``grantedScopes`` comes from the ``scope`` of the OAuth token response (``POST /access_token``,
+REFERENCE.md §1.8): the mint response has no such field, so a fresh pair is refreshed once.
 """
 
 from __future__ import annotations
@@ -22,6 +31,11 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import Field, ValidationError
 
 from webex_client import OAuthError, PermissionDeniedError, WebexClient, ClientSettings
+
+MINTING_SCOPE = "spark:applications_token"
+# The 403 wording of POST /applications/{id}/token when the app lacks the org's authorization
+# (REFERENCE.md §9); any other 403 there is the minting token's scope or role.
+_NOT_AUTHORIZED_MARK = "not authorized by full admin"
 
 from ._common import Model
 from ._provider import WebexProvider, invalid_inputs
@@ -89,6 +103,13 @@ class ServiceAppProvider(WebexProvider):
             ))
         if not (args.target_org_id or self.runtime.org_id):
             failures.append(CheckFailure("targetOrgId", "set targetOrgId or webex:orgId"))
+        if not self._minting_token():
+            failures.append(CheckFailure(
+                "applicationId",
+                "webex:mintingToken is not set: Service App tokens are minted with an integration token "
+                f"holding {MINTING_SCOPE} (not the admin token): "
+                "pulumi config set --secret webex:mintingToken <integration token>",
+            ))
         return CheckResult(args.to_props(), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -128,6 +149,9 @@ class ServiceAppProvider(WebexProvider):
     def _secret(self, args: ServiceAppArgs) -> str | None:
         return self.runtime.raw_get(_qualified(args.client_secret_config))
 
+    def _minting_token(self) -> str | None:
+        return self.runtime.config.minting_token
+
     def _token_outputs(self, args: ServiceAppArgs, olds: dict[str, Any] | None) -> dict[str, Any]:
         client = self.runtime.client
         secret = self._secret(args)
@@ -145,10 +169,21 @@ class ServiceAppProvider(WebexProvider):
             except OAuthError:
                 token = None  # refresh token expired or revoked: mint a new pair
         if token is None:
+            minting = self._minting_token()
+            if not minting:
+                raise ValueError("webex:mintingToken is not set (an integration token holding "
+                                 f"{MINTING_SCOPE}); it mints the Service App's org token")
             try:
-                token = client.service_apps.create_token(args.application_id, client_id=args.client_id,
-                                                         client_secret=secret, target_org_id=self._org(args))
+                token = client.service_apps.mint_with_scopes(
+                    args.application_id, client_id=args.client_id, client_secret=secret,
+                    target_org_id=self._org(args), minting_token=minting)
             except PermissionDeniedError as e:
+                if _NOT_AUTHORIZED_MARK not in (e.message or "").lower():
+                    raise PermissionError(
+                        f"webex:mintingToken cannot mint tokens for Service App {args.application_id}: it lacks "
+                        f"the scope {MINTING_SCOPE} (mint with an integration or Service App token that holds "
+                        f"it). Webex said: {e.message}"
+                    ) from None
                 raise PermissionError(
                     f"Service App {args.application_id} (client id {args.client_id}) is not authorized for org "
                     f"{self._org(args)}: a Full Administrator of that org must open Control Hub > Apps > Service "
@@ -160,7 +195,7 @@ class ServiceAppProvider(WebexProvider):
             "refreshToken": token.refresh_token.get_secret_value() if token.refresh_token else None,
             "expiresAt": time.time() + (token.expires_in or 0),
             "tokenLifetime": token.expires_in,
-            "grantedScopes": sorted(token.scopes),
+            "grantedScopes": sorted(token.scopes) if token.scope is not None else None,
             "tokenRenewals": int((olds or {}).get("tokenRenewals") or 0) + (1 if olds else 0),
         }
 

@@ -5,8 +5,9 @@ host's license on ``siteUrl`` decides the meeting's capabilities, and the Web SD
 Widget join it by ``meetingNumber``/``sipAddress``/``webLink`` (its ``meetingDestination``).
 
 * In place, never a replace, for everything ``PATCH /meetings/{id}`` can change (title, agenda,
-  start, duration, timezone, recurrence, options) and for invitees/co-hosts
-  (``/meetingInvitees``). Only ``host`` and ``siteUrl``, which a meeting cannot change, replace.
+  start, duration, timezone, recurrence, options), for invitees/co-hosts (``/meetingInvitees``)
+  and for the host (``POST /meetings/reassignHost``: meetingId, meeting number and SIP address
+  stay, so every SDK/widget destination keeps working). Only ``siteUrl`` replaces.
 * Recurrence is compared as a rule, not as text: Webex reorders RRULE components.
 * Adoption: ``adoptMeetingId`` takes over an existing series instead of creating one (Python
   dynamic providers cannot use ``pulumi import``). Every managed series also carries an
@@ -37,8 +38,24 @@ TAG_PREFIX = "webex-iac:"
 # Webex's own limits (REFERENCE.md §5.2).
 MIN_MINUTES, MAX_MINUTES = 10, 23 * 60 + 59
 MAX_OCCURRENCES = {"YEARLY": 5, "MONTHLY": 60, "WEEKLY": 261, "DAILY": 1826}
-# RRULE parts whose default Webex may or may not spell out.
+# -- What the service normalises: the ONE list the comparisons below follow ----------------------
+# A false difference is destructive, not cosmetic: each PATCH of start or recurrence cancels all
+# exception occurrences of a series ([SM] updateMeeting). Sources: REFERENCE.md §5.2 (RRULE
+# normalisation and truncation), §1.7 (Warning 1001 "Unsupported attributes on a converged site").
+#
+# RRULE: component order and letter case; defaults spelled out or dropped (INTERVAL=1, WKST=MO);
+# the order of BYDAY/BYMONTHDAY/BYMONTH/BYSETPOS lists; a WEEKLY rule without BYDAY gets the
+# start's weekday; UNTIL as a date or a date-time of that date.
 _RRULE_DEFAULTS = {"INTERVAL": "1", "WKST": "MO"}
+_RRULE_LISTS = ("BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS")
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Options a converged site may answer differently from what was sent (Warning 1001). When the
+# service answered a declared value with another one, that answer is kept in the state
+# (`serverNormalised`) and is not a difference while the declaration stays the same.
+CONVERGED_SITE_OPTIONS = frozenset({
+    "public_meeting", "entry_and_exit_tone", "audio_connection_type",
+    "enabled_polling", "enabled_note", "note_type", "enabled_ucf_rich_media",
+})
 
 
 class MeetingOptions(Model):
@@ -115,6 +132,9 @@ class StandingMeetingArgs(Model):
             if freq in ("MONTHLY", "YEARLY") and "," in parts.get(key, ""):
                 first = parts[key].split(",")[0]
                 raise ValueError(f"Webex keeps only the first {key} of a {freq} rule; declare {key}={first}")
+        for key in ("COUNT", "INTERVAL"):
+            if key in parts and not parts[key].isdigit():
+                raise ValueError(f"{key} must be a whole number, not {parts[key]!r}")
         if "COUNT" in parts and int(parts["COUNT"]) > MAX_OCCURRENCES[freq]:
             raise ValueError(f"Webex truncates {freq} series to {MAX_OCCURRENCES[freq]} occurrences")
         try:
@@ -152,8 +172,8 @@ def parse_rrule(text: str) -> dict[str, str]:
     return parts
 
 
-def same_recurrence(a: str | None, b: str | None) -> bool:
-    """Semantic RRULE equality: order, case, default INTERVAL/WKST and BYDAY order ignored."""
+def same_recurrence(a: str | None, b: str | None, start: datetime | None = None) -> bool:
+    """Semantic RRULE equality, tolerant of every RRULE normalisation listed at the top."""
     if not a or not b:
         return not a and not b
 
@@ -162,9 +182,13 @@ def same_recurrence(a: str | None, b: str | None) -> bool:
         for k, default in _RRULE_DEFAULTS.items():
             if parts.get(k) == default:
                 parts.pop(k)
-        for k in ("BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS"):
+        for k in _RRULE_LISTS:
             if k in parts:
                 parts[k] = ",".join(sorted(parts[k].split(",")))
+        if parts.get("FREQ") == "WEEKLY" and "BYDAY" not in parts and start is not None:
+            parts["BYDAY"] = _WEEKDAYS[start.weekday()]
+        if "UNTIL" in parts:
+            parts["UNTIL"] = parts["UNTIL"][:8]   # the date; Webex may add the time of day
         return parts
 
     return canon(a) == canon(b)
@@ -203,8 +227,11 @@ def _live_minutes(live: Meeting) -> int | None:
     return round((live.end - live.start).total_seconds() / 60)
 
 
-def meeting_changes(args: StandingMeetingArgs, live: Meeting) -> dict[str, Any]:
-    """The PATCH body that makes ``live`` match ``args`` (empty when they match)."""
+def meeting_changes(args: StandingMeetingArgs, live: Meeting,
+                    normalised: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The PATCH body that makes ``live`` match ``args`` (empty when they match).
+    ``normalised``: converged-site answers recorded earlier (``CONVERGED_SITE_OPTIONS``)."""
+    normalised = normalised or {}
     patch: dict[str, Any] = {}
     if live.title != args.title:
         patch["title"] = args.title
@@ -215,24 +242,67 @@ def meeting_changes(args: StandingMeetingArgs, live: Meeting) -> dict[str, Any]:
     if not _start_matches(args, live) or _live_minutes(live) != args.duration_minutes:
         patch["start"] = args.start_at().isoformat()
         patch["end"] = args.end_at().isoformat()
-    if not same_recurrence(args.recurrence, live.recurrence):
+    if not same_recurrence(args.recurrence, live.recurrence, args.start_at()):
         patch["recurrence"] = args.recurrence
     live_dump = live.model_dump(by_alias=False)
     for key, want in args.options.model_dump(exclude_none=True).items():
-        if live_dump.get(key) != want:
-            patch.setdefault("options", {})[key] = want
+        have = live_dump.get(key)
+        if have == want:
+            continue
+        if key in CONVERGED_SITE_OPTIONS and key in normalised and normalised[key]["sent"] == want \
+                and normalised[key]["got"] == have:
+            continue   # the site answered this value with that one before: not a difference
+        patch.setdefault("options", {})[key] = want
     return patch
+
+
+def server_normalised(args: StandingMeetingArgs, live: Meeting,
+                      before: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Declared converged-site options the service answered with another value (state output
+    ``serverNormalised``), merged over what was recorded ``before``."""
+    out = {k: v for k, v in (before or {}).items()
+           if getattr(args.options, k, None) == v.get("sent")}
+    live_dump = live.model_dump(by_alias=False)
+    for key, want in args.options.model_dump(exclude_none=True).items():
+        if key in CONVERGED_SITE_OPTIONS and live_dump.get(key) is not None and live_dump.get(key) != want:
+            out[key] = {"sent": want, "got": live_dump.get(key)}
+    return out
+
+
+# Webex refuses a start in the past ([SM] createMeeting; REFERENCE.md §5.2); this margin keeps a
+# start that is "now" at planning time from having passed when the request arrives.
+START_MARGIN = timedelta(minutes=2)
+
+
+def past_start_problem(args: StandingMeetingArgs, now: datetime | None = None) -> str | None:
+    """Why no future start can be sent for ``args`` (None: one can, see ``_future_window``)."""
+    now = now or datetime.now(dt_timezone.utc)
+    start = args.start_at()
+    if start > now + START_MARGIN:
+        return None
+    if args.recurrence:
+        rule = rrule.rrulestr("RRULE:" + args.recurrence, dtstart=start)
+        if rule.after(now + START_MARGIN) is not None:
+            return None
+        return (f"every occurrence of the declared series ({args.recurrence} from {start.isoformat()}) has passed; "
+                "declare a future start or a rule with occurrences ahead")
+    return (f"start {start.isoformat()} has passed and Webex refuses a meeting that starts in the past; "
+            "declare a future start")
 
 
 def _future_window(args: StandingMeetingArgs) -> tuple[datetime, datetime]:
     """Declared start/end, or — when the declared first occurrence has passed — the next
     occurrence of the declared rule: Webex refuses a start in the past, and a standing
-    meeting declared last year must still be re-creatable."""
+    meeting declared last year must still be re-creatable. A one-off meeting whose start has
+    passed has no such future: that is an error, never a request with a past start."""
+    problem = past_start_problem(args)
+    if problem:
+        raise ValueError(f"{args.title}: {problem}")
     start = args.start_at()
     now = datetime.now(dt_timezone.utc)
-    if start <= now + timedelta(minutes=2) and args.recurrence:
+    if start <= now + START_MARGIN and args.recurrence:
         rule = rrule.rrulestr("RRULE:" + args.recurrence, dtstart=start)
-        nxt = rule.after(now + timedelta(minutes=2))
+        nxt = rule.after(now + START_MARGIN)
         if nxt is not None:
             start = nxt
     return start, start + timedelta(minutes=args.duration_minutes)
@@ -268,7 +338,8 @@ def _parse(props: dict[str, Any]) -> StandingMeetingArgs:
 
 
 _INPUT_KEYS = {f.alias or n for n, f in StandingMeetingArgs.model_fields.items()} | set(StandingMeetingArgs.model_fields)
-_OUTPUT_KEYS = ("meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted")
+_OUTPUT_KEYS = ("meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted",
+                "serverNormalised")
 
 
 class StandingMeetingProvider(WebexProvider):
@@ -287,21 +358,26 @@ class StandingMeetingProvider(WebexProvider):
             site_pools = {lic.id for lic in snap.licenses().values() if (lic.site_url or "").lower() == args.site_url.lower()}
             if not site_pools:
                 failures.append(CheckFailure("siteUrl", f"{args.site_url} is not a meeting site of this org"))
+        if not olds and not args.adopt_meeting_id:
+            problem = past_start_problem(args)   # a new series needs a start ahead
+            if problem:
+                failures.append(CheckFailure("start", problem))
         inputs = {**args.to_props(), "name": news.get("name"), "stack": news.get("stack")}
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         args = _parse(news)
-        replaces = [k for k in ("host", "siteUrl") if olds.get(k) is not None and str(olds.get(k)).lower() != str(news.get(k)).lower()]
+        replaces = [k for k in ("siteUrl",) if olds.get(k) is not None and str(olds.get(k)).lower() != str(news.get(k)).lower()]
         if replaces:
-            # A meeting cannot change host or site: a new series replaces it.
+            # A meeting cannot move to another site: a new series replaces it.
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
-        live = self._live(_id, args)
+        live = self._live(_id, args, olds.get("host"))
         if live is None:
             # Deleted outside Pulumi: a new series (new meetingId) is the only way back.
             return DiffResult(changes=True, replaces=["meetingId"], delete_before_replace=True)
-        changed = bool(meeting_changes(args, live))
-        inv = self.runtime.client.meeting_invitees.list(_id, host_email=args.host)
+        host_changes = (live.host_email or "").lower() != args.host
+        changed = host_changes or bool(meeting_changes(args, live, olds.get("serverNormalised")))
+        inv = self.runtime.client.meeting_invitees.list(_id, host_email=live.host_email or args.host)
         changed = changed or any(invitee_changes(args, list(inv)))
         declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {k: v for k, v in args.to_props().items() if k != "source"}
         return DiffResult(changes=changed or declared, replaces=[], delete_before_replace=False)
@@ -333,13 +409,22 @@ class StandingMeetingProvider(WebexProvider):
                     body["recurrence"] = args.recurrence
                 live = client.meetings.create(body)
         live = self._reconcile(live, args)
-        return CreateResult(id_=live.id, outs=self._outputs(props, live, adopted))
+        outs = self._outputs(props, live, adopted)
+        outs["serverNormalised"] = server_normalised(args, live)
+        return CreateResult(id_=live.id, outs=outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = _parse(news)
-        live = self.runtime.client.meetings.get(_id, host_email=args.host)
-        live = self._reconcile(live, args)
-        return UpdateResult(outs=self._outputs(news, live, bool(olds.get("adopted"))))
+        live = self._live(_id, args, olds.get("host"))
+        if live is None:
+            raise ValueError(f"meeting {_id} no longer exists (deleted outside Pulumi); run a refresh")
+        if (live.host_email or "").lower() != args.host:
+            live = self._reassign(live, args)
+        before = olds.get("serverNormalised")
+        live = self._reconcile(live, args, before)
+        outs = self._outputs(news, live, bool(olds.get("adopted")))
+        outs["serverNormalised"] = server_normalised(args, live, before)
+        return UpdateResult(outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         host = props.get("host")
@@ -353,6 +438,7 @@ class StandingMeetingProvider(WebexProvider):
             "recurrence": props.get("recurrence") if same_recurrence(props.get("recurrence"), live.recurrence) else live.recurrence,
         })
         outs.update(self._outputs(props, live, bool(props.get("adopted"))))
+        outs["serverNormalised"] = props.get("serverNormalised")
         return ReadResult(id_, outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -362,11 +448,26 @@ class StandingMeetingProvider(WebexProvider):
             pass  # already gone (deleted in the UI, or expired): nothing to undo
 
     # -- helpers ---------------------------------------------------------------------------
-    def _live(self, meeting_id: str, args: StandingMeetingArgs) -> Meeting | None:
-        try:
-            return self.runtime.client.meetings.get(meeting_id, host_email=args.host)
-        except NotFoundError:
-            return None
+    def _live(self, meeting_id: str, args: StandingMeetingArgs, old_host: str | None = None) -> Meeting | None:
+        """The series, read as its declared host or (mid host change) its previous one: a host
+        only sees their own meetings."""
+        for host in dict.fromkeys(h for h in (args.host, old_host) if h):
+            try:
+                return self.runtime.client.meetings.get(meeting_id, host_email=host)
+            except NotFoundError:
+                continue
+        return None
+
+    def _reassign(self, live: Meeting, args: StandingMeetingArgs) -> Meeting:
+        """``POST /meetings/reassignHost`` on the meeting's site; a 207 item is reported as is."""
+        client = self.runtime.client
+        results = client.meetings.reassign_host([live.id], args.host, site_url=args.site_url)
+        failed = [r for r in results if not r.ok]
+        if failed or not results:
+            why = failed[0].reason() if failed else "no result for the meeting"
+            raise ValueError(f"meeting {live.id} was not reassigned from {live.host_email} to {args.host} "
+                             f"on {args.site_url}: {why}")
+        return client.meetings.get(live.id, host_email=args.host)
 
     def _find_tagged(self, args: StandingMeetingArgs, tag: str) -> Meeting | None:
         """A series we created earlier whose id never reached the state (crash after POST)."""
@@ -379,9 +480,10 @@ class StandingMeetingProvider(WebexProvider):
                 return self.runtime.client.meetings.get(m.id, host_email=args.host)
         return None
 
-    def _reconcile(self, live: Meeting, args: StandingMeetingArgs) -> Meeting:
+    def _reconcile(self, live: Meeting, args: StandingMeetingArgs,
+                   normalised: dict[str, Any] | None = None) -> Meeting:
         client = self.runtime.client
-        patch = meeting_changes(args, live)
+        patch = meeting_changes(args, live, normalised)
         if patch:
             live = client.meetings.patch(live.id, _patch_body(patch, args))
         adds, removes, updates = invitee_changes(args, list(client.meeting_invitees.list(live.id, host_email=args.host)))

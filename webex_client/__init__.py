@@ -80,7 +80,8 @@ Settings (Pulumi config keys)
 ``ClientSettings.from_config(mapping)`` takes camelCase keys with or without ``webex:``:
 ``baseUrl``, ``maxRetries``, ``maxRetryWaitSeconds``, ``backoffBaseSeconds``,
 ``backoffCapSeconds``, ``jitter`` (full|none), ``retryAfterDefaultSeconds``,
-``retryAfterMinSeconds``, ``retryAfterMaxSeconds``, ``requestsPerSecond`` (0 = off), ``burst``,
+``retryAfterMinSeconds``, ``retryAfterMaxSeconds``, ``requestsPerSecond`` (a ceiling; unset = find
+the limit; 0 = off), ``rateControl`` (adaptive|legacy), ``burst``,
 ``maxConcurrency``, ``pageSize``, ``timeoutSeconds``, ``connectTimeoutSeconds``,
 ``tokenRefreshMarginSeconds``. Defaults live in :mod:`webex_client._constants`.
 
@@ -94,8 +95,9 @@ Retry, throttling, errors
   the server (read timeout, dropped connection, 502/504): :class:`OutcomeUnknownError`.
   429/423/503 and connect failures mean "not processed" and are retried for every method;
   500 is not retried for POST. Per-endpoint decisions are documented in each resource module.
-* Throttling is separate from retry: a token bucket (``requestsPerSecond``/``burst``, slowed
-  down for a while after a 429) and a concurrency limit (``maxConcurrency``). A request
+* Throttling is separate from retry: a token bucket whose rate an AIMD controller sets (it
+  finds the server's limit, decreases at most once per window, learns random 429s as noise;
+  ``requestsPerSecond`` caps it) and a concurrency limit (``maxConcurrency``). A request
   sleeping on Retry-After/backoff does not hold a concurrency slot.
 * Errors: :class:`WebexError` → :class:`BadRequestError` (400, :class:`OAuthError`),
   :class:`AuthenticationError` (401), :class:`PermissionDeniedError` (403),

@@ -151,6 +151,7 @@ class SyncAPIClient:
             requests_per_second=settings.requests_per_second,
             burst=settings.burst,
             max_concurrency=settings.max_concurrency,
+            rate_control=settings.rate_control,
             clock=clock,
             sleep=sleep,
         )
@@ -282,6 +283,9 @@ class SyncAPIClient:
                     error = exc
             elapsed_ms = (self._clock() - t0) * 1000
             if response is not None:
+                # Every answer feeds the rate controller; transport errors say nothing about
+                # the server's rate limit.
+                self.throttle.on_response(response.status_code == 429)
                 logger.debug(
                     "%s %s -> %s in %.0fms (attempt %d, trackingId=%s)",
                     prepared.method, prepared.url, response.status_code, elapsed_ms, attempt, prepared.tracking_id,
@@ -319,8 +323,6 @@ class SyncAPIClient:
                     exception=error,
                 )
             )
-            if decision.rate_limited:
-                self.throttle.on_rate_limited()
             maybe_applied = maybe_applied or decision.maybe_applied
             what = response.status_code if response is not None else type(error).__name__
             if decision.action is Action.RETRY:
@@ -441,7 +443,10 @@ class SyncAPIClient:
         results: BulkResults[T, R] = BulkResults()
         if not materialised:
             return results
-        workers = max(1, min(max_workers or self.settings.max_concurrency, len(materialised)))
+        # More workers than slots: a worker sleeping on Retry-After holds no slot (see
+        # BULK_WORKERS_PER_SLOT), the concurrency limiter still bounds requests in flight.
+        default = self.settings.max_concurrency * C.BULK_WORKERS_PER_SLOT
+        workers = max(1, min(max_workers or default, len(materialised)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webex-bulk") as pool:
             futures = [pool.submit(fn, item) for item in materialised]
             for item, future in zip(materialised, futures):

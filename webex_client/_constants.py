@@ -63,22 +63,61 @@ MAX_RETRY_AFTER_SECONDS = 120.0
 
 # --- client-side throttling --------------------------------------------------------------
 
-#: Token-bucket refill rate. Webex does not publish limits (they are dynamic, per
-#: endpoint/app/org); 10 req/s keeps a single deployment well clear of the usual 429s.
-#: 0 disables the bucket.
-DEFAULT_REQUESTS_PER_SECOND = 10.0
+#: ``webex:requestsPerSecond``: a *ceiling* for the adaptive controller, not a fixed rate.
+#: ``None`` (unset, the default) = no ceiling: the controller finds the org's limit itself,
+#: because Webex does not publish its limits (they are dynamic, per endpoint/app/org).
+#: ``0`` disables client-side rate limiting altogether (the emulator in tests).
+DEFAULT_REQUESTS_PER_SECOND: float | None = None
 
-#: Bucket capacity: how many requests may go out back-to-back after an idle period.
+#: Bucket capacity: how many requests may go out back-to-back after an idle period. Kept
+#: well below the burst a server allows, so requests bunched by network jitter still fit.
 DEFAULT_BURST = 10
 
-#: Requests in flight at once (also the default worker count of the bulk path).
+#: Requests in flight at once (also the slot count of the bulk path).
 DEFAULT_MAX_CONCURRENCY = 8
 
-#: After a 429 the shared bucket refills at ``rate * factor`` for ``cooldown`` seconds, so
-#: workers that have not been throttled yet stop feeding the limit (AIMD-style back-off).
-RATE_LIMIT_SLOWDOWN_FACTOR = 0.5
-RATE_LIMIT_SLOWDOWN_FLOOR_FACTOR = 0.1
-RATE_LIMIT_COOLDOWN_SECONDS = 10.0
+#: Bulk worker threads per concurrency slot. A worker waiting out a Retry-After holds no
+#: slot, so with only one worker per slot a 429 storm would leave slots idle (at 20 % 429s
+#: with Retry-After: 1, each worker spends most of its time asleep).
+BULK_WORKERS_PER_SLOT = 3
+
+#: ``webex:rateControl``: "adaptive" (the AIMD controller in ``_throttle.py``) or "legacy"
+#: (fixed rate, every 429 halves it for 10 s; kept only to reproduce the old bench numbers).
+DEFAULT_RATE_CONTROL = "adaptive"
+
+# Adaptive controller (AIMD, see webex_client/_throttle.py and the README's "Throttling").
+#: Starting rate when no ceiling is configured: the old fixed default, safe for any org.
+ADAPTIVE_INITIAL_RATE = 10.0
+#: The rate never goes below this (one request every 2 s still makes progress).
+ADAPTIVE_MIN_RATE = 0.5
+#: Length of a congestion window: at most one decrease per window, and the unit over
+#: which 429 shares are measured. 1 s is Webex's Retry-After granularity.
+ADAPTIVE_WINDOW_SECONDS = 1.0
+#: A window is judged on at least this many answers (it stretches at low rates, up to
+#: ``ADAPTIVE_MAX_STRETCH`` windows): at 20 % random 429s, 8 answers are all clean one
+#: time in six, 20 answers one time in a hundred.
+ADAPTIVE_MIN_SAMPLES = 20
+ADAPTIVE_MAX_STRETCH = 5
+#: On congestion the rate becomes this × the goodput of the last window (TCP Reno's 0.5
+#: is for a blind sender; we know what the server delivered, so a gentler cut suffices).
+ADAPTIVE_DECREASE_FACTOR = 0.8
+#: Growth per clean window before the first congestion (finds a 50 req/s limit from 10
+#: in four windows).
+ADAPTIVE_SLOW_START_FACTOR = 1.5
+#: Past the last congestion point the rate probes by this many req/s, doubling per clean
+#: window up to the max step (BIC-TCP's "max probing").
+ADAPTIVE_PROBE_STEP = 0.5
+ADAPTIVE_PROBE_MAX_STEP = 2.0
+#: A window with known random 429s counts as congested only above noise + z·σ (binomial).
+ADAPTIVE_NOISE_Z = 3.0
+#: Above this share of 429s nothing is treated as noise: that is an overload.
+ADAPTIVE_NOISE_MAX = 0.5
+
+# Legacy controller (webex:rateControl: legacy), the values of the throttle before issue 14.
+LEGACY_REQUESTS_PER_SECOND = 10.0
+LEGACY_SLOWDOWN_FACTOR = 0.5
+LEGACY_SLOWDOWN_FLOOR_FACTOR = 0.1
+LEGACY_COOLDOWN_SECONDS = 10.0
 
 # --- pagination --------------------------------------------------------------------------
 

@@ -17,6 +17,10 @@
           ├── RateLimitedError       429 still answered after the retry budget was spent
           └── ServerError            5xx
 
+:func:`describe` turns any of them into the paragraph a user reads (which token, which scope,
+which URL, what was or was not applied, what to do next); the providers print that instead of
+a traceback (``resources/_errors.py``).
+
 Every error carries ``status``, ``message``, ``errors`` (list of :class:`ErrorDetail`),
 ``tracking_id``, ``method`` and ``url`` (query included). Nothing here ever holds a request
 header, and all text is passed through :func:`~webex_client._logging.redact`, so no token
@@ -269,3 +273,93 @@ def parse_error_body(response: httpx.Response) -> tuple[str, list[ErrorDetail], 
         # Webex may echo the request's TrackingID next to its own: "A, A".
         tracking_id = header.split(",")[0].strip() if header else None
     return message, errors, tracking_id, body
+
+
+# --- what a user reads ---------------------------------------------------------------------
+# Scopes an admin token needs per endpoint (REFERENCE.md §2, from the official docs). Matched
+# in order on "METHOD path" with ids stripped; the first match names the scope of a 403.
+_SCOPES: list[tuple[str, str, str]] = [
+    ("PATCH", "/licenses/users", "spark-admin:people_write"),
+    ("GET", "/licenses", "spark-admin:licenses_read"),
+    ("GET", "/people", "spark-admin:people_read"),
+    ("GET", "/groups", "identity:groups_read"),
+    ("GET", "/meetingInvitees", "meeting:admin_schedule_read"),
+    ("*", "/meetingInvitees", "meeting:admin_schedule_write"),
+    ("GET", "/meetings", "meeting:admin_schedule_read"),
+    ("*", "/meetings", "meeting:admin_schedule_write"),
+    ("GET", "/meetingPreferences", "meeting:admin_preferences_read"),
+    ("*", "/meetingPreferences", "meeting:admin_preferences_write"),
+    ("GET", "/admin/meeting/config", "meeting:admin_config_read (site admin)"),
+    ("*", "/admin/meeting/config", "meeting:admin_config_write (site admin)"),
+    ("POST", "/applications", "spark:applications_token (on the minting token)"),
+    ("*", "/guests", "guest-issuer:write"),
+    ("GET", "/organizations", "spark-admin:organizations_read"),
+]
+
+
+def _api_path(url: str | None) -> str:
+    if not url:
+        return ""
+    path = httpx.URL(url).path
+    return path[3:] if path.startswith("/v1/") else path
+
+
+def needed_scope(method: str | None, url: str | None) -> str | None:
+    """The scope Webex documents for this call, if it is one this project makes."""
+    path = _api_path(url)
+    for m, prefix, scope in _SCOPES:
+        if (m == "*" or m == (method or "").upper()) and path.startswith(prefix):
+            return scope
+    return None
+
+
+def describe(exc: BaseException, *, credentials: str = "the Webex token") -> str:
+    """One paragraph a person can act on, for any error a run can meet.
+
+    ``credentials`` names where the token came from (e.g. ``webex:token``), so a 401 or 403
+    says which setting to fix. The text is redacted like every message of this module.
+    """
+    if not isinstance(exc, WebexError):
+        return redact(f"{type(exc).__name__}: {exc}")
+    call = f"{exc.method} {_api_path(exc.url)}" if exc.method and exc.url else "the request"
+    where = f"{httpx.URL(exc.url).scheme}://{httpx.URL(exc.url).netloc.decode()}" if exc.url else "Webex"
+    track = f" (trackingId {exc.tracking_id})" if exc.tracking_id else ""
+    if isinstance(exc, AuthenticationError):
+        text = (f"Webex refused {credentials} (401 on {call}): it is missing, expired or revoked. "
+                f"Set a valid one and run again; nothing was changed by this request{track}.")
+    elif isinstance(exc, PermissionDeniedError):
+        scope = needed_scope(exc.method, exc.url)
+        need = f"the scope {scope}" if scope else "a scope or admin role this call needs"
+        detail = f" Webex says: {exc.message.rstrip('. ')}." if exc.message else ""
+        text = (f"Webex refused {call} for {credentials} (403): it lacks {need}, or its user lacks "
+                f"the admin role or license.{detail} Nothing was changed by this request{track}.")
+    elif isinstance(exc, OutcomeUnknownError):
+        text = (f"{call} was sent to {where} but no answer came back, so it may or may not have been "
+                f"applied; it was not sent again. Run the same command again: it re-reads the org "
+                f"and carries on from what is really there{track}.")
+    elif isinstance(exc, APIConnectionError):
+        cause = exc.message.split(" (", 1)[0]
+        if "refused" in exc.message.lower():
+            local = httpx.URL(exc.url).host in ("127.0.0.1", "localhost", "::1") if exc.url else False
+            hint = (" If this is the local emulator, it is not running: start it with `make emulator`."
+                    if local else " Check webex:baseUrl and that the service is up.")
+            text = f"Cannot connect to {where}: connection refused.{hint} Nothing was sent."
+        elif "timeout" in cause.lower():
+            text = (f"{where} did not answer {call} in time ({cause}, {exc.attempts} attempt(s)). "
+                    "Nothing was applied by this request; run again when the service answers "
+                    "(webex:timeoutSeconds sets the limit).")
+        else:
+            text = (f"Cannot reach {where} for {call}: {cause} ({exc.attempts} attempt(s)). Nothing "
+                    "was applied by this request; check the network and webex:baseUrl, then run again.")
+    elif isinstance(exc, RateLimitedError):
+        text = (f"Webex kept answering 429 (too many requests) to {call} after {exc.attempts} "
+                f"attempts. Nothing was applied by this request; run again later, or lower "
+                f"webex:requestsPerSecond{track}.")
+    elif isinstance(exc, ServerError):
+        text = (f"Webex failed on {call} ({exc.status} {exc.message}) after {exc.attempts} attempt(s). "
+                f"Run again; the next run re-reads the org and converges{track}.")
+    elif isinstance(exc, PartialContentError):
+        text = f"{exc} — the next run retries what was not applied."
+    else:
+        text = str(exc)
+    return redact(text)

@@ -93,7 +93,18 @@ class Paginator(Generic[T]):
             base["startIndex"] = 1
         self._params = clean_params(base)
         self._page_size_param = page_size_param
+        self._parse_page: Callable[[bytes], list[T]] | None = None
         self.pages_fetched = 0
+
+    def lean(self, parse_page: Callable[[bytes], list[Any]]) -> "Paginator[Any]":
+        """The same listing, each page parsed straight from its JSON bytes by
+        ``parse_page(content) -> items`` (e.g. a pydantic ``TypeAdapter.validate_json`` of a
+        model with only the fields the caller needs): no dict per item, no full model.
+        Only for lists paged by ``Link`` headers (the SCIM envelope needs the parsed body)."""
+        if self._scim:
+            raise ValueError("lean parsing needs Link-header paging, not a SCIM envelope")
+        self._parse_page = parse_page
+        return self
 
     @property
     def params(self) -> dict[str, str]:
@@ -108,11 +119,16 @@ class Paginator(Generic[T]):
             seen.add(str(url))
             response = self._client.request("GET", url, headers=self._headers or None)
             self.pages_fetched += 1
-            body = self._client.decode(response)
-            raw_items = body.get(self._items_key) if isinstance(body, Mapping) else None
+            if self._parse_page is not None:
+                body: Any = {}
+                page = self._parse_page(response.content) if response.content else []
+                raw_items = page
+            else:
+                body = self._client.decode(response)
+                raw_items = body.get(self._items_key) if isinstance(body, Mapping) else None
+                page = [self._parse(raw) for raw in raw_items] if raw_items else []
             if not raw_items:
                 return  # an empty page ends iteration
-            page = [self._parse(raw) for raw in raw_items]
             if self._limit is not None:
                 page = page[: max(0, self._limit - yielded)]
             yielded += len(page)

@@ -37,6 +37,7 @@ budget is not attempted (sleeping *less* than Retry-After only earns another 429
 from __future__ import annotations
 
 import enum
+import ipaddress
 import random as _random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,6 +71,25 @@ SENT_UNKNOWN_ERRORS: tuple[type[BaseException], ...] = (
     httpx.NetworkError,
     httpx.TimeoutException,
 )
+
+
+def _refused_on_loopback(exc: BaseException) -> bool:
+    """A connect error whose cause is ECONNREFUSED, to 127.0.0.0/8, ::1 or localhost."""
+    if not isinstance(exc, httpx.ConnectError):
+        return False
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ConnectionRefusedError):
+        cause = cause.__cause__ or cause.__context__
+    refused = cause is not None or "Connection refused" in str(exc)
+    try:
+        host = exc.request.url.host
+    except RuntimeError:  # no request attached
+        return False
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    return refused and loopback
 
 
 class Action(enum.Enum):
@@ -237,6 +257,11 @@ class RetryPolicy:
         if o.exception is not None:
             exc = o.exception
             name = type(exc).__name__
+            if _refused_on_loopback(exc):
+                # Nothing listens on this machine's port (the emulator is not running): ten
+                # retries would only add a minute of silence before the same answer.
+                return RetryDecision(Action.GIVE_UP, reason="connection refused: nothing is listening on this "
+                                                            "loopback address")
             if isinstance(exc, NOT_SENT_ERRORS):
                 return RetryDecision(Action.RETRY, self.backoff_delay(o.attempt), f"{name} before send")
             if isinstance(exc, SENT_UNKNOWN_ERRORS):

@@ -92,7 +92,10 @@ class ClientSettings(BaseModel):
     retry_after_max_seconds: float = Field(C.MAX_RETRY_AFTER_SECONDS, ge=0)
 
     # throttling
-    requests_per_second: float = Field(C.DEFAULT_REQUESTS_PER_SECOND, ge=0, description="0 disables the bucket")
+    requests_per_second: float | None = Field(
+        C.DEFAULT_REQUESTS_PER_SECOND, ge=0,
+        description="ceiling of the adaptive rate; unset = find the server's limit; 0 = no client rate limit")
+    rate_control: Literal["adaptive", "legacy"] = C.DEFAULT_RATE_CONTROL  # type: ignore[assignment]
     burst: int = Field(C.DEFAULT_BURST, ge=1)
     max_concurrency: int = Field(C.DEFAULT_MAX_CONCURRENCY, ge=1, le=256)
 
@@ -148,4 +151,4 @@ class ClientSettings(BaseModel):
 
     def to_config(self) -> dict[str, str]:
         """Inverse of :meth:`from_config` (``webex:``-prefixed camelCase keys, str values)."""
-        return {f"{CONFIG_NAMESPACE}:{to_camel(k)}": str(v) for k, v in self.model_dump().items()}
+        return {f"{CONFIG_NAMESPACE}:{to_camel(k)}": str(v) for k, v in self.model_dump().items() if v is not None}

@@ -1,8 +1,21 @@
-"""Command line: run the engine on a stack (up, preview, refresh, destroy)."""
+"""Command line: run the engine on a stack (up, preview, refresh, destroy) and the extras.
+
+``up``, ``refresh`` and ``destroy`` are the plain ``pulumi`` CLI on the project directory (the
+command line is printed first): ``up`` without ``--yes`` shows the plan and asks, as ``pulumi up``
+does, and ``up`` always previews (with the policy packs) before it writes. ``preview`` and
+``plan-summary`` read the engine's events through the Automation API on the project directory,
+which runs the same ``__main__.py`` through the same language host.
+
+Every command refuses an unknown stack name before anything is created (see
+:func:`ensure_stack`).
+"""
 
 from __future__ import annotations
 
-import runpy
+import difflib
+import os
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,17 +24,74 @@ import click
 from . import engine
 
 
-def _program(project_dir: Path):
-    def program() -> None:
-        # The same __main__.py a bare `pulumi up` would run.
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+def _settings(project_dir: Path) -> engine.EngineSettings:
+    return engine.EngineSettings(project_dir=project_dir)
 
-    return program
+
+def _config_dir(project_dir: Path) -> Path:
+    """Where the project keeps Pulumi.<stack>.yaml (Pulumi.yaml's stackConfigDir)."""
+    from ruamel.yaml import YAML
+
+    try:
+        doc = YAML(typ="safe").load((project_dir / "Pulumi.yaml").read_text()) or {}
+    except (OSError, ValueError):
+        doc = {}
+    return project_dir / str(doc.get("stackConfigDir") or ".")
+
+
+def ensure_stack(stack: str, project_dir: Path) -> None:
+    """Refuse an unknown stack name before anything is created; create a known one.
+
+    Known: the backend has it, or the project carries its Pulumi config
+    (``stacks/Pulumi.<stack>.yaml``, e.g. the dev stack on a fresh clone, which is then created
+    in the backend from that file). Anything else is most likely a typo (``--stack prdo``):
+    refused with the close matches and the command that really starts a new stack, without
+    writing a stack, a state file or a ``Pulumi.<stack>.yaml``.
+    """
+    from pulumi import automation as auto
+
+    if not (project_dir / "Pulumi.yaml").exists():
+        raise click.ClickException(f"{project_dir} has no Pulumi.yaml: not a Pulumi project")
+    try:
+        env = _settings(project_dir).env(stack, secrets=False)
+        engine.prepare(env)
+        ws = auto.LocalWorkspace(
+            work_dir=str(project_dir), env_vars=env,
+            pulumi_command=auto.PulumiCommand(root=str(engine.find_pulumi_bin_dir().parent), skip_version_check=True),
+        )
+        in_backend = {s.name.rsplit("/", 1)[-1] for s in ws.list_stacks()}
+    except engine.EngineError as e:
+        raise click.ClickException(str(e)) from None
+    except auto.errors.CommandError as e:
+        raise click.ClickException(f"cannot list the stacks of {project_dir}: {str(e).strip()[-500:]}") from None
+    name = stack.rsplit("/", 1)[-1]
+    if name in in_backend:
+        return
+    config_dir = _config_dir(project_dir)
+    if (config_dir / f"Pulumi.{name}.yaml").exists():
+        try:
+            # Its secrets provider (the passphrase) is checked when the stack is created.
+            ws.env_vars = _settings(project_dir).env(stack)
+            ws.create_stack(stack)
+        except engine.EngineError as e:
+            raise click.ClickException(str(e)) from None
+        return
+    known = sorted(in_backend | {p.name[len("Pulumi."):-len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml")}
+                   | {p.stem for p in (project_dir / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi.")})
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    rel = os.path.relpath(config_dir / f"Pulumi.{name}.yaml", project_dir)
+    raise click.ClickException(
+        f"unknown stack {name!r}: the backend has no such stack and there is no {rel}.{hint} "
+        f"Known stacks: {', '.join(known) or 'none'}. To start a new stack: `pulumi stack init {name}` "
+        "(then set its webex:* config; see the README, \"Pointing a stack at a real org\")."
+    )
 
 
 def _open(stack: str, project_dir: Path):
+    ensure_stack(stack, project_dir)
     try:
-        return engine.open_stack(stack, _program(project_dir), engine.EngineSettings(project_dir=project_dir))
+        return engine.open_stack(stack, settings=_settings(project_dir), create=False)
     except engine.EngineError as e:
         raise click.ClickException(str(e)) from None
 
@@ -40,6 +110,22 @@ def _run(action, *args, **kwargs):
         raise SystemExit(1) from e
 
 
+def _plain(stack: str, project_dir: Path, *args: str) -> None:
+    """Run ``pulumi <args> --stack <stack>`` in the project, on this terminal; exit with its code."""
+    ensure_stack(stack, project_dir)
+    try:
+        env = {**os.environ, **_settings(project_dir).env(stack)}
+        argv = engine.pulumi_argv(*args, "--stack", stack)
+    except engine.EngineError as e:
+        raise click.ClickException(str(e)) from None
+    engine.prepare(env)
+    click.echo(f"$ {shlex.join(['pulumi', *argv[1:]])}", err=True)
+    sys.stdout.flush()
+    rc = subprocess.run(argv, cwd=project_dir, env=env).returncode
+    if rc:
+        raise SystemExit(rc)
+
+
 stack_option = click.option("--stack", "-s", default="dev", show_default=True, help="Stack to operate on.")
 project_option = click.option(
     "--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
@@ -53,30 +139,39 @@ policy_option = click.option(
 )
 policy_config_option = click.option(
     "--policy-pack-config", "policy_configs", multiple=True,
-    help="JSON config of the --policy-pack at the same position (default: the pack's config.json, if any).",
+    help="JSON config of the --policy-pack at the same position (overrides what the pack applies itself).",
 )
 
 
 def _policy_args(policy_packs: tuple[str, ...], policy_configs: tuple[str, ...]) -> dict:
-    """Engine arguments for the packs: launchers, and one config file per pack (or none).
-
-    A pack directory's own config.json (the org's reviewed policy settings) applies unless
-    --policy-pack-config names another file; the engine needs either none or one per pack.
-    """
-    packs = [engine.policy_pack_launcher(p) for p in policy_packs]
-    if policy_configs:
-        if len(policy_configs) != len(packs):
-            raise click.UsageError("give one --policy-pack-config per --policy-pack")
-        configs = [str(Path(c).resolve()) for c in policy_configs]
-    else:
-        found = [Path(p) / "config.json" for p in policy_packs]
-        configs = [str(c.resolve()) for c in found] if found and all(c.is_file() for c in found) else []
+    """Engine arguments for the packs: directories, and one config file per pack (or none: a
+    pack applies its own config, e.g. policies/config.json)."""
+    # Absolute, not resolved: a pack reached through a symlink belongs to the project holding the link.
+    packs = [os.path.abspath(p) for p in policy_packs]
+    if policy_configs and len(policy_configs) != len(packs):
+        raise click.UsageError("give one --policy-pack-config per --policy-pack")
+    configs = [os.path.abspath(c) for c in policy_configs]
     return {"policy_packs": packs or None, "policy_pack_configs": configs or None}
 
 
+def _policy_flags(policy_packs: tuple[str, ...], policy_configs: tuple[str, ...]) -> list[str]:
+    """The same, as the plain CLI's flags."""
+    args = _policy_args(policy_packs, policy_configs)
+    flags: list[str] = []
+    for p in args["policy_packs"] or []:
+        flags += ["--policy-pack", p]
+    for c in args["policy_pack_configs"] or []:
+        flags += ["--policy-pack-config", c]
+    return flags
+
+
 @click.group()
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show Python tracebacks of provider errors (sets WEBEX_IAC_DEBUG=1).")
+def main(debug: bool) -> None:
     """webex-iac: declare a Webex org in stacks/<stack>.yaml and reconcile it with Pulumi."""
+    if debug:
+        # Inherited by the engine and its provider processes (resources/_errors.py).
+        os.environ["WEBEX_IAC_DEBUG"] = "1"
 
 
 @main.command()
@@ -84,11 +179,12 @@ def main() -> None:
 @project_option
 @policy_option
 @policy_config_option
-@click.option("--yes", "-y", is_flag=True, help="Apply without the interactive confirmation (always the case here).")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking (after the preview and its policy checks pass).")
 def up(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...], yes: bool) -> None:
-    """Make the org match the stack's declarations."""
-    st = _open(stack, project_dir)
-    _run(st.up, **_policy_args(policy_packs, policy_configs), color="auto")
+    """Make the org match the stack's declarations: `pulumi up` (previews, checks, then asks)."""
+    # No --skip-preview ever: the preview runs every check and policy (stack policies too)
+    # before the update may write anything.
+    _plain(stack, project_dir, "up", *(["--yes"] if yes else []), *_policy_flags(policy_packs, policy_configs))
 
 
 @main.command()
@@ -163,16 +259,27 @@ def plan_summary(stack: str, project_dir: Path, policy_packs: tuple[str, ...], p
 @stack_option
 @project_option
 def refresh(stack: str, project_dir: Path) -> None:
-    """Read the live org into the stack's state."""
-    _run(_open(stack, project_dir).refresh, color="auto")
+    """Read the live org into the stack's state (`pulumi refresh --yes`)."""
+    _plain(stack, project_dir, "refresh", "--yes")
 
 
 @main.command()
 @stack_option
 @project_option
-def destroy(stack: str, project_dir: Path) -> None:
-    """Stop managing everything the stack declared, undoing what it changed."""
-    _run(_open(stack, project_dir).destroy, color="auto")
+@click.option("--yes", "-y", is_flag=True, help="Destroy without asking.")
+def destroy(stack: str, project_dir: Path, yes: bool) -> None:
+    """Stop managing everything the stack declared, undoing what it changed (`pulumi destroy`).
+
+    Asks first, as `pulumi destroy` does, unless --yes."""
+    _plain(stack, project_dir, "destroy", *(["--yes"] if yes else []))
+
+
+@main.command("ensure-stack")
+@stack_option
+@project_option
+def ensure_stack_command(stack: str, project_dir: Path) -> None:
+    """Refuse an unknown stack name (suggesting close matches); create a stack the project carries config for."""
+    ensure_stack(stack, project_dir)
 
 
 @main.command("engine")
@@ -191,6 +298,18 @@ from .migration_report import migration_report_command  # noqa: E402
 
 main.add_command(discover_command)
 main.add_command(migration_report_command)
+
+# Teams and fleets (issue #17): one stack per org, in parallel (webex_iac/fleet.py).
+from .fleet import fleet_command  # noqa: E402
+
+main.add_command(fleet_command)
+
+# Rehearsing a migration (issue #18): webex_iac/snapshot.py, webex_iac/rehearse.py.
+from .rehearse import rehearse_command  # noqa: E402
+from .snapshot import snapshot_command  # noqa: E402
+
+main.add_command(snapshot_command)
+main.add_command(rehearse_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -153,7 +153,7 @@ def read_stack_config(stack: str, project_dir: Path) -> tuple[dict[str, Any], st
     if not (project_dir / "Pulumi.yaml").exists():
         return {}, f"{project_dir} has no Pulumi.yaml"
     try:
-        st = engine.open_stack(stack, lambda: None, engine.EngineSettings(project_dir=project_dir), create=False)
+        st = engine.open_stack(stack, settings=engine.EngineSettings(project_dir=project_dir), create=False)
         return {k: v.value for k, v in st.get_all_config().items()}, None
     except engine.EngineError as e:
         return {}, str(e)
@@ -262,6 +262,7 @@ class OrgRead:
     apps: list[dict[str, Any]]
     apps_note: str
     guest_like: list[str]                         # directory people that look like guests
+    group_ids: dict[str, str] = field(default_factory=dict)  # display name -> group id (snapshot)
 
     def email_of(self, person_id: str) -> str:
         p = self.by_id.get(person_id)
@@ -469,6 +470,7 @@ def read_org(
         scanned_hosts={primary_email(p) for p in scan} - scan_errors.keys(), unscanned_hosts=unscanned,
         scan_errors=scan_errors, horizon_days=horizon_days,
         apps=apps, apps_note=apps_note, guest_like=guest_like,
+        group_ids={g.display_name: g.id for g in group_list if g.display_name and g.id},
     )
 
 
@@ -1194,7 +1196,7 @@ def load_existing(path: Path) -> CommentedMap | None:
     from .stack_file import StackFileError, load_stack_file
 
     try:
-        load_stack_file(path, display=str(path))
+        load_stack_file(path, display=str(path), allow_empty=True)
     except StackFileError as e:
         raise DiscoverError(f"the existing stack file is invalid; fix it (or move it away) first:\n{e}") from None
     try:
@@ -1236,7 +1238,7 @@ def validate_text(text: str, display: str) -> None:
         p = Path(d) / "stack.yaml"
         p.write_text(text)
         try:
-            load_stack_file(p, display=display)
+            load_stack_file(p, display=display, allow_empty=True)
         except StackFileError as e:
             raise DiscoverError(f"the generated file does not validate (a bug; nothing written):\n{e}") from None
 
@@ -1269,7 +1271,7 @@ common_options = [
     click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
                  show_default=False, help="Directory holding Pulumi.yaml and stacks/ (default: this checkout)."),
     click.option("--requests-per-second", type=click.FloatRange(min=0), default=None,
-                 help="Client-side read rate (0 = unthrottled; default: the stack's webex:requestsPerSecond, else 10)."),
+                 help="Client-side read rate ceiling (0 = unthrottled; default: the stack's webex:requestsPerSecond, else the client finds the limit)."),
 ]
 
 

@@ -1,15 +1,19 @@
-"""Run the real Pulumi engine on this project, offline.
+"""Run the real Pulumi engine on this project, offline, the standard way.
 
-The Pulumi CLI (built by ``tools/pulumi/bootstrap.sh`` or found on PATH) is driven through
-the Automation API with an *inline* program: the CLI connects back (``--client``) to a
-language server hosted in this Python process, so the same engine runs ``up``, ``preview``,
-``refresh`` and ``destroy`` without the separate ``pulumi-language-python`` plugin. Dynamic
-providers still run in their own process, started by the engine through our
-``pulumi-resource-pulumi-python`` launcher.
+The engine is a complete Pulumi CLI bundle: ``pulumi`` with Pulumi's own Python language host
+``pulumi-language-python``, its exec shim and the dynamic-provider plugin script side by side
+(an official install, or what ``tools/pulumi/bootstrap.sh`` builds). Programs are *local*: the
+CLI runs the project's ``__main__.py`` through the language host in the virtualenv that
+``Pulumi.yaml`` names, exactly as a bare ``pulumi up`` in the project directory does.
+
+``webex-iac up``/``refresh``/``destroy`` run the plain CLI (:func:`pulumi_argv`); the Automation
+API's ``Stack.up`` always passes ``--skip-preview``, which lets stack policies run only after the
+writes. Commands that read the engine's events (``preview --expect-no-drift``, ``plan-summary``,
+``discover``) use the Automation API on the project directory (:func:`open_stack`).
 
 Everything that makes the engine work offline is set here (and by the Makefile), never by the
-user: no update checks, no plugin downloads, a ``file://`` backend inside the repository, and
-the passphrase secrets provider.
+user: no update checks, no plugin downloads, a ``file://`` backend inside the project, and the
+passphrase secrets provider.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 PULUMI_VERSION = "v3.274.1"
-# 3.181 added `--client`, which inline Automation API programs need.
+# The oldest CLI the project is tested with (policy pack config and dynamic-provider `configure`).
 MIN_PULUMI_VERSION = (3, 181, 0)
+# What a complete bundle holds beside `pulumi` (see tools/pulumi/bootstrap.sh).
+BUNDLE = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec", "pulumi-resource-pulumi-python")
 PROJECT_NAME = "webex-iac"
 # Documented, deliberately public: it only protects the emulator's dev token in stacks/.
 DEV_PASSPHRASE = "webex-iac-dev-passphrase"
@@ -44,17 +50,27 @@ def cache_bin_dir() -> Path:
     return Path(root) / f"pulumi-{PULUMI_VERSION}" / "bin"
 
 
+def _complete(d: Path) -> bool:
+    return all((d / name).exists() for name in BUNDLE)
+
+
 def find_pulumi_bin_dir() -> Path:
-    """The directory holding ``pulumi`` and our launchers (see tools/pulumi/bootstrap.sh)."""
+    """The directory of a complete Pulumi bundle: ``WEBEX_IAC_PULUMI_BIN``, else the bootstrap's
+    cache, else a complete ``pulumi`` on PATH (an official install)."""
     explicit = os.environ.get("WEBEX_IAC_PULUMI_BIN")
     candidates = [Path(explicit)] if explicit else [cache_bin_dir()]
+    on_path = shutil.which("pulumi")
+    if not explicit and on_path:
+        candidates.append(Path(on_path).resolve().parent)
     for d in candidates:
-        if (d / "pulumi").exists() and (d / "pulumi-resource-pulumi-python").exists():
+        if _complete(d):
             return d
+    incomplete = [str(d) for d in candidates if (d / "pulumi").exists()]
+    why = f" ({', '.join(incomplete)} has pulumi but not its Python language host)" if incomplete else ""
     raise EngineError(
-        "The Pulumi engine is not bootstrapped. Run `make bootstrap` (builds Pulumi "
-        f"{PULUMI_VERSION} from the Go module proxy, or links a pulumi >= "
-        f"{'.'.join(map(str, MIN_PULUMI_VERSION))} found on PATH)."
+        f"No complete Pulumi CLI{why}. Run `make bootstrap` (builds Pulumi {PULUMI_VERSION} and its "
+        "Python language host offline), or install Pulumi (https://www.pulumi.com/docs/install/) "
+        "and put it on PATH."
     )
 
 
@@ -76,15 +92,18 @@ class EngineSettings:
     pulumi_home: Path | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
-    def env(self, stack: str) -> dict[str, str]:
+    def env(self, stack: str, secrets: bool = True) -> dict[str, str]:
+        """The engine's environment for ``stack``; ``secrets=False`` for commands that decrypt
+        nothing (listing stacks), which then need no passphrase."""
         bin_dir = find_pulumi_bin_dir()
         env = {
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-            # Our launchers first, so the engine starts the dynamic provider in our venv.
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "WEBEX_IAC_PYTHON": sys.executable,
+            # The bundle first: the engine takes the language host and plugin script from PATH.
+            # Then this interpreter's venv, as `source .venv/bin/activate` would: a project whose
+            # Pulumi.yaml names no virtualenv (a scratch test project) runs on it.
+            "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]),
         }
         env["PULUMI_BACKEND_URL"] = (
             self.backend_url
@@ -95,7 +114,7 @@ class EngineSettings:
             self.pulumi_home or os.environ.get("PULUMI_HOME") or (self.project_dir / ".pulumi-home")
         )
         supplied = {**os.environ, **self.extra_env}
-        if not (supplied.get("PULUMI_CONFIG_PASSPHRASE") or supplied.get("PULUMI_CONFIG_PASSPHRASE_FILE")):
+        if secrets and not (supplied.get("PULUMI_CONFIG_PASSPHRASE") or supplied.get("PULUMI_CONFIG_PASSPHRASE_FILE")):
             if stack in DEV_STACKS:
                 env["PULUMI_CONFIG_PASSPHRASE"] = DEV_PASSPHRASE
             else:
@@ -108,44 +127,46 @@ class EngineSettings:
         return env
 
 
+def prepare(env: Mapping[str, str]) -> None:
+    """Create the local backend directory and PULUMI_HOME the engine will use."""
+    Path(env["PULUMI_HOME"]).mkdir(parents=True, exist_ok=True)
+    if env["PULUMI_BACKEND_URL"].startswith("file://"):
+        Path(env["PULUMI_BACKEND_URL"][len("file://"):]).mkdir(parents=True, exist_ok=True)
+
+
 def open_stack(
     stack: str,
-    program: Callable[[], None],
+    program: Callable[[], None] | None = None,
     settings: EngineSettings | None = None,
     create: bool = True,
 ):
-    """Select (or create) ``stack`` of the project in ``settings.project_dir`` with ``program``."""
+    """Select (or create) ``stack`` of the project in ``settings.project_dir``.
+
+    Without ``program`` (the standard way) the stack runs the project's own program through the
+    language host. An inline ``program`` is still accepted for library-style callers (bench).
+    """
     from pulumi import automation as auto
 
     settings = settings or EngineSettings()
     env = settings.env(stack)
-    Path(env["PULUMI_HOME"]).mkdir(parents=True, exist_ok=True)
-    if env["PULUMI_BACKEND_URL"].startswith("file://"):
-        Path(env["PULUMI_BACKEND_URL"][len("file://"):]).mkdir(parents=True, exist_ok=True)
+    prepare(env)
     bin_dir = find_pulumi_bin_dir()
-    command = auto.PulumiCommand(root=str(bin_dir.parent), skip_version_check=True)
     # PulumiCommand looks for <root>/bin/pulumi.
+    command = auto.PulumiCommand(root=str(bin_dir.parent), skip_version_check=True)
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(settings.project_dir), env_vars=env, pulumi_command=command
     )
+    if program is None:
+        pick = auto.create_or_select_stack if create else auto.select_stack
+        return pick(stack, work_dir=str(settings.project_dir), opts=opts)
     if create:
         return auto.create_or_select_stack(stack, project_name=PROJECT_NAME, program=program, opts=opts)
     return auto.select_stack(stack, project_name=PROJECT_NAME, program=program, opts=opts)
 
 
-def policy_pack_launcher(path: str | Path) -> str:
-    """Map a policy pack directory to its executable launcher.
-
-    The engine starts an executable policy pack directly; a directory would need the Python
-    language host plugin, which our bootstrap may not have.
-    """
-    p = Path(path).resolve()
-    if p.is_dir():
-        launcher = p / "run-policy-pack"
-        if not launcher.exists():
-            raise EngineError(f"{p} has no run-policy-pack launcher")
-        return str(launcher)
-    return str(p)
+def pulumi_argv(*args: str) -> list[str]:
+    """The plain CLI, as a user types it: ``pulumi <args>`` from the bundle."""
+    return [str(find_pulumi_bin_dir() / "pulumi"), *args]
 
 
 def which_pulumi() -> str | None:

@@ -21,12 +21,13 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount
+from starlette.routing import Mount, Router
 
 from .accounting import Accounting, LogEntry, body_for_log
 from .area import Area, discover_areas
@@ -54,8 +55,13 @@ class EmulatorRuntime:
     """Everything one emulator instance owns. Reachable from handlers as ``ctx.runtime``."""
 
     def __init__(self, state: State, areas: list[Area], *, admin_token: str,
-                 rate_limit: Any = None, faults: dict[str, Any] | None = None) -> None:
+                 rate_limit: Any = None, faults: dict[str, Any] | None = None,
+                 strict: bool | None = None) -> None:
+        from emulator.contract import RequestContract, load_spec_or_none, strict_from_env
+
         self.state = state
+        self.contract = RequestContract(
+            load_spec_or_none(), strict=strict_from_env() if strict is None else strict)
         self.areas = areas
         self.admin_token = admin_token
         self.routes = RouteTable()
@@ -220,6 +226,18 @@ class ApiApp:
                 entry.duration_ms = (time.perf_counter() - t0) * 1000
                 rt.accounting.record(entry)
 
+    def _check_contract(self, route: Any, method: str, params: dict[str, str],
+                        query_string: str, headers: Headers, body: bytes) -> WebexError | None:
+        """The request contract (emulator/contract.py): count violations; the 400 to answer."""
+        contract = self.rt.contract
+        query = parse_qsl(query_string, keep_blank_values=True)
+        violations = contract.check(method, route.template, params, query, headers, body)
+        if violations:
+            contract.record(f"{method} {route.full_template}", violations)
+            if contract.rejects(violations):
+                return _contract_error([v.text() for v in violations])
+        return None
+
     def _handle(self, route: Any, params: dict[str, str], path_known: bool, method: str,
                 path: str, rel_path: str, query_string: str, headers: Headers, body: bytes,
                 tracking_id: str, scope: dict[str, Any]) -> ApiResponse:
@@ -231,13 +249,19 @@ class ApiApp:
             if route.auth:
                 auth = authenticate(rt.state, headers.get("authorization"))
                 require(auth, route.scopes, route.roles)
+            contract_error = self._check_contract(route, method, params, query_string, headers,
+                                                  body)
             host = headers.get("host") or "127.0.0.1"
             base_url = f"{scope.get('scheme', 'http')}://{host}"
             ctx = Ctx(runtime=rt, method=method, path=path, rel_path=rel_path,
                       query_string=query_string, headers=headers, body=body, params=params,
                       tracking_id=tracking_id, base_url=base_url, auth=auth)
             with rt.state.transaction():
+                # The handler runs first so that its own, more specific 4xx wins; a request that
+                # breaks the contract but would succeed is rolled back and answered 400.
                 result = route.handler(ctx)
+                if contract_error is not None:
+                    raise contract_error
             if not isinstance(result, ApiResponse):
                 result = ApiResponse(status=200, body=result)
             return result
@@ -246,6 +270,10 @@ class ApiApp:
         except Exception:  # a bug in an area: answer like Webex would, keep the traceback
             log.error("unhandled error in %s %s\n%s", method, path, traceback.format_exc())
             return _error(WebexError(500), tracking_id)
+
+
+def _contract_error(texts: list[str]) -> WebexError:
+    return WebexError(400, description="; ".join(texts)[:2000])
 
 
 class EmulatorStarlette(Starlette):
@@ -269,22 +297,23 @@ class EmulatorStarlette(Starlette):
 
 def create_app(state_path: str = ":memory:", seed: Any = None, admin_token: str | None = None,
                rate_limit: Any = None, faults: dict[str, Any] | None = None,
-               areas: list[Area] | None = None) -> EmulatorStarlette:
+               areas: list[Area] | None = None, strict: bool | None = None) -> EmulatorStarlette:
     """Build the emulator.
 
     ``seed`` ("sample", a path or a dict) is applied only when the state holds no org yet, so
     restarting on the same state file never re-seeds. ``admin_token`` defaults to a random one
     (read it back from ``app.state.admin_token``). ``rate_limit``: None, a number (req/s) or
-    ``{"rate", "burst"}``. ``faults``: see :mod:`emulator.core.faults`.
+    ``{"rate", "burst"}``. ``faults``: see :mod:`emulator.core.faults`. ``strict``: hold
+    requests to the spec as written (default: ``WEBEX_EMULATOR_STRICT``; emulator/contract.py).
     """
-    from .control import control_routes  # local import: control depends on this module
+    from .control import ControlGuard, control_routes  # local import: control depends on this module
 
     if state_path != ":memory:":
         Path(state_path).parent.mkdir(parents=True, exist_ok=True)
     state = State(state_path)
     areas = discover_areas() if areas is None else areas
     runtime = EmulatorRuntime(state, areas, admin_token=admin_token or new_token_string(),
-                              rate_limit=rate_limit, faults=faults)
+                              rate_limit=rate_limit, faults=faults, strict=strict)
     seed_summary = None
     if seed is not None and not state.has_org():
         seed_summary = runtime.seed(seed)
@@ -295,7 +324,8 @@ def create_app(state_path: str = ":memory:", seed: Any = None, admin_token: str 
         return JSONResponse(WebexError(404).body(new_tracking_id()), status_code=404)
 
     app = EmulatorStarlette(
-        routes=[Mount("/_emulator", routes=control_routes(runtime) + extra)],
+        # ControlGuard: token, Host and JSON checks for every control route (core/control.py).
+        routes=[Mount("/_emulator", app=ControlGuard(Router(control_routes(runtime) + extra), runtime))],
         exception_handlers={404: not_found},
     )
     app.api = ApiApp(runtime)

@@ -1,12 +1,31 @@
-"""The ``/_emulator`` control surface (JSON, no auth; the server only binds to loopback).
+"""The ``/_emulator`` control surface. Documented route by route in ``emulator/CORE.md``.
 
-Documented route by route in ``emulator/CORE.md``.
+It can reset the org, inject faults and mint admin tokens, so nothing but the developer may
+drive it (issue 15). :class:`ControlGuard` wraps the whole mount (area routes included):
+
+* ``Host`` must name the address the server is bound to (loopback names by default), and an
+  ``Origin``, when a browser sends one, too: a page that rebinds its own DNS name to 127.0.0.1
+  sends its own name, and is refused.
+* ``Authorization: Bearer <admin token>`` or ``<control token>`` (random, printed at start) on
+  every route but ``GET /health``, which answers only ``ok`` and this process's ``instance``
+  nonce (how ``make emulator`` knows the process answering is the one it started).
+* ``POST``/``PUT``/``PATCH`` only with ``Content-Type: application/json``: a cross-origin page
+  can send ``text/plain`` without a CORS preflight, never JSON.
+* ``/seed`` by ``path`` reads files only under the seed directories (``emulator/seeds`` plus
+  ``--seed-dir``); by ``name`` only from ``emulator/seeds``. Clients send documents instead.
 """
 
 from __future__ import annotations
 
+import hmac
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from urllib.parse import urlsplit
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -15,6 +34,7 @@ from . import ids
 from . import service_apps as sa
 from .auth import issue_token, normalize_role
 from .ratelimit import parse_config
+from .seeding import SEEDS_DIR
 from .state import jloads
 from .wire import parse_iso
 
@@ -29,6 +49,95 @@ class ControlError(Exception):
 
 
 Handler = Callable[[Request], Awaitable[Any]]
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass
+class ControlSettings:
+    """Who may drive this emulator. ``EmulatorRuntime.control``; adjust before serving."""
+
+    allowed_hosts: set[str] = field(default_factory=lambda: set(LOOPBACK_HOSTS))
+    control_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    instance: str = field(default_factory=lambda: secrets.token_hex(8))
+    seed_dirs: list[Path] = field(default_factory=lambda: [SEEDS_DIR])
+
+
+def _hostname(value: str) -> str:
+    try:
+        return (urlsplit("//" + value).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class ControlGuard:
+    """ASGI wrapper of the ``/_emulator`` mount; see the module docstring."""
+
+    def __init__(self, app: Any, rt: "EmulatorRuntime") -> None:
+        self.app = app
+        self.rt = rt
+
+    @property
+    def routes(self) -> list[Any]:  # what Starlette's Mount.routes and route listings read
+        return self.app.routes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                status, message = refusal
+                await JSONResponse({"error": message}, status_code=status)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Any) -> tuple[int, str] | None:
+        settings: ControlSettings = self.rt.control
+        headers = Headers(scope=scope)
+        host = _hostname(headers.get("host", ""))
+        if host not in settings.allowed_hosts:
+            return 403, (f"Host {host or '(none)'!r} is not this emulator's address "
+                         f"({', '.join(sorted(settings.allowed_hosts))}); refused (DNS rebinding)")
+        origin = headers.get("origin")
+        if origin is not None and _hostname(origin.split("://", 1)[-1]) not in settings.allowed_hosts:
+            return 403, f"requests from the web page {origin!r} are refused"
+        method = scope["method"]
+        if method == "GET" and scope["path"].rstrip("/").endswith("/_emulator/health"):
+            return None
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not any(
+                hmac.compare_digest(token.strip().encode(), t.encode())
+                for t in (self.rt.admin_token, settings.control_token)):
+            return 401, ("the emulator's control surface needs 'Authorization: Bearer <token>': the "
+                         "admin token ($WEBEX_EMULATOR_TOKEN) or the control_token printed at start")
+        if method in ("POST", "PUT", "PATCH"):
+            ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                return 415, f"the control surface takes Content-Type: application/json, not {ctype or 'none'!r}"
+        return None
+
+
+_SEED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _seed_source(rt: "EmulatorRuntime", body: dict[str, Any]) -> Path:
+    """The seed file a ``{name}`` or ``{path}`` names, only inside the allowed directories."""
+    if body.get("path"):
+        path = Path(str(body["path"])).resolve()
+        for d in rt.control.seed_dirs:
+            if path.is_relative_to(Path(d).resolve()):
+                if not path.is_file():
+                    raise ControlError(f"seed not found: {body['path']}", 404)
+                return path
+        raise ControlError("seed paths must be under the seed directories "
+                           f"({', '.join(str(d) for d in rt.control.seed_dirs)}); send the document "
+                           "itself as the body instead", 403)
+    name = str(body["name"])
+    if not _SEED_NAME.match(name):
+        raise ControlError(f"seed name {name!r}: a file name in emulator/seeds, without a path", 400)
+    for cand in (SEEDS_DIR / name, SEEDS_DIR / f"{name}.yaml", SEEDS_DIR / f"{name}.json"):
+        if cand.is_file():
+            return cand
+    raise ControlError(f"seed not found: {name}", 404)
 
 
 def _wrap(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -58,9 +167,11 @@ async def _body(request: Request) -> Any:
 
 def control_routes(rt: "EmulatorRuntime") -> list[Route]:
     state = rt.state
+    if getattr(rt, "control", None) is None:
+        rt.control = ControlSettings()
 
     async def health(request: Request) -> Any:
-        return {"ok": True}
+        return {"ok": True, "instance": rt.control.instance}
 
     async def info(request: Request) -> Any:
         base = f"{request.url.scheme}://{request.headers.get('host', '127.0.0.1')}"
@@ -78,7 +189,7 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
         if body is None:
             raise ControlError("body required: a seed document, {name} or {path}")
         if isinstance(body, dict) and set(body) <= {"name", "path"} and body:
-            return rt.seed(body.get("path") or body["name"])
+            return rt.seed(_seed_source(rt, body))
         return rt.seed(body)
 
     async def reset(request: Request) -> Any:
@@ -140,6 +251,11 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
         limit = int(q["limit"]) if q.get("limit") else None
         return {"items": rt.accounting.log_json(limit=limit, method=q.get("method"),
                                                 path_prefix=q.get("pathPrefix"))}
+
+    async def violations(request: Request) -> Any:
+        # Request-contract violations per route (emulator/contract.py); DELETE /requests keeps
+        # them, so a test's counter reset cannot hide a violation from the suite-wide check.
+        return rt.contract.to_json()
 
     async def clear_requests(request: Request) -> Any:
         rt.accounting.clear()
@@ -258,6 +374,7 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
         R("/faults/script", _wrap(faults_script), methods=["POST"]),
         R("/requests/counts", _wrap(counts), methods=["GET"]),
         R("/requests/log", _wrap(request_log), methods=["GET"]),
+        R("/requests/violations", _wrap(violations), methods=["GET"]),
         R("/requests", _wrap(clear_requests), methods=["DELETE"]),
         R("/tokens", _wrap(mint_token), methods=["POST"]),
         R("/service-apps", _wrap(service_apps), methods=["GET", "POST"]),

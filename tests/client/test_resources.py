@@ -172,18 +172,27 @@ def test_map_concurrent_preserves_order_and_captures_errors(make_client):
         results.raise_first()
 
 
-def test_sites_set_default_and_common_settings(api, make_client):
+def test_sites_set_default_sends_the_documented_query(api, make_client):
     api.add("PUT", "/v1/meetingPreferences/sites", ok({"siteUrl": "b.webex.com", "default": True}))
-    api.add("PATCH", "/v1/admin/meeting/config/commonSettings", ok({"securityOptions": {"joinBeforeHost": True}}))
     client = make_client()
     assert client.sites.set_default("b.webex.com", user_email="u@example.com").default is True
     put = api.requests[0]
     assert put.url.params["defaultSite"] == "true" and put.url.params["userEmail"] == "u@example.com"
     assert json.loads(put.content) == {"siteUrl": "b.webex.com"}
-    client.sites.update_common_settings({"securityOptions": {"joinBeforeHost": True}}, site_url="b.webex.com")
-    patch = api.requests[1]
-    assert json.loads(patch.content) == {"securityOptions": {"joinBeforeHost": True}}
-    assert patch.url.params["siteUrl"] == "b.webex.com"
+
+
+def test_common_settings_patch_that_does_not_land_on_the_target_site_fails_loudly(api, make_client):
+    from webex_client.resources.sites import SiteSettingsTargetError
+
+    settings = {"securityOptions": {"joinBeforeHost": False, "audioBeforeHost": False}}
+    api.add("GET", "/v1/meetingPreferences/sites", ok({"sites": [{"siteUrl": "b.webex.com", "default": True}]}))
+    api.add("GET", "/v1/admin/meeting/config/commonSettings", ok(settings))   # unchanged afterwards too
+    api.add("PATCH", "/v1/admin/meeting/config/commonSettings", ok(settings))
+    with pytest.raises(SiteSettingsTargetError, match="did not land on b.webex.com: securityOptions.joinBeforeHost"):
+        make_client().sites.update_common_settings({"securityOptions": {"joinBeforeHost": True}},
+                                                   site_url="b.webex.com")
+    read_back = api.calls("GET")[-1]
+    assert read_back.url.params["siteUrl"] == "b.webex.com"
 
 
 def test_licensed_site_urls_groups_licenses_by_site(api, make_client):
@@ -233,3 +242,83 @@ def test_person_get_not_found(api, make_client):
     api.add("GET", "/v1/people/X", err(404))
     with pytest.raises(NotFoundError):
         make_client().people.get("X")
+
+
+# -- request bodies against the strict emulator (issue 12: every request meets the spec) --------
+
+@pytest.fixture(scope="module")
+def strict_emu():
+    from emulator.testing import EmulatorServer
+
+    with EmulatorServer(seed="sample") as server:
+        yield server
+
+
+def emu_client(emu):
+    from webex_client import ClientSettings, WebexClient
+
+    return WebexClient(emu.admin_token, base_url=emu.base_url, settings=ClientSettings(requests_per_second=0))
+
+
+def test_group_create_and_patch_bodies_follow_the_spec_schemas(strict_emu):
+    client = emu_client(strict_emu)
+    people = {p.emails[0]: p.id for p in client.people.list(display_name="Alice")}
+    alice = next(pid for email, pid in people.items() if email.startswith("alice.anders1@"))
+    group = client.groups.create({"displayName": "iac-schema-group", "members": [{"id": alice}]})
+    assert group.member_size == 1
+    renamed = client.groups.update(group.id, {"displayName": "iac-schema-group-2",
+                                              "members": [{"id": alice, "operation": "delete"}]})
+    assert renamed.display_name == "iac-schema-group-2" and not renamed.members
+    sent = strict_emu.request_log(path_prefix="/v1/groups")
+    post = next(e for e in sent if e["method"] == "POST")
+    assert post["body"]["schemas"] == ["urn:ietf:params:scim:schemas:core:2.0:Group"]
+    patch = next(e for e in sent if e["method"] == "PATCH")
+    assert [op["op"] for op in patch["body"]["Operations"]] == ["replace", "remove"]
+
+
+def test_common_settings_patch_goes_to_the_default_site_complete_and_without_site_url(strict_emu):
+    client = emu_client(strict_emu)
+    assert client.sites.get_default().site_url == "acme.webex.com"
+    after = client.sites.update_common_settings(
+        {"defaultSchedulerOptions": {"entryAndExitTone": "NoTone"}}, site_url="acme.webex.com")
+    assert after.default_scheduler_options.entry_and_exit_tone == "NoTone"
+    patch = strict_emu.request_log(method="PATCH", path_prefix="/v1/admin/meeting/config/commonSettings")[-1]
+    assert patch["query"] == ""
+    assert set(patch["body"]["defaultSchedulerOptions"]) >= {"entryAndExitTone", "telephonySupport"}
+
+
+def test_common_settings_for_a_site_that_is_not_the_callers_default_are_refused_before_any_write(strict_emu):
+    from webex_client.resources.sites import SiteSettingsTargetError
+
+    client = emu_client(strict_emu)
+    strict_emu.reset_counters()
+    with pytest.raises(SiteSettingsTargetError, match="caller's default site is acme.webex.com"):
+        client.sites.update_common_settings({"scheduleMeetingOptions": {"emailReminders": False}},
+                                            site_url="acme-classic.webex.com")
+    assert not strict_emu.request_log(method="PATCH")
+
+
+def test_admin_default_site_lookup_names_the_site_to_search(strict_emu):
+    client = emu_client(strict_emu)
+    strict_emu.reset_counters()
+    client.sites.get_default(user_email="alice.anders1@acme.example.com", site_url="acme.webex.com")
+    assert strict_emu.request_log(path_prefix="/v1/meetingPreferences")[0]["query"] == (
+        "userEmail=alice.anders1%40acme.example.com&siteUrl=acme.webex.com")
+
+
+def test_meeting_patch_is_sent_as_the_declared_json_patch_content_type(strict_emu):
+    from datetime import datetime, timedelta, timezone
+
+    client = emu_client(strict_emu)
+    start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    m = client.meetings.create({"title": "iac-patch-ctype", "start": start, "end": start + timedelta(hours=1),
+                                "integrationTags": ["iac:patch-ctype"]})
+    assert client.meetings.patch(m.id, {"title": "renamed"}).title == "renamed"   # strict: 400 otherwise
+
+
+def test_meeting_patch_sends_exactly_one_content_type(api, make_client):
+    api.add("PATCH", "/v1/meetings/" + "a" * 32, ok({"id": "a" * 32, "title": "New"}))
+    make_client().meetings.patch("a" * 32, {"title": "New"})
+    sent = api.requests[0]
+    assert sent.headers.get_list("content-type") == ["application/json-patch+json"]
+    assert json.loads(sent.content) == {"title": "New"}

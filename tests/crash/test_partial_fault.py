@@ -11,6 +11,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
 
 from emulator import create_app  # noqa: E402
+from emulator.testing import allow_test_client  # noqa: E402
 from webex_client import PartialContentError, WebexClient  # noqa: E402
 from webex_client.types import LicenseAssignmentRequest  # noqa: E402
 
@@ -28,7 +29,7 @@ SEED = {"orgs": [{
 
 @pytest.fixture
 def api():
-    app = create_app(seed=SEED, admin_token=TOKEN)
+    app = allow_test_client(create_app(seed=SEED, admin_token=TOKEN))
     with TestClient(app, base_url="http://testserver", headers={"Authorization": f"Bearer {TOKEN}"}) as c:
         yield c, app.state.seed_summary["orgs"][0]["licenses"]
 

@@ -96,7 +96,7 @@ def test_write_then_up_converges_and_the_edit_passes_the_policy_pack(emu, run, t
     new_site = next(p for p in pools if p["license"].get("siteUrl") == TARGET)
     assert new_site["groups"] == ["space-meeting-hosts", "executives"]  # readable again, largest first
     assert len(new_site["users"]) == 120 - 20 - 9
-    pack = engine.policy_pack_launcher(engine.REPO_ROOT / "policies")
+    pack = str(engine.REPO_ROOT / "policies")
     st.preview(policy_packs=[pack])  # raises if a mandatory policy is violated
 
     up = st.up(policy_packs=[pack])

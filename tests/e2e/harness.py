@@ -1,20 +1,41 @@
-"""Drive the real engine on a throwaway copy of the project, against an emulator org."""
+"""Drive the real engine on a throwaway project, against an emulator org.
+
+The project is a real one on disk (Pulumi.yaml naming this venv, the repository's __main__.py
+program, stacks/): the Automation API runs it as a *local* program, so the CLI starts Pulumi's
+Python language host on it exactly as a plain `pulumi up` in the directory would.
+"""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
-from resources._runtime import reset_runtimes
 from webex_iac import engine
-from webex_iac.program import declare_stack
 
 PASSPHRASE = "e2e-test-passphrase"
+# The venv running the tests is the project's (absolute: the project lives in a temp dir).
+PULUMI_YAML = f"""\
+name: webex-iac
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: {sys.prefix}
+stackConfigDir: stacks
+"""
+
+
+def write_project(root: Path) -> None:
+    """Pulumi.yaml and the repository's own __main__.py (it declares the stacks/ beside it)."""
+    (root / "stacks").mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text(PULUMI_YAML)
+    (root / "__main__.py").write_text((engine.REPO_ROOT / "__main__.py").read_text())
 
 
 class WebexStack:
@@ -22,17 +43,14 @@ class WebexStack:
 
     def __init__(self, root: Path, emu, name: str = "e2e", token: str | None = None, extra_config: dict | None = None):
         self.root, self.emu, self.name = root, emu, name
-        (root / "stacks").mkdir(parents=True, exist_ok=True)
-        (root / "Pulumi.yaml").write_text(
-            "name: webex-iac\nruntime:\n  name: python\nstackConfigDir: stacks\n"
-        )
+        write_project(root)
         self.settings = engine.EngineSettings(
             project_dir=root,
             backend_url=(root / ".pulumi-state").as_uri(),
             pulumi_home=root / ".pulumi-home",
             extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
         )
-        self.stack = engine.open_stack(name, lambda: declare_stack(root), self.settings)
+        self.stack = engine.open_stack(name, settings=self.settings)
         self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
         self.stack.set_config("webex:token", auto.ConfigValue(token or emu.admin_token, secret=True))
         for k, v in (extra_config or {}).items():
@@ -47,7 +65,6 @@ class WebexStack:
         self.stack_file.write_text("# yaml-language-server: $schema=../schema/stack.schema.json\n" + textwrap.dedent(text))
 
     def up(self, **kw):
-        reset_runtimes()
         return self.stack.up(on_output=print, **kw)
 
     def preview(self, **kw):

@@ -36,14 +36,48 @@ def _plain(v):
     return json.loads(v["plaintext"]) if isinstance(v, dict) and "plaintext" in v else v
 
 
+APP_SCOPES = ["spark-admin:people_read", "guest-issuer:write", "guest-issuer:read"]
+ADMIN_EMAIL = "ada.admin@acme.example.com"
+
+
+def _stack(tmp_path, emu, minting_scopes: list[str] | None):
+    config = {"webex:orgId": emu.org_id, "webex-iac:provisioningClientSecret": (APP_SECRET,)}
+    if minting_scopes is not None:   # an integration's token: what webex:mintingToken holds
+        config["webex:mintingToken"] = (emu.mint_token(ADMIN_EMAIL, minting_scopes),)
+    return WebexStack(tmp_path / "project", emu, extra_config=config)
+
+
 @pytest.fixture
 def app_stack(tmp_path):
     with EmulatorServer(seed="sample") as emu:
-        app = emu.register_service_app("provisioning", ["spark-admin:people_read", "guest-issuer:write", "guest-issuer:read"],
-                                       client_secret=APP_SECRET)
-        st = WebexStack(tmp_path / "project", emu,
-                        extra_config={"webex:orgId": emu.org_id, "webex-iac:provisioningClientSecret": (APP_SECRET,)})
-        yield emu, app, st
+        app = emu.register_service_app("provisioning", APP_SCOPES, client_secret=APP_SECRET)
+        yield emu, app, _stack(tmp_path, emu, ["spark:applications_token"])
+
+
+def test_service_app_without_a_minting_token_fails_preview_saying_what_to_configure(tmp_path):
+    with EmulatorServer(seed="sample") as emu:
+        app = emu.register_service_app("provisioning", APP_SCOPES, client_secret=APP_SECRET)
+        emu.authorize_service_app(app["id"])
+        st = _stack(tmp_path, emu, None)
+        st.write(_app_yaml(app, guests=False))
+        with pytest.raises(CommandError) as err:
+            st.preview()
+        text = str(err.value)
+        assert "webex:mintingToken is not set" in text and "spark:applications_token" in text
+        assert not emu.request_log(method="POST", path_prefix="/v1/applications")
+
+
+def test_minting_token_without_the_scope_is_told_apart_from_a_missing_authorization(tmp_path):
+    with EmulatorServer(seed="sample") as emu:
+        app = emu.register_service_app("provisioning", APP_SCOPES, client_secret=APP_SECRET)
+        emu.authorize_service_app(app["id"])
+        st = _stack(tmp_path, emu, ["spark:people_read"])
+        st.write(_app_yaml(app, guests=False))
+        with pytest.raises(CommandError) as err:
+            st.up()
+        text = str(err.value)
+        assert "lacks the scope spark:applications_token" in text
+        assert "Control Hub" not in text and APP_SECRET not in text
 
 
 def test_unauthorized_service_app_error_says_what_to_authorize_in_control_hub(app_stack):
@@ -68,6 +102,8 @@ def test_authorized_app_mints_a_secret_org_token_and_issues_guests(app_stack):
     # The minted token is a working org token of the app: it can read the guest count.
     r = emu.client(token=token).get(f"{emu.base_url}/guests/count")
     assert r.status_code == 200 and int(r.text) == 1
+    # The scopes the org granted, from the OAuth answer's `scope` (the mint answer has none).
+    assert revealed["grantedScopes"] == sorted(APP_SCOPES)
     plain = st.export(show_secrets=False)
     backend = st.backend_bytes()
     config = b"".join(p.read_bytes() for p in (st.root / "stacks").glob("Pulumi.*.yaml"))

@@ -17,19 +17,39 @@ warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
 
 from emulator import create_app  # noqa: E402
-from emulator.testing import EmulatorServer  # noqa: E402
+from emulator.testing import EmulatorServer, allow_test_client  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
 
 
+class SpecTestClient(TestClient):
+    """Sends meeting PATCH bodies as the declared ``application/json-patch+json`` (the strict
+    request contract rejects the ``application/json`` the live service also takes)."""
+
+    def request(self, method: str, url: Any, *args: Any, **kw: Any) -> Any:  # type: ignore[override]
+        if method.upper() == "PATCH" and "/meetings/" in str(url) and "json" in kw:
+            headers = dict(kw.get("headers") or {})
+            if not any(k.lower() == "content-type" for k in headers):
+                headers["Content-Type"] = "application/json-patch+json"
+            kw["headers"] = headers
+        return super().request(method, url, *args, **kw)
+
+
 def _client(app: Any) -> TestClient:
-    return TestClient(app, base_url="http://testserver",
-                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    allow_test_client(app)  # Host: testserver may drive /_emulator (in-process only)
+    return SpecTestClient(app, base_url="http://testserver",
+                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+
+def lax_client(**kw: Any) -> TestClient:
+    """A client on a LAX emulator (live-service behaviour, emulator/contract.py): for tests of
+    what the live service accepts beyond the spec."""
+    return _client(create_app(seed="sample", admin_token=ADMIN_TOKEN, strict=False, **kw))
 
 
 @pytest.fixture
 def app() -> Any:
-    return create_app(seed="sample", admin_token=ADMIN_TOKEN)
+    return create_app(seed="sample", admin_token=ADMIN_TOKEN, strict=True)
 
 
 @pytest.fixture

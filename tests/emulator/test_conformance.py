@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
+from tests.emulator.conftest import SpecTestClient
 
 from emulator import create_app
 from emulator import deviations
+from emulator.testing import allow_test_client
 from emulator.core import ids
 from emulator.spec import Spec, apply_response_deviations, check_response, normalise_template
 
@@ -32,12 +34,15 @@ CONTROL_PREFIX = "/_emulator"
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    return Spec.load()
+    try:
+        return Spec.load()
+    except FileNotFoundError as e:   # vendor data outside the repository (emulator/spec.py)
+        pytest.skip(f"conformance needs the Webex OpenAPI specs: {e}")
 
 
 @pytest.fixture(scope="module")
 def app() -> Any:
-    return create_app(seed="sample", admin_token=ADMIN_TOKEN)
+    return allow_test_client(create_app(seed="sample", admin_token=ADMIN_TOKEN))
 
 
 def starlette_routes(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -153,9 +158,12 @@ def run_scenario(rec: Recorder, summary: dict[str, Any]) -> None:  # noqa: PLR09
 
     # -- groups ---------------------------------------------------------------------------------
     c("GET", "/groups")
-    group = c("POST", "/groups", json={"displayName": "conformance", "members": [{"id": ada_id}]}).json()
+    group = c("POST", "/groups", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                                       "displayName": "conformance", "members": [{"value": ada_id}]}).json()
     c("GET", "/groups/{groupId}", {"groupId": group["id"]}, params={"includeMembers": "true"})
-    c("PATCH", "/groups/{groupId}", {"groupId": group["id"]}, json={"description": "updated"})
+    c("PATCH", "/groups/{groupId}", {"groupId": group["id"]}, json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "add", "path": "members", "value": [{"value": ada_id}]}]})
     c("GET", "/groups/{groupId}/members", {"groupId": group["id"]})
     c("DELETE", "/groups/{groupId}", {"groupId": group["id"]})
 
@@ -164,7 +172,7 @@ def run_scenario(rec: Recorder, summary: dict[str, Any]) -> None:  # noqa: PLR09
     c("PUT", "/meetingPreferences/sites", params={"defaultSite": "true"}, json={"siteUrl": "acme.webex.com"})
     site = {"siteUrl": "acme.webex.com"}
     c("GET", "/admin/meeting/config/commonSettings", params=site)
-    c("PATCH", "/admin/meeting/config/commonSettings", params=site,
+    c("PATCH", "/admin/meeting/config/commonSettings",   # no siteUrl: the spec has none on PATCH
       json={"scheduleMeetingOptions": {"emailReminders": False}})
 
     # -- meetings -------------------------------------------------------------------------------
@@ -209,6 +217,10 @@ def run_scenario(rec: Recorder, summary: dict[str, Any]) -> None:  # noqa: PLR09
     c("PUT", "/meetingInvitees/{meetingInviteeId}", {"meetingInviteeId": invitee["id"]},
       json={"email": invitee["email"], "displayName": "Chen", "coHost": False})
     c("DELETE", "/meetingInvitees/{meetingInviteeId}", {"meetingInviteeId": invitee["id"]})
+    classic = {"siteUrl": "acme-classic.webex.com"}
+    c("POST", "/meetings/reassignHost", headers=classic,    # 207: one unknown id
+      json={"hostEmail": "alice.lopez133@acme.example.com", "meetingIds": [mid, "0" * 32]})
+    c("POST", "/meetings/reassignHost", headers=classic, json={"hostEmail": ADA, "meetingIds": [mid]})  # 204
     c("PUT", "/meetings/{meetingId}", {"meetingId": mid}, json={
         "title": "Replaced", "start": meeting["start"], "end": meeting["end"], "timezone": "Europe/Berlin",
         "recurrence": "FREQ=DAILY;INTERVAL=1;COUNT=3", "password": "Zq7#Rt9m"})
@@ -240,7 +252,7 @@ def run_scenario(rec: Recorder, summary: dict[str, Any]) -> None:  # noqa: PLR09
 
 @pytest.fixture(scope="module")
 def scenario(app: Any, spec: Spec) -> Recorder:
-    with TestClient(app, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
+    with SpecTestClient(app, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
         recorder = Recorder(client, spec)
         run_scenario(recorder, app.state.seed_summary)
         return recorder

@@ -100,7 +100,7 @@ def test_clock_can_be_frozen_and_advanced(app_client):
     assert c["now"] == "2030-01-01T00:00:00.000Z" and c["frozen"] is True
     c = app_client.put("/_emulator/clock", json={"advanceSeconds": 90}).json()
     assert c["now"] == "2030-01-01T00:01:30.000Z"
-    r = app_client.post("/v1/groups", json={"displayName": "clocked"})
+    r = app_client.post("/v1/groups", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "clocked"})
     assert r.json()["created"] == "2030-01-01T00:01:30.000Z"
     assert app_client.delete("/_emulator/clock").json()["frozen"] is False
 

@@ -19,8 +19,8 @@ def make_changes(emu: EmulatorServer) -> dict:
     with emu.client() as c:
         assert c.patch("/licenses/users", json={"email": HOST, "licenses": [{"id": lic}]}).status_code == 200
         pid = c.post("/people", json={"emails": ["persist@acme.example.com"], "displayName": "P"}).json()["id"]
-        assert c.post("/groups", json={"displayName": "persisted"}).status_code == 201
-        assert c.patch("/admin/meeting/config/commonSettings", params={"siteUrl": "acme.webex.com"},
+        assert c.post("/groups", json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "persisted"}).status_code == 201
+        assert c.patch("/admin/meeting/config/commonSettings",   # the admin's default site
                        json={"scheduleMeetingOptions": {"emailReminders": False}}).status_code == 200
         consumed = c.get(f"/licenses/{lic}").json()["consumedUnits"]
     emu.authorize_service_app("C0ffee00000000000000000000000000000000000000000000000000000000001")
@@ -78,7 +78,7 @@ def test_cli_refuses_non_loopback_host_without_allow_remote():
     assert r.returncode == 2 and "allow-remote" in r.stderr
 
 
-def test_cli_prints_base_url_and_admin_token_and_serves(tmp_path):
+def test_cli_prints_base_url_but_never_the_admin_token_and_serves(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", "--seed", "sample",
          "--state", str(tmp_path / "s.db"), "--token", "cli-token", "--rate-limit", "50", "--burst", "5"],
@@ -86,14 +86,15 @@ def test_cli_prints_base_url_and_admin_token_and_serves(tmp_path):
         cwd=Path(__file__).resolve().parents[2])
     try:
         info = {}
-        while "admin_token" not in info:
+        while "instance" not in info:
             k, _, v = proc.stdout.readline().strip().partition("=")
             info[k] = v
-        assert info["admin_token"] == "cli-token"
+        assert "admin_token" not in info and "cli-token" not in str(info)  # stdout ends up in logs
         assert info["base_url"].startswith("http://127.0.0.1:") and info["base_url"].endswith("/v1")
         r = httpx.get(info["base_url"] + "/people/me", headers={"Authorization": "Bearer cli-token"})
         assert r.status_code == 200
-        rl = httpx.get(info["base_url"][:-3] + "/_emulator/rate-limit").json()
+        rl = httpx.get(info["base_url"][:-3] + "/_emulator/rate-limit",
+                       headers={"Authorization": f"Bearer {info['control_token']}"}).json()
         assert rl["rateLimit"] == {"rate": 50.0, "burst": 5}
     finally:
         proc.terminate()

@@ -77,12 +77,22 @@ def test_group_ids_embed_group_and_org_uuid(app, app_client):
     assert ids.is_uuid(g) and o == app.state.seed_summary["orgs"][0]["uuid"]
 
 
-def test_query_booleans_accept_true_True_TRUE_and_reject_garbage(app, app_client):
+def test_query_booleans_accept_true_True_TRUE_and_reject_garbage_like_the_live_service():
+    from tests.emulator.conftest import lax_client
+
+    with lax_client() as c:
+        gid = c.app.state.seed_summary["orgs"][0]["groups"]["executives"]
+        for v in ("true", "True", "TRUE"):
+            assert "members" in c.get(f"/v1/groups/{gid}", params={"includeMembers": v}).json()
+        assert "members" not in c.get(f"/v1/groups/{gid}", params={"includeMembers": "FALSE"}).json()
+        assert c.get(f"/v1/groups/{gid}", params={"includeMembers": "yes"}).status_code == 400
+
+
+def test_strict_contract_takes_only_true_false_query_booleans(app, app_client):
     gid = app.state.seed_summary["orgs"][0]["groups"]["executives"]
-    for v in ("true", "True", "TRUE"):
-        assert "members" in app_client.get(f"/v1/groups/{gid}", params={"includeMembers": v}).json()
-    assert "members" not in app_client.get(f"/v1/groups/{gid}", params={"includeMembers": "FALSE"}).json()
-    assert app_client.get(f"/v1/groups/{gid}", params={"includeMembers": "yes"}).status_code == 400
+    assert "members" in app_client.get(f"/v1/groups/{gid}", params={"includeMembers": "true"}).json()
+    r = app_client.get(f"/v1/groups/{gid}", params={"includeMembers": "True"})
+    assert r.status_code == 400 and "includeMembers" in r.json()["errors"][0]["description"]
 
 
 def test_delete_answers_204_with_empty_body(app, app_client):

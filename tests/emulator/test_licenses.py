@@ -141,7 +141,10 @@ def test_calling_license_without_properties_is_400411(app_client, lic):
     assert r.status_code == 400 and r.json()["errors"][0]["errorCode"] == 400411
 
 
-def test_request_accepts_only_attendee_account_type_case_insensitively(app_client):
+def test_request_accepts_only_attendee_account_type_case_insensitively_like_the_live_service():
+    from tests.emulator.conftest import lax_client
+
+    app_client = lax_client()
     r = patch(app_client, HOSTS[0], sites=[{"siteUrl": "acme.webex.com", "accountType": "host"}])
     assert r.status_code == 400
     r = patch(app_client, HOSTS[0], sites=[{"siteUrl": "acme.webex.com", "accountType": "ATTENDEE"}])

@@ -394,13 +394,25 @@ def test_patch_null_clears_agenda_and_recurrence(api: TestClient) -> None:
     assert len(occurrences(api, m["id"])) == 1
 
 
-def test_patch_accepts_json_patch_and_plain_json_content_types(api: TestClient) -> None:
+def test_patch_accepts_json_patch_and_plain_json_content_types_like_the_live_service() -> None:
+    from tests.emulator.conftest import lax_client
+
+    with lax_client() as api:
+        m = create(api)
+        for ctype in ("application/json-patch+json", "application/json"):
+            r = api.patch(f"/v1/meetings/{m['id']}", content=b'{"title": "T"}', headers={"Content-Type": ctype})
+            assert r.status_code == 200, (ctype, r.text)
+        r = api.patch(f"/v1/meetings/{m['id']}", content=b'{"title": "T"}', headers={"Content-Type": "text/plain"})
+        assert r.status_code == 415
+        counted = api.get("/_emulator/requests/violations").json()["routes"]
+        assert counted["PATCH /v1/meetings/{meetingId}"]["count"] == 2   # plain JSON + text/plain
+
+
+def test_strict_contract_rejects_plain_json_meeting_patch(api: TestClient) -> None:
     m = create(api)
-    for ctype in ("application/json-patch+json", "application/json"):
-        r = api.patch(f"/v1/meetings/{m['id']}", content=b'{"title": "T"}', headers={"Content-Type": ctype})
-        assert r.status_code == 200, (ctype, r.text)
-    r = api.patch(f"/v1/meetings/{m['id']}", content=b'{"title": "T"}', headers={"Content-Type": "text/plain"})
-    assert r.status_code == 415
+    r = api.patch(f"/v1/meetings/{m['id']}", content=b'{"title": "T"}', headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert "application/json-patch+json" in r.text
 
 
 def test_patch_series_start_into_the_past_is_rejected(api: TestClient) -> None:

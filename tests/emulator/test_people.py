@@ -33,13 +33,13 @@ def consumed(c, lid: str) -> int:
 def test_list_people_caps_max_silently_and_link_repeats_every_param(app_client):
     # callingData=true caps at 100 (deviations.PEOPLE_MAX_CAP_CALLING_DATA).
     r = app_client.get("/v1/people", params={"max": 1000, "excludeStatus": "true",
-                                             "callingData": "True"})
+                                             "callingData": "true"})
     assert r.status_code == 200
     items = r.json()["items"]
     assert len(items) == 100
     link = r.headers["link"]
     assert link.startswith("<http://testserver/v1/people?") and link.endswith('>; rel="next"')
-    for p in ("callingData=True", "max=1000", "excludeStatus=true", "cursor="):
+    for p in ("callingData=true", "max=1000", "excludeStatus=true", "cursor="):
         assert p in link
     # A plain list takes up to 1,000 per page; above that the cap applies silently.
     r = app_client.get("/v1/people", params={"max": 5000})
@@ -233,7 +233,7 @@ def test_put_people_removes_attendee_site_only_with_show_all_types(app_client):
 
 def test_put_people_min_response_is_204(app_client):
     p = person(app_client, USER)
-    r = app_client.put(f"/v1/people/{p['id']}?minResponse=TRUE",
+    r = app_client.put(f"/v1/people/{p['id']}?minResponse=true",
                        json={"displayName": "Z", "emails": p["emails"], "licenses": p["licenses"]})
     assert r.status_code == 204 and r.content == b""
 

@@ -15,9 +15,16 @@ def test_site_list_has_exactly_one_default(app_client):
     assert [s["default"] for s in sites] == [False, True]       # Ada prefers the new site
 
 
-def test_admin_reads_another_users_sites_with_user_email(app_client):
-    sites = app_client.get("/v1/meetingPreferences/sites", params={"userEmail": CLASSIC_ONLY}).json()["sites"]
+def test_admin_reads_another_users_sites_on_the_site_named_by_site_url(app_client):
+    sites = app_client.get("/v1/meetingPreferences/sites", params={
+        "userEmail": CLASSIC_ONLY, "siteUrl": "acme-classic.webex.com"}).json()["sites"]
     assert sites == [{"siteUrl": "acme-classic.webex.com", "default": True}]
+
+
+def test_admin_lookup_without_site_url_searches_only_the_admins_default_site(app_client):
+    # Ada's default is acme.webex.com; the user is only on the classic site ([SM] siteUrl).
+    r = app_client.get("/v1/meetingPreferences/sites", params={"userEmail": CLASSIC_ONLY})
+    assert r.status_code == 404
 
 
 def test_non_admin_cannot_read_other_users_sites(app_client):
@@ -36,7 +43,7 @@ def test_user_can_only_default_to_a_site_they_can_access(app_client):
 
 
 def test_put_default_site_switches_the_default(app_client):
-    r = app_client.put("/v1/meetingPreferences/sites", params={"defaultSite": "True"},
+    r = app_client.put("/v1/meetingPreferences/sites", params={"defaultSite": "true"},
                        json={"siteUrl": "acme-classic.webex.com"})
     assert r.status_code == 200 and r.json() == {"siteUrl": "acme-classic.webex.com", "default": True}
     sites = app_client.get("/v1/meetingPreferences/sites").json()["sites"]
@@ -66,7 +73,7 @@ def test_common_settings_get_returns_seeded_overrides_merged_on_defaults(app_cli
 
 
 def test_common_settings_patch_merges_and_persists(app_client):
-    r = app_client.patch(SETTINGS, params={"siteUrl": "acme.webex.com"}, json={
+    r = app_client.patch(SETTINGS, json={
         "scheduleMeetingOptions": {"emailReminders": False},
         "securityOptions": {"passwordCriteria": {"minLength": 10, "disallowValues": ["pwd"]}}})
     assert r.status_code == 200
@@ -77,7 +84,7 @@ def test_common_settings_patch_merges_and_persists(app_client):
 
 
 def test_common_settings_rejects_repeated_disallow_values(app_client):
-    r = app_client.patch(SETTINGS, params={"siteUrl": "acme.webex.com"},
+    r = app_client.patch(SETTINGS,
                          json={"securityOptions": {"passwordCriteria": {"disallowValues": ["a", "a"]}}})
     assert r.status_code == 400
     assert r.json()["errors"][0]["description"] == "Repeated items are not allowed in disallowValues."
@@ -89,14 +96,35 @@ def test_common_settings_rejects_bad_enum_type_and_range(app_client):
                  {"securityOptions": {"passwordCriteria": {"minLength": 13}}},
                  {"unknownSection": {}},
                  {"telephonyConfig": {"allowCallIn": False}}):
-        r = app_client.patch(SETTINGS, params={"siteUrl": "acme.webex.com"}, json=body)
+        r = app_client.patch(SETTINGS, json=body)
         assert r.status_code == 400, body
 
 
 def test_common_settings_audio_before_host_needs_join_before_host(app_client):
-    r = app_client.patch(SETTINGS, params={"siteUrl": "acme-classic.webex.com"},
-                         json={"securityOptions": {"audioBeforeHost": True}})
+    r = app_client.patch(SETTINGS, json={"securityOptions": {"joinBeforeHost": False,
+                                                             "audioBeforeHost": True}})
     assert r.status_code == 400
+
+
+def test_common_settings_patch_lands_on_the_callers_default_site_whatever_the_query_says():
+    from tests.emulator.conftest import lax_client
+
+    c = lax_client()
+    before = c.get(SETTINGS, params={"siteUrl": "acme-classic.webex.com"}).json()
+    r = c.patch(SETTINGS, params={"siteUrl": "acme-classic.webex.com"},
+                json={"scheduleMeetingOptions": {"emailReminders": False}})
+    assert r.status_code == 200      # the live-like emulator serves it ...
+    assert c.get(SETTINGS, params={"siteUrl": "acme-classic.webex.com"}).json() == before
+    assert c.get(SETTINGS).json()["scheduleMeetingOptions"]["emailReminders"] is False  # ... elsewhere
+    counted = c.get("/_emulator/requests/violations").json()["routes"]
+    assert counted["PATCH /v1/admin/meeting/config/commonSettings"]["examples"] == [
+        "query siteUrl: is not a parameter of this operation"]
+
+
+def test_strict_contract_rejects_site_url_on_common_settings_patch(app_client):
+    r = app_client.patch(SETTINGS, params={"siteUrl": "acme.webex.com"},
+                         json={"scheduleMeetingOptions": {"emailReminders": False}})
+    assert r.status_code == 400 and "siteUrl" in r.json()["errors"][0]["description"]
 
 
 def test_common_settings_unknown_site_is_404_and_default_is_callers_site(app_client):

@@ -1,4 +1,5 @@
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,4 +26,9 @@ def tiny_project(tmp_path: Path) -> Path:
     src = Path(__file__).parent / "tiny_project"
     dst = tmp_path / "project"
     shutil.copytree(src, dst)
+    # The program and the policy pack run in the venv running the tests, as Pulumi.yaml and
+    # PulumiPolicy.yaml say (runtime.options.virtualenv), through Pulumi's Python language host.
+    for f in (dst / "Pulumi.yaml", dst / "policy" / "PulumiPolicy.yaml"):
+        f.write_text(f.read_text().replace("virtualenv: ../.venv", f"virtualenv: {sys.prefix}")
+                     .replace("virtualenv: .venv", f"virtualenv: {sys.prefix}"))
     return dst

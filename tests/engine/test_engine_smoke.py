@@ -1,11 +1,13 @@
 """The real Pulumi engine, offline: up, preview, refresh, destroy and a policy pack.
 
-These run the CLI that `make bootstrap` built (or found on PATH) against a file:// backend in
-a temporary directory, with a tiny dynamic resource, before any Webex resource is involved.
+These run the CLI bundle that `make bootstrap` built (or found on PATH) against a file://
+backend in a temporary directory, with a tiny dynamic resource, before any Webex resource is
+involved. The program is a local one: the CLI starts Pulumi's Python language host on the
+project's __main__.py, and the policy pack directory through the same host.
 """
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,35 +23,35 @@ def _settings(project: Path, tmp: Path) -> engine.EngineSettings:
         project_dir=project,
         backend_url=(tmp / "backend").as_uri(),
         pulumi_home=tmp / "home",
-        extra_env={"PULUMI_CONFIG_PASSPHRASE": "smoke-test-passphrase", "PYTHONPATH": str(project)},
+        extra_env={"PULUMI_CONFIG_PASSPHRASE": "smoke-test-passphrase"},
     )
 
 
-def _program(value: str, store: Path):
-    def program():
-        sys.path.insert(0, str(store.parent.parent / "project"))
-        import pulumi
-        from tiny_resource import Tiny
-
-        t = Tiny("tiny", value, str(store))
-        pulumi.export("tokenLength", t.tokenLength)
-        pulumi.export("value", t.value)
-
-    return program
+def _stack(name: str, project: Path, tmp: Path, value: str, store: Path):
+    stack = engine.open_stack(name, settings=_settings(project, tmp))
+    stack.set_config("tiny:value", auto.ConfigValue(value))
+    stack.set_config("tiny:store", auto.ConfigValue(str(store)))
+    return stack
 
 
-def test_engine_is_the_pinned_or_path_version(pulumi_bin):
+def test_engine_is_a_complete_bundle_of_the_pinned_or_path_version(pulumi_bin):
     version = engine.pulumi_version(pulumi_bin)
     print(f"engine: pulumi {version} at {pulumi_bin}")
     major, minor, patch = (int(x) for x in version.lstrip("v").split("-")[0].split("."))
     assert (major, minor, patch) >= engine.MIN_PULUMI_VERSION
+    # The language host, its exec shim and the dynamic-provider plugin script sit beside it.
+    host = subprocess.run([str(pulumi_bin / "pulumi-language-python"), "-version"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    print(f"language host: pulumi-language-python {host}")
+    assert host.startswith("v3.")
+    for name in engine.BUNDLE:
+        assert os.access(pulumi_bin / name, os.X_OK), name
 
 
-def test_up_preview_refresh_destroy_through_the_real_engine(tiny_project, tmp_path, pulumi_bin):
+def test_up_preview_refresh_destroy_of_a_local_program_through_the_language_host(tiny_project, tmp_path, pulumi_bin):
     store = tmp_path / "remote" / "tiny.json"
     store.parent.mkdir()
-    settings = _settings(tiny_project, tmp_path)
-    stack = engine.open_stack("smoke", _program("v1", store), settings)
+    stack = _stack("smoke", tiny_project, tmp_path, "v1", store)
     stack.set_config("tiny:token", auto.ConfigValue(STAND_IN_TOKEN, secret=True))
 
     up = stack.up(on_output=print)
@@ -76,7 +78,7 @@ def test_up_preview_refresh_destroy_through_the_real_engine(tiny_project, tmp_pa
     # not in the stack config file.
     export = subprocess.run(
         [str(pulumi_bin / "pulumi"), "stack", "export", "--show-secrets=false", "--stack", "smoke"],
-        cwd=tiny_project, env={**__import__("os").environ, **settings.env("smoke")},
+        cwd=tiny_project, env={**os.environ, **_settings(tiny_project, tmp_path).env("smoke")},
         capture_output=True, text=True, check=True,
     ).stdout
     assert "resources" in export and STAND_IN_TOKEN not in export
@@ -90,17 +92,16 @@ def test_up_preview_refresh_destroy_through_the_real_engine(tiny_project, tmp_pa
     assert not store.exists()
 
 
-def test_policy_pack_reports_violation_and_passes_otherwise(tiny_project, tmp_path, pulumi_bin):
+def test_a_policy_pack_directory_runs_on_the_language_host_and_reports_a_violation(tiny_project, tmp_path, pulumi_bin):
     store = tmp_path / "remote" / "tiny.json"
     store.parent.mkdir()
-    settings = _settings(tiny_project, tmp_path)
-    pack = engine.policy_pack_launcher(tiny_project / "policy")
+    pack = str(tiny_project / "policy")
 
-    clean = engine.open_stack("policy", _program("fine", store), settings)
+    clean = _stack("policy", tiny_project, tmp_path, "fine", store)
     result = clean.preview(policy_packs=[pack], on_output=print)
-    assert "no-forbidden-value" not in result.stdout
+    assert "tiny-policy" in result.stdout and "no-forbidden-value" not in result.stdout
 
-    bad = engine.open_stack("policy", _program("forbidden", store), settings)
+    bad = _stack("policy", tiny_project, tmp_path, "forbidden", store)
     with pytest.raises(auto.errors.CommandError) as err:
         bad.preview(policy_packs=[pack], on_output=print)
     assert "no-forbidden-value" in str(err.value)

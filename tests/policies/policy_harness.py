@@ -57,7 +57,7 @@ def preview(ws, stack_text: str | None, *, policy_config: dict[str, Any] | None 
     events: list[Any] = []
     lines: list[str] = []
     try:
-        stack.preview(policy_packs=[engine.policy_pack_launcher(PACK_DIR)], policy_pack_configs=configs,
+        stack.preview(policy_packs=[str(PACK_DIR)], policy_pack_configs=configs,
                       on_event=events.append, on_output=lines.append, color="never")
         ok = True
     except auto.errors.CommandError as e:

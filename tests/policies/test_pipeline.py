@@ -1,21 +1,24 @@
 """The GitOps workflow's own commands, run against the emulator.
 
-The `run:` scripts of .github/workflows/webex-iac.yml (the PR preview + plan comment, the up on
-main, the nightly drift check) are taken from the workflow file itself and run with bash as the
-runner would, in this checkout, on a scratch project (WEBEX_IAC_PROJECT_DIR) whose stack points
-at a test emulator. So what CI runs is what is tested.
+The `run:` scripts of .github/workflows/webex-iac.yml (the PR preview + plan comment, the plain
+`pulumi up` on main, the nightly drift check) are taken from the workflow file itself and run
+with bash as the runner would, in a scratch checkout (the project, this venv as .venv, the policy
+pack) whose stack points at a test emulator. The locally built CLI bundle stands in for the
+workflow's install step (pulumi/actions, pinned to the same version). So what CI runs is what is
+tested.
 """
 from __future__ import annotations
 
 import os
 import subprocess
-import textwrap
+import sys
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
 from harness import PASSPHRASE, WebexStack, org_holders
+from webex_iac import engine
 from webex_iac.engine import REPO_ROOT
 from webex_iac.plan_summary import MARKER
 
@@ -59,11 +62,14 @@ class Runner:
         self.temp = tmp / "runner-temp"
         self.temp.mkdir()
         self.output, self.summary = tmp / "github-output", tmp / "step-summary"
+        self.project = project
         self.env = {
             **os.environ, **literal,
             # What the workflow takes from vars/secrets, for the scratch project:
             "STACK": stack, "EPHEMERAL_ORG": "false",
             "WEBEX_IAC_PROJECT_DIR": str(project),
+            # The workflow's "Install the Pulumi CLI" step: the local bundle, first on PATH.
+            "PATH": f"{engine.find_pulumi_bin_dir()}{os.pathsep}{os.environ['PATH']}",
             "PULUMI_BACKEND_URL": (project / ".pulumi-state").as_uri(),
             "PULUMI_HOME": str(project / ".pulumi-home"),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
@@ -76,7 +82,7 @@ class Runner:
         script = self.temp / f"{job}-{step_id}.sh"
         script.write_text(step["run"])
         proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                              cwd=REPO_ROOT, env={**self.env, **{k: str(v) for k, v in (step.get("env") or {}).items()}},
+                              cwd=self.project, env={**self.env, **{k: str(v) for k, v in (step.get("env") or {}).items()}},
                               capture_output=True, text=True, timeout=600)
         print(f"--- {job}.{step_id} -> {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
         return proc
@@ -89,12 +95,9 @@ class Runner:
 def project(emu, tmp_path_factory):
     root = tmp_path_factory.mktemp("ci-project")
     st = WebexStack(root, emu, name="ci", extra_config={"webex:orgId": emu.org_id})
-    # The program a checkout runs (the repository's __main__.py declares its own stacks/).
-    (root / "__main__.py").write_text(textwrap.dedent("""\
-        from pathlib import Path
-        from webex_iac.program import declare_stack
-        declare_stack(Path(__file__).resolve().parent)
-        """))
+    # What else a checkout has that the workflow's commands use.
+    (root / ".venv").symlink_to(sys.prefix)
+    (root / "policies").symlink_to(REPO_ROOT / "policies")
     return st
 
 
@@ -112,14 +115,16 @@ def test_pr_preview_up_and_nightly_drift_check_run_as_in_the_workflow(emu, proje
     plan = (ci.temp / "plan.md").read_text()
     print(plan)
     assert plan.startswith(MARKER)
-    assert "✅ **Every policy passes** (`webex-iac@0.1.0`)." in plan
+    version = YAML(typ="safe").load((REPO_ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert f"✅ **Every policy passes** (`webex-iac@{version}`)." in plan
     assert ("| `ops-hosts` (create) | acme.webex.com (Meeting - Webex Meeting Center) | 111/120 → 112/120 | +1 | −0 "
             "| stacks/ci.yaml:6 |") in plan
     assert f"**Gain (1):** {KOFI}" in plan
     assert f"| `ops-weekly` | create | {KOFI} · acme.webex.com | FREQ=WEEKLY;BYDAY=MO, 30 min, Europe/Berlin |" in plan
     assert plan in ci.summary.read_text(), "the plan also goes to the job summary"
 
-    # Push to main: up, with the policy pack.
+    # Push to main: plain `pulumi up`, with the policy pack.
+    assert workflow_step("up", "up")["run"].startswith("pulumi up --yes ")
     assert ci.run("up", "up").returncode == 0
     assert KOFI in org_holders(emu, _new_site_license(emu))
 

@@ -64,3 +64,11 @@ def test_recurrence_is_compared_as_a_rule_not_as_text():
     assert not same_recurrence("FREQ=WEEKLY;BYDAY=MO", "FREQ=WEEKLY;BYDAY=TU")
     assert not same_recurrence("FREQ=WEEKLY;BYDAY=MO", None)
     assert same_recurrence(None, "")
+
+
+def test_diff_ignores_a_moved_source_line_but_not_a_changed_declaration(provider):
+    olds = _props(exclusive=False)  # declares no one, removes no one: the plan is empty
+    olds["pools"][0]["source"] = "stacks/dev.yaml:4"
+    moved = {**olds, "pools": [{**olds["pools"][0], "source": "stacks/dev.yaml:9"}]}
+    assert provider.diff("d", olds, moved).changes is False
+    assert provider.diff("d", olds, {**moved, "owner": "someone-else"}).changes is True

@@ -13,6 +13,12 @@ Idempotency decisions:
   (no increments or list appends), so applying it twice leaves the meeting as applying it
   once. (Changing a series' start/end/recurrence cancels exception occurrences — the first
   application already did that; the replay changes nothing further.)
+* ``patch`` is sent as ``Content-Type: application/json-patch+json``, the only request content
+  type the spec declares for ``PATCH /meetings/{meetingId}`` (REFERENCE.md §1.1, §5.5). The
+  body is still a plain partial JSON object, as the spec's schema and example show, not RFC 6902
+  operations. The live service also takes ``application/json`` (REFERENCE.md §15), but only the
+  declared type is promised (issue 12 item 9; emulator/deviations.py
+  REQUEST_CONTENT_TYPES_LIVE_ACCEPTS).
 * ``update`` (PUT, full replace) and ``delete`` are idempotent; a DELETE whose earlier attempt
   was lost in flight and that then meets 404 counts as done.
 """
@@ -27,8 +33,11 @@ from .._base_client import path_segment
 from .._exceptions import OutcomeUnknownError
 from .._logging import logger
 from .._pagination import Paginator
-from ..types.meetings import Meeting, MeetingCreate, MeetingPatch, MeetingType, MeetingUpdate
+from ..types.meetings import Meeting, MeetingCreate, MeetingPatch, MeetingType, MeetingUpdate, ReassignResult
 from ._resource import SyncAPIResource
+
+# The declared request content type of PATCH /meetings/{meetingId} (see the module docstring).
+PATCH_CONTENT_TYPE = "application/json-patch+json"
 
 # Webex truncates start/end to the minute (REFERENCE.md §5.2).
 _START_TOLERANCE = timedelta(seconds=60)
@@ -150,9 +159,27 @@ class Meetings(SyncAPIResource):
         else:
             body = MeetingPatch.model_validate(patch).to_api()
         response = self._client.request(
-            "PATCH", f"/meetings/{path_segment(meeting_id)}", json=body, idempotent=True
+            "PATCH", f"/meetings/{path_segment(meeting_id)}", json=body, idempotent=True,
+            headers={"content-type": PATCH_CONTENT_TYPE},   # lower case: replaces httpx's own
         )
         return Meeting.model_validate(self._client.decode(response))
+
+    def reassign_host(
+        self, meeting_ids: list[str], host_email: str, *, site_url: str | None = None
+    ) -> list[ReassignResult]:
+        """``POST /meetings/reassignHost``: give meeting series a new host, keeping their
+        meetingId, meeting number and SIP address. All series must be on one site: the
+        ``siteUrl`` header, else the admin's preferred site. Returns one result per meeting
+        (all ``200`` on a 204 answer; the per-meeting items of a 207). Idempotent: reassigning
+        to the current host again changes nothing."""
+        response = self._client.request(
+            "POST", "/meetings/reassignHost", json={"hostEmail": host_email, "meetingIds": list(meeting_ids)},
+            headers={"siteUrl": site_url} if site_url else None, idempotent=True,
+        )
+        if response.status_code == 204:
+            return [ReassignResult(meeting_id=m, http_status="200") for m in meeting_ids]
+        body = self._client.decode(response) or {}
+        return [ReassignResult.model_validate(item) for item in body.get("items") or []]
 
     def delete(self, meeting_id: str, *, host_email: str | None = None, send_email: bool | None = None) -> None:
         self._client.request(

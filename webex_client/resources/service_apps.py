@@ -90,6 +90,25 @@ class ServiceApps(SyncAPIResource):
             bearer=True if minting_token is None else minting_token,
         )
 
+    def mint_with_scopes(
+        self,
+        application_id: str,
+        *,
+        client_id: str,
+        client_secret: "str | Secret",
+        target_org_id: str,
+        minting_token: "str | Secret | TokenSource | None" = None,
+    ) -> Token:
+        """``create_token`` whose answer carries ``scope``: the mint response has no such field
+        (spec), the OAuth refresh response has (REFERENCE.md §1.8), so a fresh pair is refreshed
+        once when needed. ``token.scopes`` are then the scopes the org granted the app."""
+        token = self.create_token(application_id, client_id=client_id, client_secret=client_secret,
+                                  target_org_id=target_org_id, minting_token=minting_token)
+        if token.scope is None and token.refresh_token is not None:
+            token = self.refresh_token(client_id=client_id, client_secret=client_secret,
+                                       refresh_token=token.refresh_token.get_secret_value())
+        return token
+
     def refresh_token(self, *, client_id: str, client_secret: "str | Secret", refresh_token: "str | Secret") -> Token:
         return refresh_access_token(
             self._client, client_id=client_id, client_secret=Secret(client_secret), refresh_token=Secret(refresh_token)

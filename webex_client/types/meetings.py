@@ -202,3 +202,25 @@ class Meeting(_MeetingSettings):
     @property
     def is_series(self) -> bool:
         return self.meeting_type == MeetingType.MEETING_SERIES
+
+
+class ReassignError(WebexModel):
+    description: str | None = None
+
+
+class ReassignResult(WebexModel):
+    """One item of a ``POST /meetings/reassignHost`` 207 answer (``httpStatus`` is a string
+    in the schema; numbers are accepted too, as the spec example shows them)."""
+
+    meeting_id: str
+    http_status: Union[str, int]
+    message: str | None = None
+    errors: list[ReassignError] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return str(self.http_status).startswith("2")
+
+    def reason(self) -> str:
+        details = "; ".join(e.description for e in self.errors or [] if e.description)
+        return f"{self.http_status} {self.message or ''} {details}".strip()

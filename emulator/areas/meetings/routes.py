@@ -900,4 +900,63 @@ def delete_meeting(ctx: Ctx) -> ApiResponse:
     return ctx.no_content()
 
 
+# ---------------------------------------------------------------------------------------------
+# POST /meetings/reassignHost ([SM] reassignMeetingsToANewHost; REFERENCE.md §5.7)
+# ---------------------------------------------------------------------------------------------
+
+REASSIGN_MAX = 100
+
+
+@router.post("/meetings/reassignHost", scopes=list(ADMIN_WRITE))
+def reassign_host(ctx: Ctx) -> ApiResponse:
+    """Series keep their id, meeting number, SIP address and invitees; only the host changes.
+    204 when every meeting moved, 207 with per-meeting results otherwise, 403 when the new host
+    is not a host of the site (the request header ``siteUrl``, else the admin's preferred site)."""
+    if not ctx.auth.is_full_admin:
+        raise forbidden("Only an administrator can reassign meetings to a new host.")
+    body = ctx.json_object()
+    host_email, meeting_ids = body.get("hostEmail"), body.get("meetingIds")
+    if not isinstance(host_email, str) or not host_email.strip():
+        raise invalid("'hostEmail' is required.")
+    if (not isinstance(meeting_ids, list) or not 1 <= len(meeting_ids) <= REASSIGN_MAX
+            or not all(isinstance(m, str) and m for m in meeting_ids)):
+        raise invalid(f"'meetingIds' must list 1 to {REASSIGN_MAX} meeting series ids.")
+    site = (ctx.headers.get("siteUrl") or default_site(ctx, ctx.auth.person_uuid) or "").lower()
+    new_host = ppl.by_email(ctx.db, host_email)
+    if new_host is None or not ctx.auth.can_access_org(new_host["org_uuid"]):
+        raise forbidden(f"User '{host_email}' is not qualified to be a host of site '{site}'.")
+    if not site or not lic.holds_meeting_license_on_site(ctx.db, new_host["uuid"], site):
+        raise forbidden(f"User '{host_email}' is not qualified to be a host of site '{site}'.")
+    results: list[dict[str, Any]] = []
+    now = ctx.now()
+    for meeting_id in meeting_ids:
+        parsed = classify_meeting_id(meeting_id)
+        rec = store.load(ctx.db, meeting_id) if parsed and parsed[0] == MeetingIdKind.SERIES else None
+        if rec is None or rec.adhoc or not ctx.auth.can_access_org(rec.org_uuid):
+            results.append({"meetingId": meeting_id, "httpStatus": "404", "message": MESSAGES_404,
+                            "errors": [{"description": "The meeting is not found."}]})
+            continue
+        if rec.site_url.lower() != site:
+            results.append({"meetingId": meeting_id, "httpStatus": "400", "message": INVALID_INPUT,
+                            "errors": [{"description": f"The meeting is not on site '{site}'."}]})
+            continue
+        if any(o.start <= now for o in rec.series.occurrences(after=now, before=now + timedelta(seconds=1))):
+            results.append({"meetingId": meeting_id, "httpStatus": "400", "message": INVALID_INPUT,
+                            "errors": [{"description": "An in-progress meeting cannot be reassigned."}]})
+            continue
+        rec.host_uuid = new_host["uuid"]
+        store.save(ctx.db, rec)
+        ctx.db.execute("DELETE FROM meeting_invitees WHERE series_id=? AND email_lc=?",
+                       (rec.id, new_host["email_lc"]))   # a host is never their own invitee
+        results.append({"meetingId": meeting_id, "httpStatus": "200"})
+    # httpStatus is a string in the schema (the example shows numbers; REFERENCE.md §15: the
+    # schema wins).
+    if all(r["httpStatus"] == "200" for r in results):
+        return ctx.no_content()
+    return ctx.ok({"items": results}, status=207)
+
+
+MESSAGES_404 = "The requested resource could not be found."
+
+
 __all__ = ["router", "render", "load_target", "acting_user", "Actor", "Target"]

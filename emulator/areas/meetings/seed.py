@@ -71,6 +71,7 @@ def _insert_series(
     ctx: SeedContext, *, key: str, host_email: str, site_url: str, title: str, tz_name: str,
     start: datetime, duration: timedelta, recurrence: str | None, agenda: str | None = None,
     room_id: str | None = None, tags: list[str] | None = None, invitees: list[dict[str, Any]] | None = None,
+    series_id: str | None = None,
 ) -> str:
     now = parse_iso(ctx.now_iso)
     tz = ZoneInfo(tz_name)
@@ -81,7 +82,7 @@ def _insert_series(
     rule = None
     if recurrence:
         rule = apply_limits(parse_recurrence(recurrence, tz), start.astimezone(tz), now)
-    series = Series(_series_id(ctx.org_uuid, key), tz.key, start, start + duration, rule)
+    series = Series(series_id or _series_id(ctx.org_uuid, key), tz.key, start, start + duration, rule)
     first = next(series.pattern_starts(), None)
     if first is not None:
         series.start = first.astimezone(timezone.utc)
@@ -146,13 +147,15 @@ def seed_org(ctx: SeedContext) -> None:
 
     for item in preset.get("series") or []:
         tz = ZoneInfo(item.get("timezone", "UTC"))
+        # `id`, `start` (absolute ISO) and `roomId` let a snapshot of a live org (webex-iac
+        # snapshot) keep its series ids and times; presets use weekday/time instead.
         summary["series"][item["key"]] = _insert_series(
             ctx, key=item["key"], host_email=item["host"], site_url=item["site"], title=item["title"],
             tz_name=tz.key,
-            start=_first_start(now, tz, item.get("weekday", "MO"), item.get("time", "10:00"),
-                               int(item.get("weeksFromSeed", 1))),
+            start=parse_iso(item["start"]) if item.get("start") else _first_start(
+                now, tz, item.get("weekday", "MO"), item.get("time", "10:00"), int(item.get("weeksFromSeed", 1))),
             duration=timedelta(minutes=int(item.get("durationMinutes", 60))),
             recurrence=item.get("recurrence"), agenda=item.get("agenda"), tags=item.get("integrationTags"),
-            invitees=item.get("invitees"),
+            invitees=item.get("invitees"), room_id=item.get("roomId"), series_id=item.get("id"),
         )
     ctx.summary["meetings"] = summary

@@ -48,6 +48,12 @@ def _check_lookup_site(ctx: Ctx, org: str) -> None:
 def get_site_list(ctx: Ctx) -> Any:
     user = _target_user(ctx, "meeting:admin_preferences_read")
     _check_lookup_site(ctx, user["org_uuid"])
+    if user["uuid"] != ctx.auth.person_uuid:
+        # [SM] siteUrl: "If siteUrl is not specified, the query will use the default site for the
+        # admin's authorization token": another user is only found on the site searched.
+        site = ctx.q("siteUrl") or model.default_site(ctx.db, ctx.auth.person_uuid)
+        if not site or site.lower() not in lic.site_access(ctx.db, user["uuid"]):
+            raise not_found(f"User '{user['email']}' not found on site '{site}'.")
     return ctx.ok({"sites": model.site_list(ctx.db, user["uuid"])})
 
 
@@ -71,9 +77,9 @@ def update_default_site(ctx: Ctx) -> Any:
     return ctx.ok({"siteUrl": site, "default": model.default_site(ctx.db, user["uuid"]) == site})
 
 
-def _settings_site(ctx: Ctx) -> tuple[str, str]:
+def _settings_site(ctx: Ctx, *, site_param: bool = True) -> tuple[str, str]:
     org = ctx.org_uuid(None)
-    site = ctx.q("siteUrl")
+    site = ctx.q("siteUrl") if site_param else None
     if not site:
         me = ctx.auth.person_uuid
         site = model.default_site(ctx.db, me) if me else None
@@ -95,7 +101,9 @@ def get_common_settings(ctx: Ctx) -> Any:
 @router.patch("/admin/meeting/config/commonSettings",
               scopes=list(dev.COMMON_SETTINGS_WRITE_SCOPES), roles=FULL_ADMIN_ONLY)
 def patch_common_settings(ctx: Ctx) -> Any:
-    org, site = _settings_site(ctx)
+    # The spec gives the PATCH no siteUrl: it changes the caller's default site, whatever the
+    # query says (deviations.COMMON_SETTINGS_PATCH_IGNORES_SITE_URL).
+    org, site = _settings_site(ctx, site_param=not dev.COMMON_SETTINGS_PATCH_IGNORES_SITE_URL)
     patch = ctx.json_object()
     merged, errors = model.merge_patch(model.get_settings(ctx.db, org, site), patch)
     if errors:

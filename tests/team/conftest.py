@@ -1,0 +1,43 @@
+"""Team scale: one throwaway PostgreSQL server for the whole session (Pulumi's DIY backend).
+
+Started once by the first test that needs it, stopped (and its data directory removed) at the
+end of the session. Without PostgreSQL the tests skip and say how to install it (in CI, where
+``CI`` is set, they fail instead); `make test` installs it first (see the Makefile).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pgserver import PostgresServer, PostgresUnavailable, find_bin_dir  # noqa: E402
+
+_SERVER: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def pg():
+    if find_bin_dir() is None:
+        why = "PostgreSQL is not installed; `sudo apt-get install -y postgresql` (make test does this)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}: CI must run the team-backend tests")  # never a silent skip in CI
+        pytest.skip(why)
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as e:
+        pytest.fail(f"could not start PostgreSQL: {e}")
+    _SERVER.update(version=server.version, where=f"127.0.0.1:{server.port}, data {server.data_dir}")
+    print(f"\nPostgreSQL server: {server.version} ({_SERVER['where']})")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SERVER:
+        terminalreporter.write_line(f"team backend: {_SERVER['version']} on {_SERVER['where']} (stopped)")
