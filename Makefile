@@ -13,7 +13,8 @@ EMULATOR_PORT  ?= 8765
 EMULATOR_DIR   := .emulator
 EMULATOR_URL   := http://$(EMULATOR_HOST):$(EMULATOR_PORT)
 # Dev-only, public on purpose like the dev passphrase: it opens nothing but the local emulator.
-# stacks/Pulumi.dev.yaml holds the same value as an encrypted secret (webex:token).
+# It is the emulator's own (control surface) token; the dev stack runs with the least-privilege
+# tokens the sample seed issues (webex:token, webex:mintingToken in stacks/Pulumi.dev.yaml).
 export WEBEX_EMULATOR_TOKEN ?= dev-emulator-admin-token
 SAMPLE_APP_CLIENT_ID := C0ffee00000000000000000000000000000000000000000000000000000000001
 
@@ -41,11 +42,12 @@ POLICY_ARGS = --policy-pack policies
 .PHONY: help venv bootstrap up preview policy refresh destroy test bench emulator emulator-stop schema clean actionlint postgresql
 
 help:
-	@echo "make up        bootstrap, start the local Webex emulator, pulumi up the '$(STACK)' stack"
+	@echo "make up        bootstrap, start the local Webex emulator, pulumi up --yes --policy-pack policies on STACK ($(STACK))"
 	@echo "make test      every test, including end-to-end runs of the real Pulumi engine"
-	@echo "make preview   pulumi preview of STACK (default dev)"
-	@echo "make policy    pulumi preview with the policy pack"
-	@echo "make bench     benchmarks against a generated 10,000-user org"
+	@echo "make preview   pulumi preview --diff of STACK"
+	@echo "make policy    pulumi preview --policy-pack policies of STACK"
+	@echo "make refresh / destroy   pulumi refresh --yes / pulumi destroy (asks) of STACK"
+	@echo "make bench     benchmarks against a generated 10,000-user org (BENCH_ARGS=--quick: under 20 min)"
 	@echo "make emulator / emulator-stop   start or stop the local emulator ($(EMULATOR_URL))"
 
 venv: $(VENV)/.installed
@@ -143,7 +145,7 @@ test: bootstrap actionlint postgresql
 	$(PY) -m pytest -v -rs tests
 
 bench: bootstrap postgresql
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 schema: venv
 	$(PY) -c "from webex_iac.stack_file import write_json_schema; write_json_schema()"

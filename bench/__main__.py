@@ -1,14 +1,24 @@
-"""``python -m bench`` (``make bench``): issue #8's benchmark, real engine, 10,000-user org.
+"""``python -m bench`` (``make bench``): issues #8 and #14's benchmark, real engine, 10,000-user org.
 
-Scenarios, all against one emulator in a subprocess with file-backed state and a rate limit:
+Scenarios, all against one emulator in a subprocess with file-backed state and a rate limit
+(50 req/s, burst 50); the stack leaves ``webex:requestsPerSecond`` unset, so the client's
+adaptive throttle has to find that limit itself:
 
 (a) ``pulumi preview`` with no changes: API calls and wall time;
 (b) ``pulumi up`` moving N users from the classic to the new meeting pool (one direction,
-    into free units: no cycle-breaking PATCH is ever needed): PATCHes, failures, wall time
+    into free units: no cycle-breaking PATCH is ever needed): PATCHes, 429s, wall time
     against the minimum the rate limit allows;
-(c) (b) with 20 % of all requests answered 429;
+(c) (b) with 20 % of all requests answered 429 (``Retry-After: 1``); and, unless
+    ``--quick``, the same with the throttle before issue 14 (``webex:rateControl: legacy``)
+    on a separate stack: the before/after;
 (d) the naive design (one resource per user, ``bench/naive.py``) on a subset, extrapolated
-    linearly to the full org, and the ratios.
+    linearly to the full org, and the ratios;
+(e) an ``up`` during which the emulator's limit drops from 50 to 10 req/s: failures and how
+    long until the 429s stop;
+(f) (not with ``--quick``) a 100,000-user org in a second emulator: no-change preview and an
+    ``up`` moving 5,000 users;
+(g) (not with ``--quick``) a stack of 3,000 standing meetings (one dynamic resource each):
+    preview, the ``up`` creating them, a no-change preview.
 
 Prints a table and writes ``bench/results/bench.json``. ``--help`` lists the knobs.
 """
@@ -507,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
     extra_env: dict[str, str] = {}
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
-        extra_env = {"WEBEX_IAC_PROFILE_DIR": str(args.profile.resolve()), "WEBEX_IAC_PYTHON": str(launcher(tmp))}
+        extra_env = {"WEBEX_IAC_PROFILE_DIR": str(args.profile.resolve()), "PULUMI_PYTHON_CMD": str(launcher(tmp))}
     org = BenchOrg.generate(args.users)
     res: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),

@@ -1,7 +1,8 @@
 """The dynamic provider with every gRPC call timed and profiled (cProfile), for ``--profile``.
 
-The engine starts the provider through ``pulumi-resource-pulumi-python``, which runs
-``$WEBEX_IAC_PYTHON -u -m pulumi.dynamic ARGS``. ``bench`` points ``WEBEX_IAC_PYTHON`` at a
+The engine starts the provider through Pulumi's ``pulumi-resource-pulumi-python``, which (for a
+project that names no virtualenv, as bench's do) runs ``$PULUMI_PYTHON_CMD -u -m pulumi.dynamic
+ARGS``. ``bench`` points ``PULUMI_PYTHON_CMD`` at a
 two-line shell script that runs ``python -m bench.provider_profile ARGS`` instead (only when
 ``WEBEX_IAC_PROFILE_DIR`` is set), so nothing in the product knows about profiling.
 
@@ -78,7 +79,7 @@ def main() -> None:
 
 
 def launcher(directory: Path) -> Path:
-    """A ``WEBEX_IAC_PYTHON`` stand-in that starts this module instead of ``pulumi.dynamic``."""
+    """A ``PULUMI_PYTHON_CMD`` stand-in that starts this module instead of ``pulumi.dynamic``."""
     root = Path(__file__).resolve().parent.parent
     script = directory / "python-profiled"
     script.write_text(

@@ -187,6 +187,12 @@ MEETINGS_DEVELOPER_PORTAL_CLIENT = "developer-portal"
 # every way of inviting (create meeting, POST/PUT /meetingInvitees, bulkInsert).
 MEETINGS_COHOST_NEEDS_HOST_LICENSE = True
 
+# Converged sites (seed `sites[].converged: true`) answer some attributes differently from what
+# was sent, with the response header `Warning: 1001 ...` (REFERENCE.md §1.7 "Unsupported
+# attributes on a converged site"). Emulated for these attributes -> the value kept:
+CONVERGED_SITE_NORMALISED = {"publicMeeting": False}
+CONVERGED_SITE_WARNING = '1001 - "Unsupported attributes on a converged site"'
+
 # Other meeting behaviours the spec leaves open (implemented in emulator/areas/meetings):
 # * Host rule: a meeting's host must hold the meeting license of the meeting's site, on create
 #   AND on update/delete-free edits (PATCH/PUT) — REFERENCE.md §3 "host access on a site ==

@@ -4,8 +4,8 @@ The engine never signals its plugins when it is SIGKILLed. A provider left runni
 threads, its connections to Webex and its share of the machine for minutes. Pulumi starts every
 plugin with the engine's gRPC address as ``argv[1]``; the engine closing that port is its death.
 The parent process is no help here: the ``pulumi-resource-pulumi-python`` launcher is a shell
-script that outlives the engine, so ``getppid()`` does not change. (The policy pack has the
-same watch in ``policies/webex_policy/lifeline.py``; it may call :func:`watch` instead.)
+script that outlives the engine, so ``getppid()`` does not change. (The policy pack uses this
+module too: ``policies/webex_policy/__init__.py``.)
 
 A program (or policy pack) run by Pulumi's Python language host has one more leftover: the
 host (``pulumi-language-python``, Go, not ours to change) checks the engine only every five

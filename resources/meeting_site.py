@@ -23,7 +23,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
-from webex_client import NotFoundError
+from webex_client import NotFoundError, PermissionDeniedError
 
 from ._common import Email, Model
 from ._provider import WebexProvider, invalid_inputs
@@ -229,6 +229,9 @@ class MeetingSiteProvider(WebexProvider):
             client.sites.update_common_settings(body, site_url=args.site_url)
         pending = self._default_site_changes(args)
         results = client.map_concurrent(lambda e: client.sites.set_default(args.site_url, user_email=e), pending)
+        denied = next((r.error for r in results if not r.ok and isinstance(r.error, PermissionDeniedError)), None)
+        if denied is not None:
+            raise denied   # the token's scope or role: one sentence naming it, not one per user
         failed = [f"{e}: {r.error}" for e, r in zip(pending, results) if not r.ok]
         if failed:
             raise RuntimeError(f"default site not set for {len(failed)} users:\n  " + "\n  ".join(failed[:20]))

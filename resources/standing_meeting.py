@@ -27,7 +27,7 @@ from dateutil import rrule
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from webex_client import NotFoundError
+from webex_client import NotFoundError, PermissionDeniedError
 from webex_client.types.meetings import Meeting
 
 from ._common import ERROR_30105, Email, Model
@@ -308,6 +308,17 @@ def _future_window(args: StandingMeetingArgs) -> tuple[datetime, datetime]:
     return start, start + timedelta(minutes=args.duration_minutes)
 
 
+def _first_occurrence(args: StandingMeetingArgs, start: datetime) -> datetime:
+    """Where the service puts a series sent with ``start``: on the rule's first occurrence
+    (a WEEKLY;BYDAY=MO series sent for a Wednesday starts the next Monday), to the minute."""
+    start = start.replace(second=0, microsecond=0)
+    if args.recurrence:
+        nxt = rrule.rrulestr("RRULE:" + args.recurrence, dtstart=start).after(start, inc=True)
+        if nxt is not None:
+            return nxt
+    return start
+
+
 def _patch_body(patch: dict[str, Any], args: StandingMeetingArgs) -> dict[str, Any]:
     body = {k: v for k, v in patch.items() if k != "options"}
     opts = MeetingOptions(**patch.get("options", {}))
@@ -338,6 +349,8 @@ def _parse(props: dict[str, Any]) -> StandingMeetingArgs:
 
 
 _INPUT_KEYS = {f.alias or n for n, f in StandingMeetingArgs.model_fields.items()} | set(StandingMeetingArgs.model_fields)
+# (client, host, site) -> why admin scheduling is impossible (None: possible), per provider process.
+_ADMIN_PROBES: dict[tuple[int, str, str], str | None] = {}
 _OUTPUT_KEYS = ("meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted",
                 "serverNormalised")
 
@@ -362,6 +375,10 @@ class StandingMeetingProvider(WebexProvider):
             problem = past_start_problem(args)   # a new series needs a start ahead
             if problem:
                 failures.append(CheckFailure("start", problem))
+        if host is not None and not failures:
+            problem = self._admin_scheduling_problem(args)
+            if problem:
+                failures.append(CheckFailure("host", problem))
         inputs = {**args.to_props(), "name": news.get("name"), "stack": news.get("stack")}
         return CheckResult(inputs, failures)
 
@@ -395,9 +412,10 @@ class StandingMeetingProvider(WebexProvider):
             adopted = True
         else:
             tag = integration_tag(props.get("stack") or "stack", props.get("name") or args.title)
-            live = self._find_tagged(args, tag)
+            start, end = _future_window(args)
+            live = self._find_tagged(args, tag, _first_occurrence(args, start))
             if live is None:
-                start, end = _future_window(args)
+                self._refuse_lookalike(args, _first_occurrence(args, start))
                 body: dict[str, Any] = {
                     "title": args.title, "start": start.isoformat(), "end": end.isoformat(),
                     "timezone": args.timezone, "siteUrl": args.site_url, "hostEmail": args.host,
@@ -458,6 +476,30 @@ class StandingMeetingProvider(WebexProvider):
                 continue
         return None
 
+    def _admin_scheduling_problem(self, args: StandingMeetingArgs) -> str | None:
+        """Scheduling for someone else (``hostEmail``) needs ``meeting:admin_schedule_write`` and
+        an admin of the site ([SM] hostEmail; REFERENCE.md §2). Checked in preview with a read
+        that needs the same admin standing: listing the host's series on the site (read-only;
+        once per host and site). The write scope itself cannot be probed without a write."""
+        client = self.runtime.client
+        key = (id(client), args.host, args.site_url.lower())
+        if key not in _ADMIN_PROBES:
+            me = client.people.me()
+            if args.host in {e.lower() for e in (me.emails or [])}:
+                _ADMIN_PROBES[key] = None   # the token's own meetings: no admin rights needed
+            else:
+                try:
+                    next(iter(client.meetings.list(host_email=args.host, site_url=args.site_url,
+                                                   meeting_type="meetingSeries", page_size=1)), None)
+                    _ADMIN_PROBES[key] = None
+                except PermissionDeniedError as e:
+                    _ADMIN_PROBES[key] = (
+                        f"the token cannot schedule meetings for {args.host} on {args.site_url}: scheduling for "
+                        "another host needs the scope meeting:admin_schedule_write (and "
+                        "meeting:admin_schedule_read) and a Full or site administrator of that site. "
+                        f"Webex said: {e.message}")
+        return _ADMIN_PROBES[key]
+
     def _reassign(self, live: Meeting, args: StandingMeetingArgs) -> Meeting:
         """``POST /meetings/reassignHost`` on the meeting's site; a 207 item is reported as is."""
         client = self.runtime.client
@@ -469,9 +511,9 @@ class StandingMeetingProvider(WebexProvider):
                              f"on {args.site_url}: {why}")
         return client.meetings.get(live.id, host_email=args.host)
 
-    def _find_tagged(self, args: StandingMeetingArgs, tag: str) -> Meeting | None:
-        """A series we created earlier whose id never reached the state (crash after POST)."""
-        start = args.start_at()
+    def _find_tagged(self, args: StandingMeetingArgs, tag: str, start: datetime) -> Meeting | None:
+        """A series we created earlier whose id never reached the state (crash after POST),
+        searched around the start a create sends (the declared one, or its next occurrence)."""
         for m in self.runtime.client.meetings.list(
             integration_tag=tag, host_email=args.host, site_url=args.site_url, meeting_type="meetingSeries",
             current=False, from_=start - timedelta(days=1), to=start + timedelta(days=1),
@@ -479,6 +521,22 @@ class StandingMeetingProvider(WebexProvider):
             if tag in (m.integration_tags or []):
                 return self.runtime.client.meetings.get(m.id, host_email=args.host)
         return None
+
+    def _refuse_lookalike(self, args: StandingMeetingArgs, start: datetime) -> None:
+        """Integration tags are per client ([SM] listMeetings integrationTag): a series created
+        by an earlier run with other credentials (admin token vs Service App) is invisible to
+        the tag search. A series of the same host, title and start is such a candidate:
+        creating another would duplicate it, so refuse and say how to adopt it."""
+        for m in self.runtime.client.meetings.list(
+            host_email=args.host, site_url=args.site_url, meeting_type="meetingSeries", current=False,
+            from_=start - timedelta(minutes=1), to=start + timedelta(days=1),
+        ):
+            if m.title == args.title and _same_instant(m.start, start):
+                raise ValueError(
+                    f"a meeting series {m.id} titled {args.title!r} for {args.host} at {start.isoformat()} already "
+                    "exists but carries no integration tag this client can see: it may have been created by an "
+                    "earlier run with other credentials (integration tags are visible only to the client that "
+                    f"set them). Adopt it with `adoptMeetingId: {m.id}`, or delete it, then run again")
 
     def _reconcile(self, live: Meeting, args: StandingMeetingArgs,
                    normalised: dict[str, Any] | None = None) -> Meeting:

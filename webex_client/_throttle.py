@@ -16,13 +16,16 @@ Three parts, shared by every thread using one client:
   - **Decrease at most once per window**, not once per 429: to ``decrease`` × the goodput
     of the last window (what the server actually let through), so a limit that drops from
     50 to 10 req/s is met within a window or two instead of by repeated halvings.
-  - **Random 429s are learnt, not obeyed.** After each decrease, the next window tells
-    whether it helped: if the share of 429s above the known noise did not at least halve
-    at the lower rate, those 429s do not depend on our rate. The decrease is undone and
-    that share becomes the *noise floor*; from then on a window counts as congested only
-    when its 429s exceed the noise by a binomial margin (``noise_z`` standard deviations).
-    The floor decays when windows come back cleaner, and is capped at ``noise_max`` so a
-    hard overload is never mistaken for noise.
+  - **Random 429s are learnt, not obeyed.** A decrease that does not clear the 429s is
+    followed by another, and each window after one is judged: a limit lets the same goodput
+    through at a lower send rate, so its share of 429s falls to ``1 - goodput/sent``; random
+    faults keep their share whatever the rate. When two windows in a row look random, the
+    decreases are undone (as TCP undoes a spurious one) and that share becomes the *noise
+    floor*; from then on a window counts as congested only when its 429s exceed the noise by
+    a binomial margin (``noise_z`` standard deviations). The floor tracks later windows
+    slowly, and is capped at ``noise_max`` so a hard overload is never mistaken for noise.
+  - Windows are judged on at least ``ADAPTIVE_MIN_SAMPLES`` answers (they stretch at low
+    rates): a 429 share computed from two answers means nothing.
 * :class:`LegacySlowdown` — the controller before issue 14, kept to reproduce the old
   behaviour in the bench (``webex:rateControl: legacy``): fixed rate, every 429 halves it
   for 10 s, floor 10 %. At 20 % random 429s it sits at the floor for the whole run.

@@ -57,7 +57,7 @@ def ensure_stack(stack: str, project_dir: Path) -> None:
         engine.prepare(env)
         ws = auto.LocalWorkspace(
             work_dir=str(project_dir), env_vars=env,
-            pulumi_command=auto.PulumiCommand(root=str(engine.find_pulumi_bin_dir().parent), skip_version_check=True),
+            pulumi_command=engine.pulumi_command(),
         )
         in_backend = {s.name.rsplit("/", 1)[-1] for s in ws.list_stacks()}
     except engine.EngineError as e:
@@ -289,7 +289,8 @@ def engine_info() -> None:
         bin_dir = engine.find_pulumi_bin_dir()
     except engine.EngineError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"pulumi {engine.pulumi_version(bin_dir)} ({bin_dir})")
+    host = subprocess.run([str(bin_dir / "pulumi-language-python"), "-version"], capture_output=True, text=True).stdout.strip()
+    click.echo(f"pulumi {engine.pulumi_version(bin_dir)}, pulumi-language-python {host or '?'} ({bin_dir})")
 
 
 # Adopting an existing org (issue #7): webex_iac/discover.py, webex_iac/migration_report.py.

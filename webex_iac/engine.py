@@ -150,11 +150,8 @@ def open_stack(
     settings = settings or EngineSettings()
     env = settings.env(stack)
     prepare(env)
-    bin_dir = find_pulumi_bin_dir()
-    # PulumiCommand looks for <root>/bin/pulumi.
-    command = auto.PulumiCommand(root=str(bin_dir.parent), skip_version_check=True)
     opts = auto.LocalWorkspaceOptions(
-        work_dir=str(settings.project_dir), env_vars=env, pulumi_command=command
+        work_dir=str(settings.project_dir), env_vars=env, pulumi_command=pulumi_command()
     )
     if program is None:
         pick = auto.create_or_select_stack if create else auto.select_stack
@@ -162,6 +159,23 @@ def open_stack(
     if create:
         return auto.create_or_select_stack(stack, project_name=PROJECT_NAME, program=program, opts=opts)
     return auto.select_stack(stack, project_name=PROJECT_NAME, program=program, opts=opts)
+
+
+def pulumi_command():
+    """The Automation API's handle on this bundle's ``pulumi``, wherever the bundle lives
+    (``PulumiCommand(root=...)`` assumes ``<root>/bin/pulumi``; a tarball install has no bin/)."""
+    from pulumi import automation as auto
+
+    bin_dir = find_pulumi_bin_dir()
+    if bin_dir.name == "bin":
+        return auto.PulumiCommand(root=str(bin_dir.parent), skip_version_check=True)
+
+    class BundleCommand(auto.PulumiCommand):
+        def __init__(self) -> None:  # what PulumiCommand.__init__ sets, without its `pulumi` from PATH
+            self.command = str(bin_dir / "pulumi")
+            self.version = None
+
+    return BundleCommand()
 
 
 def pulumi_argv(*args: str) -> list[str]:

@@ -82,7 +82,8 @@ class FleetOrg(BaseModel):
     base_url: str | None = Field(default=None, alias="baseUrl",
                                  description="Webex API base URL (default: the stack's webex:baseUrl).")
     token: SecretRef | None = Field(
-        default=None, description="The org's admin token (default: the stack's secret webex:token config).")
+        default=None, description="The org's admin token, for a stack without a webex:token config of its own "
+                                  "(that config, when set, wins).")
     passphrase: SecretRef | None = Field(
         default=None, description="Secrets passphrase of the stack (default: $PULUMI_CONFIG_PASSPHRASE).")
 
@@ -232,21 +233,41 @@ def _org_env(fleet: Fleet, org: FleetOrg, calls_file: Path, home: Path) -> dict[
 
 def _error_text(e: BaseException, diagnostics: list[str]) -> str:
     """What went wrong, short: the engine's error diagnostics, else the command's stderr."""
-    if diagnostics:
-        text = " ".join(d.strip() for d in diagnostics if d.strip())
+    # Policy violations first, then the rest; "preview failed"/"update failed" add nothing.
+    said: list[str] = []
+    for d in (d.strip() for d in diagnostics):
+        if d and d not in ("preview failed", "update failed") and d not in said:
+            said.append(d)
+    said.sort(key=lambda d: not d.startswith("policy "))  # stable: otherwise in the order said
+    if said:
+        text = " | ".join(said)
     else:
-        text = getattr(e, "stderr", None) or str(e)
+        # The command's own words are at the end of its output.
+        text = (getattr(e, "stderr", None) or "").strip() or str(e).strip()[-400:]
     text = re.sub(r"\s+", " ", text).strip()
     return text[:400] + ("…" if len(text) > 400 else "")
 
 
 def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
-            progress: Progress = lambda r: None) -> OrgResult:
-    """Reconcile one org. Never raises: everything that goes wrong is its row's ``error``."""
+            progress: Progress = lambda r: None, policy: dict[str, Any] | None = None) -> OrgResult:
+    """Reconcile one org. Never raises: everything that goes wrong is its row's ``error``.
+
+    With policy packs, ``up`` first previews with them and applies only if that passes: the
+    Automation API's ``up`` skips its own preview, and stack policies would otherwise judge only
+    after the writes."""
     res = OrgResult(org.stack, log=work / f"{org.stack}.log")
     calls_file = work / f"{org.stack}.calls"
     diagnostics: list[str] = []
     lock = threading.Lock()
+
+    def on_gate_event(ev) -> None:
+        # The gating preview: only what explains a refusal.
+        if ev.diagnostic_event is not None and ev.diagnostic_event.severity == "error":
+            diagnostics.append(ev.diagnostic_event.message)
+        elif ev.policy_event is not None and ev.policy_event.enforcement_level == "mandatory":
+            # Its message is the policy's description, then what this change did wrong.
+            why = (ev.policy_event.message.strip().splitlines() or [""])[-1].strip()
+            diagnostics.append(f"policy {ev.policy_event.policy_name}: {why}")
 
     def on_event(ev) -> None:
         with lock:
@@ -277,8 +298,11 @@ def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
                                                         project_dir / ".pulumi-home") / "fleet" / org.stack)
             settings = engine.EngineSettings(project_dir=project_dir, extra_env=env)
             stack = engine.open_stack(org.stack, None, settings)
+            out = lambda line: print(line, file=log, flush=True)  # noqa: E731
+            if op == "up" and policy:
+                stack.preview(on_output=out, on_event=on_gate_event, color="never", **policy)
             action = stack.up if op == "up" else stack.preview
-            action(on_event=on_event, on_output=lambda line: print(line, file=log, flush=True), color="never")
+            action(on_event=on_event, on_output=out, color="never", **(policy or {}))
         res.result = "ok"
     except Exception as e:  # noqa: BLE001 — one org's failure, whatever it is, is its row only
         res.result = "failed"
@@ -294,14 +318,17 @@ def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
 
 
 def run_fleet(fleet: Fleet, orgs: list[FleetOrg], project_dir: Path, *, op: Op = "up", parallel: int = 4,
-              progress: Progress = lambda r: None, work_dir: Path | None = None) -> list[OrgResult]:
+              progress: Progress = lambda r: None, work_dir: Path | None = None,
+              policy_packs: tuple[str, ...] = (), policy_configs: tuple[str, ...] = ()) -> list[OrgResult]:
     """Reconcile ``orgs`` with at most ``parallel`` at a time; results in fleet order."""
     work = work_dir or Path(tempfile.mkdtemp(prefix="webex-iac-fleet-"))
     work.mkdir(parents=True, exist_ok=True)
     for org in orgs:
         (work / f"{org.stack}.calls").unlink(missing_ok=True)
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet") as pool:
-        futures = [pool.submit(run_org, fleet, org, project_dir, op, work, progress) for org in orgs]
+        policy = {"policy_packs": [os.path.abspath(p) for p in policy_packs],
+                  "policy_pack_configs": [os.path.abspath(c) for c in policy_configs] or None} if policy_packs else None
+        futures = [pool.submit(run_org, fleet, org, project_dir, op, work, progress, policy) for org in orgs]
         return [f.result() for f in futures]
 
 
@@ -385,11 +412,18 @@ def _command():
     @click.option("--preview", "preview_only", is_flag=True, help="Preview every org instead of applying.")
     @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
                   help="Also write the summary as JSON here (a CI artifact).")
+    @click.option("--policy-pack", "policy_packs", multiple=True,
+                  help="Policy pack to enforce on every org (repeatable); up previews with it before applying.")
+    @click.option("--policy-pack-config", "policy_configs", multiple=True,
+                  help="JSON config of the --policy-pack at the same position.")
+    @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+                  help="Keep each org's engine log here (default: a temp dir, kept only if an org failed).")
     @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
                   envvar="WEBEX_IAC_PROJECT_DIR", show_default=False,
                   help="Directory holding Pulumi.yaml (default: this checkout; env WEBEX_IAC_PROJECT_DIR).")
     def fleet(fleet_file: Path, parallel: int, only: tuple[str, ...], slice_: str | None, preview_only: bool,
-              summary_json: Path | None, project_dir: Path) -> None:
+              summary_json: Path | None, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
+              log_dir: Path | None, project_dir: Path) -> None:
         """Reconcile every org of fleet.yaml (one stack each), --parallel at a time.
 
         Exits 1 if any org failed; the others still run to the end.
@@ -399,16 +433,18 @@ def _command():
             orgs = select(spec.orgs, only, slice_)
         except (StackFileError, FleetError) as e:
             raise click.ClickException(str(e)) from None
+        if policy_configs and len(policy_configs) != len(policy_packs):
+            raise click.UsageError("give one --policy-pack-config per --policy-pack")
         if not orgs:
             click.echo("no orgs in this slice")
             return
         op: Op = "preview" if preview_only else "up"
         console = Console()
-        work = Path(tempfile.mkdtemp(prefix="webex-iac-fleet-"))
+        work = log_dir or Path(tempfile.mkdtemp(prefix="webex-iac-fleet-"))
         started = time.monotonic()
         with LiveProgress(console, orgs) as live:
             results = run_fleet(spec, orgs, project_dir.resolve(), op=op, parallel=parallel, progress=live,
-                                work_dir=work)
+                                work_dir=work, policy_packs=policy_packs, policy_configs=policy_configs)
         wall = time.monotonic() - started
         console.print(summary_table(results, op, wall))
         if summary_json:
@@ -418,7 +454,8 @@ def _command():
         if failed:
             console.print(f"{len(failed)} org(s) failed; engine logs: {work}", markup=False, highlight=False)
             raise SystemExit(1)
-        shutil.rmtree(work, ignore_errors=True)  # logs are kept only when something failed
+        if log_dir is None:
+            shutil.rmtree(work, ignore_errors=True)  # logs are kept only when something failed
 
     return fleet
 

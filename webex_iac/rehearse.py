@@ -247,8 +247,9 @@ class Phase:
             elif "error:" in ln:
                 text = ln[ln.index("error:") + len("error:"):].strip()
                 if text and not re.fullmatch(r"(update|preview|refresh|destroy) failed|Resource monitor has terminated.*", text):
-                    keep.append(text)
-        return list(dict.fromkeys(keep))[:12]
+                    keep.append(text if len(text) <= 400 else text[:400] + " …")
+        keep = list(dict.fromkeys(keep))
+        return keep[:6] + ([f"… and {len(keep) - 6} more in its output"] if len(keep) > 6 else [])
 
 
 def _run_child(project: TempProject, argv: list[str], log_path: Path, emu: Any,
@@ -637,8 +638,8 @@ def rehearse(opts: Options) -> Report:
         pseudo = Pseudonymiser(load_key(create=False))
         if meta.get("keyFingerprint") != pseudo.fingerprint:
             raise RehearsalError(
-                "the snapshot was pseudonymised with another key (fingerprints differ): set "
-                "WEBEX_IAC_SNAPSHOT_KEY to the key it was taken with")
+                "the snapshot was pseudonymised with another key, or by another version of webex-iac "
+                "(fingerprints differ): set WEBEX_IAC_SNAPSHOT_KEY to the key it was taken with, or take it again")
     stack_text = translate_stack_text(stack_path.read_text(encoding="utf-8"), pseudo)
     apps = _stack_apps(stack_text)
     seen_apps = {a.get("clientId") for a in doc.get("serviceApps") or []}

@@ -58,6 +58,7 @@ from .discover import Connection, OrgRead, Steps, primary_email, role_names
 FORMAT = 1
 KEY_ENV = "WEBEX_IAC_SNAPSHOT_KEY"
 PSEUDONYM_TLD = ".invalid"
+PSEUDONYM_SCHEME = 1   # bump when pseudonyms change: old snapshots then need a new one
 _PSEUDO_TITLE = re.compile(r"^pseudonymised [0-9a-f]{10}$")
 # Keys whose non-boolean values could be secrets in site settings (a boolean is a policy).
 _SECRETISH = re.compile(r"password|secret|token|hostkey|key$|pin$", re.I)
@@ -111,7 +112,8 @@ class Pseudonymiser:
 
     @property
     def fingerprint(self) -> str:
-        return self._tag("fingerprint", "webex-iac snapshot key")[:16]
+        # Covers the key and the pseudonym scheme: a snapshot is only mapped by the same both.
+        return self._tag("fingerprint", f"webex-iac snapshot key, pseudonyms v{PSEUDONYM_SCHEME}")[:16]
 
     def email(self, value: str) -> str:
         value = value.strip().lower()

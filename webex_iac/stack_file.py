@@ -16,8 +16,8 @@ How a file is read (safe by default, issue 15; fast, issue 14):
    so stack files simply write values out), merge keys (``<<``), duplicate keys, nesting deeper
    than ``MAX_DEPTH`` and scalars longer than ``MAX_SCALAR_CHARS``. The same pass records
    where each declaration starts, for ``source`` and for error positions.
-3. libyaml's C loader builds plain Python data (timestamps stay text, so ``2027-02-30`` is a
-   located validation error instead of a crash), and pydantic validates it.
+3. libyaml's C loader builds plain Python data (an impossible timestamp such as ``2027-02-30``
+   stays text, so it is a located validation error instead of a crash), and pydantic validates it.
 4. Only when there are errors is the event stream walked again recording every position, to
    point each error at its line. The round-trip loader (ruamel, pure Python, ~10× slower) is
    no longer on the load path at all: positions come from the same C parser that read the file.
@@ -185,10 +185,19 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _FastLoader(_YamlLoader):  # type: ignore[misc, valid-type]
-    """libyaml's safe loader, with timestamps left as text for pydantic to parse and locate."""
+    """libyaml's safe loader; a timestamp that is no real date stays text (see below)."""
 
 
-_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+def _timestamp(loader: Any, node: Any) -> Any:
+    # `2027-02-30` made YAML loaders raise with no position; as text, pydantic reports it at
+    # its line. Real dates and times are built as YAML defines them (`2027-1-4 9:30:00` too).
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 Path_ = tuple[Any, ...]
 
@@ -206,7 +215,6 @@ class _Scan:
         self.key_pos: dict[Path_, tuple[int, int]] = {}    # where a key (or a seq item) is
         self.node_pos: dict[Path_, tuple[int, int]] = {}   # where a value node starts
         self.problems: list[Problem] = []
-        self.top_keys: list[str] = []
         self.documents = 0
 
     def _add(self, mark: Any, path: Path_, msg: str) -> None:
@@ -253,7 +261,8 @@ class _Scan:
                             self._add(mark, top[1], "complex (non-text) mapping keys are not allowed")
                             return
                         key = ev.value
-                        if key == "<<" and (ev.implicit[0] or ev.tag == "tag:yaml.org,2002:merge"):  # plain, not '<<'
+                        # Plain or tagged !!merge; a quoted '<<' is an ordinary key.
+                        if key == "<<" and (ev.implicit[0] or ev.tag == "tag:yaml.org,2002:merge"):
                             self._add(mark, top[1], "YAML merge keys (<<) are not allowed in stack files; "
                                                     "write the keys out")
                             return
@@ -263,8 +272,6 @@ class _Scan:
                             self._add(mark, kpath, f"duplicate key {key!r} (first at line {seen[key]})")
                         else:
                             seen[key] = pos[0]
-                        if len(stack) == 1:
-                            self.top_keys.append(key)
                         if len(kpath) <= 4 or tuple(map(str, kpath)) in wanted:
                             self.key_pos.setdefault(kpath, pos)
                         top[2], top[3] = False, key

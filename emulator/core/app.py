@@ -7,7 +7,9 @@ Pipeline for every ``/v1`` request (order matters and is relied on by tests):
 3. fault injection — latency, then a ``before`` fault answers without touching state;
 4. rate limit (per bearer token) — 429 + integer ``Retry-After``, request not processed;
 5. 404/405 for unknown routes; bearer authentication (401) and route scope/role checks (403);
-6. the handler, inside ONE transaction (commit on success, rollback on WebexError);
+   the request contract (emulator/contract.py): violations counted, the 400 decided;
+6. the handler, inside ONE transaction (commit on success, rollback on WebexError); a contract
+   400 is raised after it, so the handler's own 4xx wins and a violating write is rolled back;
 7. an ``after`` fault replaces the (already committed) response — "outcome unknown";
 8. accounting: counts + request log (also for faulted and rate-limited requests).
 """

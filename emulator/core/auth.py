@@ -40,7 +40,9 @@ ANY_ADMIN = frozenset({FULL_ADMIN, USER_ADMIN, READONLY_ADMIN})
 WRITE_ADMIN = frozenset({FULL_ADMIN, USER_ADMIN})      # people/licenses/groups writes
 FULL_ADMIN_ONLY = frozenset({FULL_ADMIN})
 
-# Every scope named in REFERENCE.md §2 (informational; the admin token holds "*").
+# Every scope named in REFERENCE.md §2: what the emulator's own admin token (the control
+# surface's, tests' verification reads) holds. Products under test get least-privilege tokens
+# (seeded `tokens:` or POST /_emulator/tokens), never this set.
 KNOWN_SCOPES: tuple[str, ...] = (
     "spark:all", "spark:people_read", "spark:organizations_read", "spark:applications_token",
     "spark-admin:people_read", "spark-admin:people_write", "spark-admin:licenses_read",
@@ -98,7 +100,7 @@ class Auth:
 
     # -- scopes ---------------------------------------------------------------------------------
     def has_scope(self, scope: str) -> bool:
-        if "*" in self.scopes or scope in self.scopes:
+        if scope in self.scopes:
             return True
         # spark:all is the broad *user* scope: it covers every spark:<x> user scope, never
         # spark-admin:*, identity:* or meeting:* (REFERENCE.md §2 lists them separately).
@@ -224,14 +226,16 @@ def authenticate(state: State, authorization: str | None) -> Auth:
 
 
 def ensure_admin_token(state: State, token: str) -> None:
-    """Make ``token`` a full-admin, all-scopes, all-orgs token. It is bound to the first org's
+    """Make ``token`` a full-admin, all-orgs token with every scope REFERENCE.md §2 names. It is bound to the first org's
     first full admin now if one exists, else later by :func:`bind_admin_tokens` (seeding)."""
     with state.transaction() as db:
         row = db.execute("SELECT id FROM tokens WHERE token_hash=?", (hash_token(token),)).fetchone()
         if row is None:
-            issue_token(db, person_uuid=None, org_uuid=None, scopes=["*"], now=state.clock.time(),
+            issue_token(db, person_uuid=None, org_uuid=None, scopes=list(KNOWN_SCOPES), now=state.clock.time(),
                         created_iso=state.clock.iso_now(), kind="admin", roles=[FULL_ADMIN],
                         all_orgs=True, token=token)
+        else:   # state written before the admin token had explicit scopes (it had "*")
+            db.execute("UPDATE tokens SET scopes=? WHERE id=?", (" ".join(KNOWN_SCOPES), row["id"]))
         org = db.execute("SELECT uuid FROM orgs ORDER BY seq LIMIT 1").fetchone()
         if org is not None:
             bind_admin_tokens(db, org["uuid"])

@@ -32,7 +32,7 @@ import yaml
 from . import ids
 from . import service_apps as sa
 from .area import Area
-from .auth import bind_admin_tokens
+from .auth import bind_admin_tokens, issue_token, normalize_role
 from .state import State, jdumps
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -177,6 +177,7 @@ def apply_seed(state: State, areas: list[Area], seed: str | Path | dict[str, Any
                 org_summary["adminPersonId"] = ids.person_id(admin["uuid"])
                 org_summary["adminEmail"] = admin["email"]
             bind_admin_tokens(db, org_uuid)
+            org_summary["tokens"] = seed_tokens(db, state, org, org_uuid, now_iso)
             summary["orgs"].append(org_summary)
 
         gctx = SeedContext(db=db, state=state, doc=doc, now_iso=now_iso,
@@ -205,4 +206,24 @@ def seed_service_apps(ctx: SeedContext) -> list[dict[str, Any]]:
         app = sa.get(ctx.db, client_id=app["clientId"]) or app
         app["clientSecret"] = secret
         out.append(app)
+    return out
+
+
+def seed_tokens(db: Any, state: State, org: dict[str, Any], org_uuid: str, now_iso: str) -> dict[str, str]:
+    """``tokens: [{name, token, email, scopes, roles?, kind?, clientId?}]`` of an org: tokens
+    with fixed values and exactly the scopes listed (e.g. the dev stack's least-privilege
+    ``webex:token``). Returns ``{name: tokenId}`` (never the token itself)."""
+    out: dict[str, str] = {}
+    for spec in org.get("tokens") or []:
+        row = db.execute("SELECT uuid FROM people WHERE org_uuid=? AND email_lc=?",
+                         (org_uuid, str(spec["email"]).lower())).fetchone()
+        if row is None:
+            raise ValueError(f"token {spec.get('name')!r}: no person {spec['email']!r} in the org")
+        roles = spec.get("roles")
+        _, token_id = issue_token(
+            db, person_uuid=row["uuid"], org_uuid=org_uuid, scopes=list(spec.get("scopes") or []),
+            now=state.clock.time(), created_iso=now_iso, kind=spec.get("kind", "personal"),
+            roles=None if roles is None else [normalize_role(r) for r in roles],
+            client_id=spec.get("clientId"), token=spec["token"])
+        out[str(spec.get("name") or spec["token"][:8])] = token_id
     return out

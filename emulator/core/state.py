@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     token_type TEXT NOT NULL DEFAULT 'access',   -- access | refresh
     person_uuid TEXT,
     org_uuid TEXT,
-    scopes TEXT NOT NULL,                   -- space separated; "*" = every scope
+    scopes TEXT NOT NULL,                   -- space separated
     roles TEXT,                             -- JSON list overriding the person's roles, or NULL
     all_orgs INTEGER NOT NULL DEFAULT 0,    -- may act on any org (emulator admin / partner)
     client_id TEXT,                         -- OAuth client that owns the token, if any

@@ -94,22 +94,22 @@ class StackContext:
     def require_stack(self) -> str:
         self.ensure_configured()
         if not self.stack:
-            raise Missing("the stack name: the engine sent no ConfigureStack and PULUMI_STACK is not set")
+            raise Missing("the stack name (the engine sent no ConfigureStack and PULUMI_STACK is not set)")
         return self.stack
 
     def require_config(self) -> dict[str, str]:
         self.ensure_configured()
         if not self.configured_by:
-            raise Missing("the stack config: the engine sent no ConfigureStack and PULUMI_CONFIG is not set")
+            raise Missing("the stack config (the engine sent no ConfigureStack and PULUMI_CONFIG is not set)")
         if "config_missing" in self._cache:
-            raise Missing(f"the stack config: the engine sent no ConfigureStack and {self._cache['config_missing']}")
+            raise Missing(f"the stack config (the engine sent no ConfigureStack and {self._cache['config_missing']})")
         return self.config
 
     def require_secret_keys(self) -> set[str]:
         self.require_config()
         if self.secret_keys is None:
-            raise Missing("the list of the stack's secret config keys: the engine sent no ConfigureStack "
-                          "(the language host's environment carries the config, not which keys are secret)")
+            raise Missing("the list of the stack's secret config keys (the engine sent no ConfigureStack; "
+                          "the language host's environment carries the config, not which keys are secret)")
         return self.secret_keys
 
     # -- project and stack file -------------------------------------------------------------
@@ -132,13 +132,13 @@ class StackContext:
 
             name = (YAML(typ="safe").load(manifest.read_text()) or {}).get("name")
         except FileNotFoundError:
-            return Missing(f"the project {want!r}: the pack at {self.pack_dir} is not inside a Pulumi project "
-                           f"(no {manifest}); run the pack that ships in the project's policies/ directory")
+            return Missing(f"the project {want!r} (the pack at {self.pack_dir} is not inside a Pulumi project: "
+                           f"no {manifest}; run the pack that ships in the project's policies/ directory)")
         except Exception as e:  # noqa: BLE001 - any unreadable manifest is reported as such
-            return Missing(f"the project {want!r}: {manifest} cannot be read ({type(e).__name__}: {e})")
+            return Missing(f"the project {want!r} ({manifest} cannot be read: {type(e).__name__}: {e})")
         if self.project and name != self.project:
-            return Missing(f"the project {self.project!r}: the pack at {self.pack_dir} belongs to project {name!r} "
-                           f"({manifest}); run the pack that ships with the project being previewed")
+            return Missing(f"the project {self.project!r} (the pack at {self.pack_dir} belongs to project {name!r}, "
+                           f"{manifest}; run the pack that ships with the project being previewed)")
         return root
 
     @property
@@ -170,18 +170,18 @@ class StackContext:
             stack = self.require_stack()
             root = self.project_dir()
         except Missing as e:
-            return Missing(f"the stack file stacks/<stack>.yaml, because {e} is missing")
+            return e  # the stack file cannot even be named: report what is missing first
         rel = f"stacks/{stack}.yaml"
         path = root / rel
         if not path.is_file():
-            return Missing(f"the stack file {rel}: there is no {path}")
+            return Missing(f"the stack file {rel} (there is no {path})")
         try:
             from webex_iac.stack_file import load_stack_file
 
             return load_stack_file(path, display=rel)
         except Exception as e:  # noqa: BLE001 - StackFileError or anything the loader raises
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            return Missing(f"the stack file {rel}: it cannot be loaded ({first[:300]})")
+            return Missing(f"the stack file {rel} (it cannot be loaded: {first[:300]})")
 
     def settings(self):
         """The stack file's reviewed ``policy:`` section (raises Missing when unreadable)."""
@@ -205,16 +205,16 @@ class StackContext:
         try:
             cfg = self.webex_config()
         except Missing as e:
-            return Missing(f"the org, because {e} is missing")
+            return e  # no config, no credentials: that is what is missing
         except Exception as e:  # noqa: BLE001 - ConfigError: which key is missing
-            return Missing(f"the org: {e}")
+            return Missing(f"the org ({e})")
         try:
             view = OrgView(cfg)
             view.load()
             return view
         except Exception as e:  # noqa: BLE001 - any failure to read means: cannot check
             detail = f"{type(e).__name__}: {e}".splitlines()[0][:400]
-            return Missing(f"the org at {cfg.base_url} could not be read ({detail})")
+            return Missing(f"the org at {cfg.base_url} (it could not be read: {detail})")
 
     def webex_config(self):
         """The providers' connection settings (same keys, same defaults, full retry policy)."""
@@ -244,23 +244,23 @@ class StackContext:
         try:
             stack, root = self.require_stack(), self.project_dir()
         except Missing as e:
-            return Missing(f"the stack's current state, because {e} is missing")
+            return e
         pulumi = shutil.which("pulumi")
         if pulumi is None:
-            return Missing("the stack's current state: no `pulumi` on PATH to export it with")
+            return Missing("the stack's current state (no `pulumi` on PATH to export it with)")
         try:
             done = subprocess.run([pulumi, "stack", "export", "--stack", stack], cwd=root, capture_output=True,
                                   text=True, timeout=120, stdin=subprocess.DEVNULL,
                                   env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"})
         except (OSError, subprocess.SubprocessError) as e:
-            return Missing(f"the stack's current state: `pulumi stack export` failed ({type(e).__name__})")
+            return Missing(f"the stack's current state (`pulumi stack export` failed: {type(e).__name__})")
         if done.returncode != 0:
             why = (done.stderr.strip().splitlines() or ["no message"])[-1][:300]
-            return Missing(f"the stack's current state: `pulumi stack export --stack {stack}` failed ({why})")
+            return Missing(f"the stack's current state (`pulumi stack export --stack {stack}` failed: {why})")
         try:
             deployment = json.loads(done.stdout).get("deployment") or {}
         except ValueError:
-            return Missing("the stack's current state: `pulumi stack export` printed no JSON")
+            return Missing("the stack's current state (`pulumi stack export` printed no JSON)")
         return list(deployment.get("resources") or [])
 
     def snapshot_state_now(self) -> None:
@@ -330,10 +330,16 @@ class OrgView:
         return self.client.meetings.get(meeting_id, host_email=host or None)
 
     def granted_scopes(self, application_id: str, client_id: str, client_secret: str, target_org_id: str) -> list[str]:
-        """The scopes the org really granted the app: mint a token as the provider does, keep only
-        its ``scope`` (the token itself is dropped at once)."""
-        token = self.client.service_apps.create_token(application_id, client_id=client_id,
-                                                      client_secret=client_secret, target_org_id=target_org_id)
+        """The scopes the org really granted the app: mint a token as the provider does (with
+        ``webex:mintingToken``), keep only its ``scope``; the token itself is dropped at once."""
+        if not self.config.minting_token:
+            raise Missing("webex:mintingToken (the integration token that mints the app's org token, whose "
+                          "scope says what the org granted)")
+        token = self.client.service_apps.mint_with_scopes(
+            application_id, client_id=client_id, client_secret=client_secret, target_org_id=target_org_id,
+            minting_token=self.config.minting_token)
+        if token.scope is None:
+            raise Missing("the scopes the org granted the app (its token answer carries no scope)")
         return sorted(token.scopes)
 
 

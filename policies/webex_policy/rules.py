@@ -47,24 +47,15 @@ class _Unknown:
 UNKNOWN = _Unknown()
 
 
-def _default_allowed_scopes() -> list[str]:
-    """What a Service App of this toolkit needs, and nothing more. The client's own list of the
-    scopes it uses is the source when it has one (one list for the README and the pack)."""
-    try:
-        from webex_client import scopes as shared  # type: ignore[attr-defined]
+# A Service App of this toolkit provisions what the toolkit's own token does (webex_client.scopes,
+# the one list the README and the tests use too) and issues guests.
+SERVICE_APP_EXTRA_SCOPES = ["guest-issuer:read", "guest-issuer:write"]
 
-        found = getattr(shared, "REQUIRED_SCOPES", None)
-        if found:
-            return sorted({str(s) for s in found})
-    except ImportError:
-        pass
-    return [
-        "spark-admin:people_read", "spark-admin:people_write", "spark-admin:licenses_read",
-        "spark-admin:organizations_read", "identity:groups_read", "identity:groups_rw",
-        "meeting:admin_schedule_read", "meeting:admin_schedule_write", "meeting:admin_preferences_read",
-        "meeting:admin_preferences_write", "meeting:admin_config_read", "meeting:admin_config_write",
-        "meeting:admin_participants_read", "guest-issuer:read", "guest-issuer:write",
-    ]
+
+def _default_allowed_scopes() -> list[str]:
+    from webex_client.scopes import ADMIN_TOKEN_SCOPES
+
+    return sorted(set(ADMIN_TOKEN_SCOPES) | set(SERVICE_APP_EXTRA_SCOPES))
 
 
 DEFAULT_ALLOWED_SCOPES = _default_allowed_scopes()
@@ -86,7 +77,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "license-capacity": {},
     "host-licensed-on-site": {},
     "no-space-destination": {},
-    "service-app-scopes": {"allowedScopes": DEFAULT_ALLOWED_SCOPES},
+    "service-app-scopes": {"allowedScopes": DEFAULT_ALLOWED_SCOPES, "additionalScopes": []},
     "no-plaintext-secrets": {"secretKeyFragments": DEFAULT_SECRET_KEY_FRAGMENTS,
                              "notSecretKeys": DEFAULT_NOT_SECRET_KEYS},
     "protected-holders": {"protectedUsers": [], "protectedGroups": []},
@@ -399,7 +390,8 @@ def check_no_space_destination(kind: str, name: str, props: Mapping[str, Any], c
 
 def check_service_app_scopes(kind: str, name: str, props: Mapping[str, Any], ctx: StackContext, config: Mapping[str, Any]) -> list[str]:
     """The declared scopes and the scopes the org really granted the app are on the allow-list."""
-    allowed = {s.strip() for s in _strings(config.get("allowedScopes", DEFAULT_ALLOWED_SCOPES))}
+    allowed = {s.strip() for s in _strings(config.get("allowedScopes", DEFAULT_ALLOWED_SCOPES))
+               + _strings(config.get("additionalScopes", []))}
     label = f"ServiceApp '{name}' ({where(props)})"
     out = [f"{label}: declared scope {s!r} is not in the allow-list (service-app-scopes.allowedScopes in the "
            f"policy-pack config); drop it or have it approved"
@@ -420,13 +412,15 @@ def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
         raise Missing("the app's identity (applicationId, clientId, clientSecretConfig) in its inputs")
     secret = ctx.require_config().get(ctx.qualified(secret_key.strip()))
     if not secret:
-        raise Missing(f"the client secret: stack config {ctx.qualified(secret_key.strip())} is not set, so the "
-                      f"scopes the org granted the app cannot be read")
+        raise Missing(f"the client secret (stack config {ctx.qualified(secret_key.strip())} is not set), without "
+                      f"which the scopes the org granted the app cannot be read")
     org = ctx.org()
     target = props.get("targetOrgId") if isinstance(props.get("targetOrgId"), str) else None
     try:
         target = target or org.config.org_id or org.client.people.me().org_id
         return org.granted_scopes(app_id, client_id, secret, target)
+    except Missing:
+        raise
     except Exception as e:  # noqa: BLE001
         status = getattr(e, "status", None)
         why = ("the app is not authorized for the org (a Full Admin authorizes it in Control Hub > Apps > "
@@ -675,8 +669,8 @@ def _failed(policy: str, exc: BaseException) -> str:
 
 
 def _missing(policy: str, subject: str, missing: Missing) -> str:
-    return (f"{subject}{': ' if subject else ''}{policy} cannot check this change, missing {missing}. "
-            f"The policy fails closed until it can read what it needs")
+    return (f"{subject}{': ' if subject else ''}{policy} cannot check this change: missing {missing}. "
+            f"It fails closed until it can read what it needs")
 
 
 def _config(args, policy: str) -> dict[str, Any]:
@@ -766,7 +760,9 @@ def policies() -> list:
             "service-app-scopes",
             "A Service App asks for, and was granted by the org, only scopes on the allow-list.",
             {"ServiceApp"}, check_service_app_scopes,
-            schema={"allowedScopes": _strings_schema(DEFAULT_ALLOWED_SCOPES, "Scopes a Service App may hold.")}),
+            schema={"allowedScopes": _strings_schema(DEFAULT_ALLOWED_SCOPES, "Scopes a Service App may hold "
+                                                     "(default: webex_client.scopes.ADMIN_TOKEN_SCOPES + guest-issuer)."),
+                    "additionalScopes": _strings_schema([], "Scopes allowed on top of allowedScopes.")}),
         stack_policy(
             "no-plaintext-secrets",
             "Client secrets and other secret-looking stack config (by key fragment, nested values too) are "

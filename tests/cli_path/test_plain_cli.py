@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from emulator.testing import EmulatorServer
+from webex_client.scopes import ADMIN_TOKEN_SCOPES
 from webex_iac import engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,10 +33,11 @@ STACK = "cli"
 PASSPHRASE = "cli-path-test-passphrase"
 SAMPLE_APP_CLIENT_ID = "C0ffee00000000000000000000000000000000000000000000000000000000001"
 SAMPLE_APP_SECRET = "sample-secret-not-real-0001"  # emulator/seeds/sample.yaml
+ADMIN = "ada.admin@acme.example.com"                 # the sample org's admin
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # Minting the Service App's org token is an authentication request (OAuth-style), not a change
 # to the org: a preview may need the token to read what the app can see.
-NOT_WRITES = re.compile(r"^POST /v1/applications/[^/]+/token$")
+NOT_WRITES = re.compile(r"^POST /v1/(access_token|applications/[^/]+/token)$")
 
 
 @dataclass
@@ -161,11 +163,16 @@ def record(tmp_path_factory):
     with EmulatorServer(seed="sample") as emu:
         emu.authorize_service_app(SAMPLE_APP_CLIENT_ID)  # the Control Hub click (as `make emulator` does)
         co = Checkout(tmp_path_factory.mktemp("checkout"), emu)
-        r: dict[str, Run] = {"token": Run([], 0, emu.admin_token)}
+        # What an org admin would create: a least-privilege admin token and the integration token
+        # that mints the Service App's org token.
+        token = emu.mint_token(ADMIN, list(ADMIN_TOKEN_SCOPES))
+        minting = emu.mint_token(ADMIN, ["spark:applications_token"])
+        r: dict[str, Run] = {"tokens": Run([], 0, f"{token} {minting}")}
         r["init"] = co.pulumi("stack", "init", STACK)
         r["config baseUrl"] = co.pulumi("config", "set", "webex:baseUrl", emu.base_url)
         # Secrets go in on stdin, never in argv (they would show in `ps` and shell history).
-        r["config token"] = co.pulumi("config", "set", "--secret", "webex:token", stdin=emu.admin_token)
+        r["config token"] = co.pulumi("config", "set", "--secret", "webex:token", stdin=token)
+        r["config minting token"] = co.pulumi("config", "set", "--secret", "webex:mintingToken", stdin=minting)
         r["config app secret"] = co.pulumi("config", "set", "--secret", "webex-iac:migrationAppClientSecret",
                                            stdin=SAMPLE_APP_SECRET)
 
@@ -181,7 +188,8 @@ def record(tmp_path_factory):
         r["up unknown site and host"] = co.pulumi("up", "--yes", "--stack", STACK, "--policy-pack", "policies")
         co.declare(_dev_story())
         r["export"] = co.pulumi("stack", "export", "--stack", STACK)
-        r["token at rest"] = Run([], 0, str(emu.admin_token.encode() in co.backend_and_config_bytes()))
+        at_rest = co.backend_and_config_bytes()
+        r["token at rest"] = Run([], 0, str(any(t.encode() in at_rest for t in (token, minting))))
 
         # `webex-iac up` without --yes asks, as `pulumi up` does: in a terminal it shows the plan and
         # the question (Enter takes the default, "no"); without a terminal it refuses outright.
@@ -194,7 +202,8 @@ def record(tmp_path_factory):
         # The policy pack's example of everything it refuses.
         co.declare((ROOT / "stacks" / "examples" / "policy-violations.yaml").read_text())
         # In plaintext on purpose, as the example says: no-plaintext-secrets must refuse it.
-        r["config plaintext secret"] = co.pulumi("config", "set", "webex-iac:auditAppClientSecret", "not-a-real-secret")
+        r["config plaintext secret"] = co.pulumi("config", "set", "--plaintext", "webex-iac:auditAppClientSecret",
+                                                 "not-a-real-secret")
         r["preview violations"] = co.pulumi("preview", "--stack", STACK, "--policy-pack", "policies")
         r["up violations"] = co.pulumi("up", "--yes", "--stack", STACK, "--policy-pack", "policies")
 
@@ -211,7 +220,7 @@ def record(tmp_path_factory):
 
 
 def test_stack_init_and_config_set_secret_from_stdin(record):
-    for step in ("init", "config baseUrl", "config token", "config app secret"):
+    for step in ("init", "config baseUrl", "config token", "config minting token", "config app secret"):
         assert record[step].rc == 0, record[step]
 
 
@@ -248,7 +257,8 @@ def test_up_stops_in_its_preview_on_an_unknown_site_or_host_and_writes_nothing(r
 def test_stack_export_and_state_hold_no_token(record):
     run = record["export"]
     assert run.rc == 0 and '"resources"' in run.out, run
-    assert record["token"].out not in run.out
+    for token in record["tokens"].out.split():
+        assert token not in run.out
     assert record["token at rest"].out == "False", "the admin token is in the backend or the stack config file"
 
 

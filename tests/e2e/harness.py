@@ -6,7 +6,6 @@ Python language host on it exactly as a plain `pulumi up` in the directory would
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -38,6 +37,15 @@ def write_project(root: Path) -> None:
     (root / "__main__.py").write_text((engine.REPO_ROOT / "__main__.py").read_text())
 
 
+def least_privilege_token(emu, scopes=None) -> str:
+    """A token of the org's admin with exactly the README's scopes (webex_client/scopes.py):
+    the product runs with what a real stack is told to grant, never the emulator's own token."""
+    from webex_client.scopes import ADMIN_TOKEN_SCOPES
+
+    admin = next(o["adminEmail"] for o in emu.orgs() if o.get("adminEmail"))
+    return emu.mint_token(admin, list(ADMIN_TOKEN_SCOPES if scopes is None else scopes))
+
+
 class WebexStack:
     """A stack of this project in ``root`` whose stack file the test writes."""
 
@@ -52,7 +60,7 @@ class WebexStack:
         )
         self.stack = engine.open_stack(name, settings=self.settings)
         self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
-        self.stack.set_config("webex:token", auto.ConfigValue(token or emu.admin_token, secret=True))
+        self.stack.set_config("webex:token", auto.ConfigValue(token or least_privilege_token(emu), secret=True))
         for k, v in (extra_config or {}).items():
             secret = isinstance(v, tuple)
             self.stack.set_config(k, auto.ConfigValue(v[0] if secret else v, secret=secret))

@@ -6,6 +6,7 @@ the update in its preview and the emulator's request log shows no write. Then as
 org is reconciled, and a second run reports no changes.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -37,7 +38,7 @@ def _org_writes(c: httpx.Client, port: int) -> list[str]:
     # Minting the Service App's token is authentication, not a change to the org.
     return [f"{r['method']} {r['path']}" for r in log
             if r["method"] in ("POST", "PUT", "PATCH", "DELETE") and r["path"].startswith("/v1/")
-            and not (r["path"].startswith("/v1/applications/") and r["path"].endswith("/token"))]
+            and not re.match(r"/v1/(access_token|applications/[^/]+/token)$", r["path"])]
 
 
 def test_make_up_is_plain_pulumi_up_stops_before_any_write_on_a_policy_and_converges(tmp_path):

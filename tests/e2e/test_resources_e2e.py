@@ -142,7 +142,8 @@ def test_drift_made_outside_pulumi_shows_in_preview_and_up_reverts_it(two_pools)
     r = c.patch(f"{emu.base_url}/licenses/users", json={
         "email": "user05@two.example.com", "licenses": [{"id": org["licenses"]["pool-a"], "operation": "remove"}]})
     assert r.status_code == 200
-    r = c.patch(f"{emu.base_url}/meetings/{meeting_id}", json={"title": "Renamed in Control Hub", "hostEmail": "user01@two.example.com"})
+    r = c.patch(f"{emu.base_url}/meetings/{meeting_id}", json={"title": "Renamed in Control Hub", "hostEmail": "user01@two.example.com"},
+                headers={"Content-Type": "application/json-patch+json"})   # the declared type
     assert r.status_code == 200
 
     preview = st.preview()
@@ -247,7 +248,24 @@ def test_state_holds_no_plaintext_token_password_or_host_key(two_pools):
     plain = st.export(show_secrets=False)
     backend = st.backend_bytes()
     config_files = b"".join(p.read_bytes() for p in (st.root / "stacks").glob("Pulumi.*.yaml"))
-    for secret in (emu.admin_token, password, host_key):
+    token = st.stack.get_config("webex:token").value
+    for secret in (token, emu.admin_token, password, host_key):
         assert secret not in plain
         assert secret.encode() not in backend
         assert secret.encode() not in config_files
+
+
+def test_host_change_is_an_in_place_update_that_keeps_meeting_id_and_sip_address(two_pools):
+    emu, org, st = two_pools
+    pools = _pools_yaml(_users(range(1, 21)), _users(range(21, 41)))
+    st.write(pools + _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", []))
+    before = st.up().outputs["meetings"].value["weekly-sync"]
+    st.write(pools + _meeting_yaml("user03@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", []))
+    preview = st.preview()
+    assert preview.change_summary.get("update") == 1 and not preview.change_summary.get("replace")
+    after = st.up().outputs["meetings"].value["weekly-sync"]
+    assert (after["meetingId"], after["sipAddress"]) == (before["meetingId"], before["sipAddress"])
+    live = emu.client().get(f"{emu.base_url}/meetings/{before['meetingId']}", params={"hostEmail": "user03@two.example.com"})
+    assert live.status_code == 200 and live.json()["hostEmail"] == "user03@two.example.com"
+    assert emu.request_counts().get("POST /v1/meetings/reassignHost") == 1
+    st.preview(expect_no_changes=True)

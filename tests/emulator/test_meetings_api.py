@@ -530,3 +530,14 @@ def test_has_flags_need_ended_meeting_instances(api: TestClient) -> None:
     assert api.get("/v1/meetings", params={"hasRecording": "true"}).status_code == 400
     r = api.get("/v1/meetings", params={"hasRecording": "true", "meetingType": "meeting", "state": "ended"})
     assert r.status_code == 200 and r.json()["items"] == []
+
+
+def test_converged_site_keeps_public_meeting_off_and_answers_warning_1001(api: TestClient) -> None:
+    r = api.post("/v1/meetings", json=body(siteUrl=NEW_SITE, publicMeeting=True))
+    assert r.status_code == 200, r.text
+    assert r.json()["publicMeeting"] is False
+    assert r.headers["warning"].startswith("1001") and "publicMeeting" in r.headers["warning"]
+    again = api.patch(f"/v1/meetings/{r.json()['id']}", json={"publicMeeting": True})
+    assert again.json()["publicMeeting"] is False and again.headers["warning"].startswith("1001")
+    classic = api.post("/v1/meetings", json=body(siteUrl=CLASSIC, publicMeeting=True))
+    assert classic.json()["publicMeeting"] is True and "warning" not in classic.headers

@@ -62,3 +62,35 @@ def test_seed_over_capacity_is_rejected():
     import pytest
     with pytest.raises(ValueError, match="capacity"):
         create_app(seed=doc, admin_token="t")
+
+
+def test_sample_dev_stack_tokens_hold_exactly_the_readme_scopes(app_client):
+    """The dev stack (`make up`) runs with least privilege: webex_client/scopes.py, no more."""
+    from pathlib import Path
+
+    import yaml
+
+    from webex_client.scopes import ADMIN_TOKEN_SCOPES, MINTING_TOKEN_SCOPES
+
+    seed = yaml.safe_load((Path(__file__).resolve().parents[2] / "emulator/seeds/sample.yaml").read_text())
+    tokens = {t["name"]: t for t in seed["orgs"][0]["tokens"]}
+    assert tokens["dev-stack"]["scopes"] == list(ADMIN_TOKEN_SCOPES)
+    assert tokens["dev-minting"]["scopes"] == list(MINTING_TOKEN_SCOPES)
+    me = app_client.get("/v1/people/me", headers={"Authorization": "Bearer dev-stack-admin-token"})
+    assert me.status_code == 200 and me.json()["emails"] == ["ada.admin@acme.example.com"]
+    # ...and nothing beyond: a scope the list does not hold is refused.
+    r = app_client.get("/v1/authorizations", params={"personEmail": "ada.admin@acme.example.com"},
+                       headers={"Authorization": "Bearer dev-stack-admin-token"})
+    assert r.status_code == 403
+
+
+def test_readme_lists_exactly_the_scopes_of_webex_client_scopes():
+    import re
+    from pathlib import Path
+
+    from webex_client.scopes import ADMIN_TOKEN_SCOPES
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Scopes and roles", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^- `([^`]+)`:", section, flags=re.M)
+    assert listed == list(ADMIN_TOKEN_SCOPES)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "e2e")]  # policy_harness, harness
+sys.path[:0] = [str(HERE), str(HERE.parent / "e2e")]  # cli (plain-CLI project copies), harness
 
 
 def pytest_collection_modifyitems(config, items):

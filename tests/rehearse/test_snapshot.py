@@ -122,3 +122,16 @@ def test_rehearse_refuses_a_snapshot_taken_with_another_key(sample_snapshot, mon
     monkeypatch.setenv("WEBEX_IAC_SNAPSHOT_KEY", "some-other-key")
     with pytest.raises(RehearsalError, match="another key"):
         rehearse(Options(stack="dev", snapshot=sample_snapshot))
+
+
+def test_rehearse_without_a_snapshot_says_how_to_take_one(tmp_path):
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "prod.yaml").write_text("meetings: {}\n")
+    r = CliRunner().invoke(main, ["rehearse", "--stack", "prod", "--project-dir", str(tmp_path)])
+    assert r.exit_code == 1
+    assert "snapshots/prod.json does not exist" in r.output and "webex-iac snapshot --stack prod" in r.output
+
+
+def test_rehearse_refuses_an_unknown_fault():
+    r = CliRunner().invoke(main, ["rehearse", "--stack", "dev", "--faults", "crash,meteor"])
+    assert r.exit_code == 2 and "'meteor' is not a fault" in r.output

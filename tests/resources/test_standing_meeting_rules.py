@@ -76,3 +76,62 @@ def test_a_series_with_every_occurrence_passed_has_no_future_start():
     done = args(start=(NOW - timedelta(days=30)).replace(tzinfo=None, microsecond=0).isoformat(),
                 recurrence="FREQ=DAILY;COUNT=3")
     assert "every occurrence" in past_start_problem(done)
+
+
+def test_a_series_another_client_created_is_not_duplicated_and_the_error_says_how_to_adopt_it():
+    from types import SimpleNamespace
+
+    from emulator.testing import EmulatorServer
+    from resources.standing_meeting import StandingMeetingProvider, integration_tag
+    from webex_client import ClientSettings, WebexClient
+
+    host = "ada.admin@acme.example.com"
+    a = args(host=host, title="Standing sync", recurrence="FREQ=WEEKLY;BYDAY=MO")
+    props = {**a.to_props(), "name": "sync", "stack": "dev"}
+    with EmulatorServer(seed="sample") as emu:
+        # An earlier run, with other credentials (another OAuth client), created the series.
+        other = emu._call("POST", "/tokens", {"email": host, "clientId": "Cearlier-run", "kind": "integration",
+                                              "scopes": ["meeting:schedules_read", "meeting:schedules_write"]})["token"]
+        start = a.start_at().astimezone(timezone.utc)
+        r = emu.client(token=other).post("/meetings", json={
+            "title": a.title, "start": start.isoformat(), "end": a.end_at().isoformat(), "siteUrl": a.site_url,
+            "recurrence": a.recurrence, "integrationTags": [integration_tag("dev", "sync")]})
+        assert r.status_code == 200, r.text
+        client = WebexClient(emu.admin_token, base_url=emu.base_url, settings=ClientSettings(requests_per_second=0))
+
+        class Provider(StandingMeetingProvider):
+            runtime = SimpleNamespace(client=client)
+
+        with pytest.raises(ValueError, match=f"adoptMeetingId: {r.json()['id']}"):
+            Provider().create(props)
+        assert emu.request_counts().get("POST /v1/meetings") == 1   # no second series
+
+
+def test_preview_fails_when_the_token_cannot_schedule_for_another_host():
+    from types import SimpleNamespace
+
+    from emulator.testing import EmulatorServer
+    from resources._runtime import OrgSnapshot
+    from resources.standing_meeting import StandingMeetingProvider
+    from webex_client import ClientSettings, WebexClient
+
+    a = args(host="alice.anders1@acme.example.com", recurrence="FREQ=WEEKLY;BYDAY=MO")
+    props = {**a.to_props(), "name": "sync", "stack": "dev"}
+    with EmulatorServer(seed="sample") as emu:
+        def provider(token):
+            client = WebexClient(token, base_url=emu.base_url, settings=ClientSettings(requests_per_second=0))
+
+            class Provider(StandingMeetingProvider):
+                runtime = SimpleNamespace(client=client, snapshot=OrgSnapshot(client, emu.org_id))
+            return Provider()
+
+        user_only = emu.mint_token("ada.admin@acme.example.com", [
+            "meeting:schedules_read", "meeting:schedules_write", "spark-admin:people_read",
+            "spark-admin:licenses_read", "identity:groups_read"])
+        failures = provider(user_only).check({}, props).failures
+        assert [f.property for f in failures] == ["host"]
+        assert "meeting:admin_schedule_write" in failures[0].reason
+        admin = emu.mint_token("ada.admin@acme.example.com", [
+            "meeting:admin_schedule_read", "meeting:admin_schedule_write", "spark-admin:people_read",
+            "spark-admin:licenses_read", "identity:groups_read"])
+        assert provider(admin).check({}, props).failures == []

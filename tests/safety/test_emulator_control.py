@@ -118,7 +118,7 @@ def test_make_emulator_fails_clearly_when_another_process_holds_the_port(tmp_pat
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        r = subprocess.run(["make", "-s", "emulator", f"EMULATOR_PORT={port}", f"EMULATOR_DIR={tmp_path}"],
+        r = subprocess.run(["make", "-s", "-o", ".venv/.installed", "emulator", f"EMULATOR_PORT={port}", f"EMULATOR_DIR={tmp_path}"],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     finally:
         server.shutdown()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -54,13 +55,17 @@ def _run_up(st: WebexStack) -> str:
     return "\n".join(lines)
 
 
-def test_a_bad_token_reads_as_a_sentence_with_no_traceback_and_no_write(emu, tmp_path):
+def test_a_bad_token_reads_as_a_sentence_in_webex_iac_up_with_no_traceback_and_no_write(emu, tmp_path):
     st = WebexStack(tmp_path, emu, token="not-a-valid-token")
     st.write(MEETING)
     emu.reset_counters()
-    out = _run_up(st)
+    r = subprocess.run([str(Path(sys.prefix) / "bin" / "webex-iac"), "up", "--yes", "--stack", st.name,
+                        "--project-dir", str(tmp_path)], env={**os.environ, **st.settings.extra_env},
+                       capture_output=True, text=True, timeout=300)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
     assert "Traceback" not in out and 'File "' not in out
-    assert "Webex refused the admin token in webex:token (401 on GET /people)" in out
+    assert "Webex refused the admin token in webex:token (401 on GET /" in out
     assert _writes(emu) == 0
 
 
@@ -83,7 +88,7 @@ def test_debug_brings_the_traceback_back(emu, tmp_path, monkeypatch):
     assert "Traceback (most recent call last)" in out and "AuthenticationError" in out
 
 
-def test_an_empty_stack_file_is_refused_and_deletes_nothing(emu, tmp_path):
+def test_an_empty_stack_file_is_refused_and_a_protected_meeting_survives_emptying(emu, tmp_path):
     st = WebexStack(tmp_path, emu)
     st.write(MEETING)
     st.up()
@@ -93,6 +98,14 @@ def test_an_empty_stack_file_is_refused_and_deletes_nothing(emu, tmp_path):
     assert "declares nothing" in out and "meetings: {}" in out
     assert _writes(emu) == 0
     assert "weekly" in st.export()  # still managed
+    # protect: true is Pulumi's protect option: even an explicit emptying cannot delete it.
+    st.write(MEETING.replace("  weekly:\n", "  weekly:\n    protect: true\n"))
+    st.up()
+    st.write("meetings: {}\n")
+    out = _run_up(st)
+    assert "protect" in out and _writes(emu) == 0
+    st.write(MEETING)  # unprotect in a reviewed change first
+    st.up()
     st.write("meetings: {}\n")  # the explicit way
     st.up()
     assert sum(n for k, n in emu.request_counts().items() if k.startswith("DELETE /v1/meetings")) == 1
@@ -133,13 +146,14 @@ def _alive(pid: int) -> bool:
 
 def test_sigkill_of_pulumi_up_leaves_no_child_running(emu, tmp_path):
     st = WebexStack(tmp_path, emu)
-    st.write(MEETING)
+    st.write(MEETING.replace("  weekly:\n", "  weekly:\n    owner: collab-platform@acme.example.com\n"))  # the pack's ownership rule
     # Every meeting create hangs 60 s: the run is certainly mid-flight when it is killed.
     emu.set_faults(latency={"ms": 60_000, "method": "POST", "path": "/v1/meetings"})
     try:
         env = {**os.environ, **st.settings.env(st.name)}
         proc = subprocess.Popen([str(engine.find_pulumi_bin_dir() / "pulumi"), "up", "--yes", "--skip-preview",
-                                 "--stack", st.name, "--non-interactive"],
+                                 "--stack", st.name, "--non-interactive",
+                                 "--policy-pack", str(engine.REPO_ROOT / "policies")],
                                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         tree: dict[int, str] = {}
         deadline = time.monotonic() + 120
@@ -151,7 +165,9 @@ def test_sigkill_of_pulumi_up_leaves_no_child_running(emu, tmp_path):
         time.sleep(3)  # the provider configures, checks, and its create hangs on the latency
         tree.update(_children(proc.pid))
         assert proc.poll() is None, "up ended before it could be killed"
-        assert any("pulumi.dynamic" in c for c in tree.values()), tree
+        # The provider, the policy pack, and the language host running the program.
+        for part in ("pulumi.dynamic", "pulumi.policy", "pulumi-language-python "):
+            assert any(part in c for c in tree.values()), (part, tree)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         survivors = dict(tree)

@@ -7,6 +7,7 @@ mid-run. The emulator's API is the judge of every org.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ ORGS = 4
 USERS = 40
 MOVE = 5
 FAULTY = "org04"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,9 @@ def test_fleet_converges_every_org_and_isolates_one_orgs_failure(pg, emu, tmp_pa
         (root / "stacks" / f"{key}.yaml").write_text(k.stack_yaml(org, MOVE))
     # The backend URL in fleet.yaml holds no secret: the password comes from PGPASSWORD.
     (root / "fleet.yaml").write_text(fleet_yaml(orgs.values(), emu.base_url, pg.backend_url_without_password))
-    env = k.cli_env("file:///nowhere", PULUMI_HOME=str(root / ".pulumi-home"), PGPASSWORD=pg.password,
+    # fleet.yaml's backend wins over the environment's.
+    env = k.cli_env((tmp_path / "not-this-backend").as_uri(), PULUMI_HOME=str(root / ".pulumi-home"),
+                    PGPASSWORD=pg.password,
                     **{f"{key.upper()}_TOKEN": t for key, t in tokens.items()})
     emu.reset_counters()
 
@@ -64,6 +68,7 @@ def test_fleet_converges_every_org_and_isolates_one_orgs_failure(pg, emu, tmp_pa
     assert rc == 1, out[-4000:]
     assert "API calls" in out and "org01" in out  # the summary table
     assert {f"{key}.json" for key in orgs} <= {p.rsplit("/", 1)[1] for p in pg.keys(".pulumi/stacks/webex-iac/")}
+    assert not (tmp_path / "not-this-backend").exists()
     assert [rows[key]["result"] for key in orgs] == ["ok", "ok", "ok", "failed"], out[-4000:]
     assert "403" in rows[FAULTY]["error"] or "not authorized" in rows[FAULTY]["error"].lower(), rows[FAULTY]
     assert tokens[FAULTY] not in out and tokens[FAULTY] not in json.dumps(rows)
@@ -98,6 +103,46 @@ def test_fleet_converges_every_org_and_isolates_one_orgs_failure(pg, emu, tmp_pa
     assert k.writes(emu.request_counts()) == 0
 
 
+FREEZE_PACK = """\
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+def frozen(args, report_violation):
+    if args.resource_type.endswith("webex:LicenseDistribution") and "@org02." in args.props.get("owner", ""):
+        report_violation("org02 is frozen this week: no license changes")
+
+
+PolicyPack("fleet-freeze", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+    ResourceValidationPolicy(name="frozen-org", description="No changes in a frozen org.", validate=frozen)])
+"""
+
+
+def test_with_a_policy_pack_an_org_that_violates_it_is_refused_before_any_write(pg, emu, tmp_path):
+    doc = fleet_seed(2, 20)
+    emu.reset(doc)
+    orgs = {o["key"]: o for o in doc["orgs"]}
+    root = k.write_project(tmp_path / "project")
+    for key, org in orgs.items():
+        (root / "stacks" / f"{key}.yaml").write_text(k.stack_yaml(org, 3))
+    (root / "fleet.yaml").write_text(fleet_yaml(orgs.values(), emu.base_url, pg.backend_url))
+    pack = tmp_path / "freeze-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text(f"runtime:\n  name: python\n  options:\n    virtualenv: {REPO / '.venv'}\n")
+    (pack / "__main__.py").write_text(FREEZE_PACK)
+    tokens = {key: k.org_token(emu, o) for key, o in orgs.items()}
+    env = k.cli_env(pg.backend_url, PULUMI_HOME=str(root / ".pulumi-home"),
+                    **{f"{key.upper()}_TOKEN": t for key, t in tokens.items()})
+    emu.reset_counters()
+    rc, out, rows = fleet(root, env, tmp_path, "gated", "--parallel", "2", "--policy-pack", str(pack))
+    assert rc == 1, out[-4000:]
+    assert rows["org01"]["result"] == "ok" and rows["org01"]["changed"] == 1, rows
+    assert rows["org02"]["result"] == "failed" and rows["org02"]["apiWrites"] == 0, rows
+    assert "policy frozen-org: org02 is frozen this week" in rows["org02"]["error"], rows["org02"]
+    assert k.writes(emu.request_counts()) == rows["org01"]["apiWrites"] == 6
+    assert k.live_holders(emu, tokens["org02"], orgs["org02"]) == {
+        p: set(v) for p, v in k.holders(orgs["org02"], 0).items()}
+
+
 def test_an_invalid_fleet_file_names_line_and_field_and_runs_nothing(tmp_path):
     root = k.write_project(tmp_path / "project")
     (root / "fleet.yaml").write_text("orgs:\n  - stack: org01\n    token: {env: A, file: b}\n  - stack: 'no spaces'\n")
@@ -119,3 +164,15 @@ def test_slices_are_disjoint_and_cover_the_fleet():
             select(orgs, slice_=bad)
     with pytest.raises(FleetError, match="not in the fleet: nope"):
         select(orgs, ("nope",))
+
+
+def test_fleet_seed_is_deterministic_with_disjoint_orgs():
+    from emulator.generate import meeting_holders, org_people
+
+    a, b = fleet_seed(3, 10), fleet_seed(3, 10)
+    assert a == b
+    people = [{p["email"] for p in org_people(o)} for o in a["orgs"]]
+    assert [len(p) for p in people] == [11, 11, 11]  # 10 users and the org's admin
+    assert not (people[0] & people[1]) and not (people[1] & people[2])
+    assert [len(v) for v in meeting_holders(a["orgs"][2]).values()] == [5, 5]
+    assert len({o["key"] for o in a["orgs"]}) == 3

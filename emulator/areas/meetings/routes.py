@@ -502,6 +502,7 @@ def create_meeting(ctx: Ctx) -> ApiResponse:
         series=series, org_uuid=actor.org_uuid, host_uuid=actor.person_uuid, site_url=site_url,
         meeting_number=number, web_link_token=token, data=data, room_id=room_id, created=ctx.now_iso(),
     )
+    warning = _converged_normalise(ctx, rec)
     store.insert(ctx.db, rec)
     from .invitees import add_invitee  # local import: invitees imports this module
 
@@ -511,7 +512,7 @@ def create_meeting(ctx: Ctx) -> ApiResponse:
             # [SM]: "coHost for each invitee is true by default if roomId is specified".
             co_host = room_id is not None
         add_invitee(ctx, rec, rec.id, item["email"], item.get("displayName"), co_host, bool(item.get("panelist")))
-    return ctx.ok(render(ctx, rec, zone=output_zone(ctx)))
+    return ctx.ok(render(ctx, rec, zone=output_zone(ctx)), headers=warning)
 
 
 def _create_adhoc(
@@ -735,8 +736,21 @@ def _update(ctx: Ctx, *, full: bool) -> ApiResponse:
         store.save(ctx.db, rec)
         return ctx.ok(render(ctx, rec, occ, zone=output_zone(ctx)))
     _update_series(ctx, rec, actor, body, full=full)
+    warning = _converged_normalise(ctx, rec)
     store.save(ctx.db, rec)
-    return ctx.ok(render(ctx, rec, zone=output_zone(ctx)))
+    return ctx.ok(render(ctx, rec, zone=output_zone(ctx)), headers=warning)
+
+
+def _converged_normalise(ctx: Ctx, rec: store.SeriesRecord) -> dict[str, str] | None:
+    """On a converged site, attributes it does not support keep the site's value and the answer
+    carries Warning 1001 (deviations.CONVERGED_SITE_NORMALISED)."""
+    if not sites.is_converged(ctx.db, rec.org_uuid, rec.site_url):
+        return None
+    changed = [k for k, kept in dev.CONVERGED_SITE_NORMALISED.items()
+               if rec.data.get(k) is not None and rec.data.get(k) != kept]
+    for k in changed:
+        rec.data[k] = dev.CONVERGED_SITE_NORMALISED[k]
+    return {"Warning": f"{dev.CONVERGED_SITE_WARNING}: {', '.join(changed)}"} if changed else None
 
 
 def _apply_common(

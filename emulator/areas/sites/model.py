@@ -12,6 +12,11 @@ from emulator.areas.licenses import model as lic
 from emulator.core import jdumps, jloads
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS converged_sites (   -- sites seeded with `converged: true`
+    org_uuid TEXT NOT NULL,
+    site_url TEXT NOT NULL,
+    PRIMARY KEY (org_uuid, site_url)
+);
 CREATE TABLE IF NOT EXISTS site_settings (
     org_uuid TEXT NOT NULL,
     site_url TEXT NOT NULL,
@@ -183,3 +188,14 @@ def merge_patch(current: dict[str, Any], patch: dict[str, Any]) -> tuple[dict[st
     if "passwordCriteria" in psec and not sec.get("requireStrongPassword"):
         errors.append("passwordCriteria can't be specified when requireStrongPassword is false.")
     return merged, errors
+
+
+def is_converged(db: sqlite3.Connection, org_uuid: str, site_url: str) -> bool:
+    """A converged site answers some meeting attributes differently (Warning 1001)."""
+    return db.execute("SELECT 1 FROM converged_sites WHERE org_uuid=? AND site_url=?",
+                      (org_uuid, site_url.lower())).fetchone() is not None
+
+
+def set_converged(db: sqlite3.Connection, org_uuid: str, site_url: str) -> None:
+    db.execute("INSERT OR IGNORE INTO converged_sites(org_uuid, site_url) VALUES(?,?)",
+               (org_uuid, site_url.lower()))

@@ -117,6 +117,8 @@ def seed_org(ctx: SeedContext) -> None:
         site = spec["siteUrl"].lower()
         if not lic.site_exists(ctx.db, ctx.org_uuid, site):
             raise ValueError(f"site {site!r} has no meeting license pool in the seed")
+        if spec.get("converged"):
+            model.set_converged(ctx.db, ctx.org_uuid, site)
         if spec.get("commonSettings"):
             merged, errors = model.merge_patch(model.DEFAULT_COMMON_SETTINGS, spec["commonSettings"])
             if errors:
