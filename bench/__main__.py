@@ -567,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
           f"({res['totalSeconds']:.0f}s)")
     from .fleet import main as fleet_scenario  # issue 17: a fleet of orgs in parallel (bench/fleet.py)
-    return fleet_scenario([])
+    return fleet_scenario(["--quick"] if args.quick else []) if args.only is None else 0
 
 
 if __name__ == "__main__":

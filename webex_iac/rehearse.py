@@ -249,6 +249,8 @@ class Phase:
                 if text and not re.fullmatch(r"(update|preview|refresh|destroy) failed|Resource monitor has terminated.*", text):
                     keep.append(text if len(text) <= 400 else text[:400] + " …")
         keep = list(dict.fromkeys(keep))
+        if not keep:   # no diagnostic the engine formats: its last words (a traceback, a usage error)
+            keep = [ln.strip()[:400] for ln in self.output.splitlines() if ln.strip()][-3:]
         return keep[:6] + ([f"… and {len(keep) - 6} more in its output"] if len(keep) > 6 else [])
 
 

@@ -264,7 +264,8 @@ class StackContext:
         return list(deployment.get("resources") or [])
 
     def snapshot_state_now(self) -> None:
-        """Export the state at pack start, before `up` changes it (the stack policy runs last)."""
+        """Export the state at pack start, in the background: `up` changes it as it goes, and
+        the stack policies run last."""
         threading.Thread(target=self.prior_resources, name="prior-state", daemon=True).start()
 
 
@@ -360,8 +361,7 @@ def install_configure_hook() -> bool:
     def ConfigureStack(self, request, context):  # noqa: N802 - gRPC method name
         CONTEXT.configure(project=request.project, stack=request.stack, config=dict(request.config),
                           secret_keys=set(request.config_secret_keys), dry_run=request.dry_run)
-        if not request.dry_run:
-            CONTEXT.snapshot_state_now()
+        CONTEXT.snapshot_state_now()  # before `up` changes it; a preview gets it early
         return original(self, request, context)
 
     ConfigureStack._webex_iac_hook = True  # type: ignore[attr-defined]

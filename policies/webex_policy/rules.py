@@ -414,6 +414,9 @@ def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
     if not secret:
         raise Missing(f"the client secret (stack config {ctx.qualified(secret_key.strip())} is not set), without "
                       f"which the scopes the org granted the app cannot be read")
+    recorded = _recorded_scopes(app_id, ctx)
+    if recorded is not None:
+        return recorded
     org = ctx.org()
     target = props.get("targetOrgId") if isinstance(props.get("targetOrgId"), str) else None
     try:
@@ -426,6 +429,23 @@ def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
         why = ("the app is not authorized for the org (a Full Admin authorizes it in Control Hub > Apps > "
                "Service Apps)") if status == 403 else f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
         raise Missing(f"the scopes the org granted the app ({why})") from None
+
+
+
+def _recorded_scopes(app_id: str, ctx: StackContext) -> list[str] | None:
+    """For an app already in the stack, the scopes the org granted at its last token mint or
+    renewal (the provider records them as ``grantedScopes``): no token is minted in a preview."""
+    try:
+        prior = ctx.prior_resources()
+    except Missing:
+        return None  # then mint, as for a new app
+    for old in prior:
+        if kind_of(str(old.get("type") or "")) != "ServiceApp" or old.get("delete"):
+            continue
+        outputs = old.get("outputs") or {}
+        if outputs.get("applicationId") == app_id and isinstance(outputs.get("grantedScopes"), list):
+            return sorted(str(x) for x in outputs["grantedScopes"])
+    return None
 
 
 # --- ownership -----------------------------------------------------------------------------------------

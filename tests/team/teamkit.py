@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from emulator.generate import fleet_org_key, meeting_holders
+from emulator.generate import meeting_holders
 
 PASSPHRASE = "team-test-passphrase"
 WRITES = ("POST ", "PUT ", "PATCH ", "DELETE ")
@@ -155,5 +155,3 @@ def wait_for(cond, timeout: float, what: str, proc: subprocess.Popen | None = No
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
 
-
-__all__ = ["fleet_org_key"]
