@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -126,13 +127,19 @@ def _list(value: Any) -> list[str] | None:
     return value if isinstance(value, list) else None
 
 
+def _shared(value: Any) -> list[str] | None:
+    # License ids and site URLs repeat across the whole org: one string each, not one per
+    # person (~16 MB at 100,000 people).
+    return [sys.intern(v) if isinstance(v, str) else v for v in value] if isinstance(value, list) else None
+
+
 def _parse_people_page(content: bytes) -> list[SnapshotPerson]:
     # json.loads (C) and four fields per person; anything else of the page is dropped at once.
     items = json.loads(content).get("items") or []
     return [
         SnapshotPerson(
             raw.get("id") if isinstance(raw.get("id"), str) else None,
-            _list(raw.get("emails")), _list(raw.get("licenses")), _list(raw.get("siteUrls")),
+            _list(raw.get("emails")), _shared(raw.get("licenses")), _shared(raw.get("siteUrls")),
         )
         for raw in items if isinstance(raw, dict)
     ]

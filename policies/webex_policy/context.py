@@ -41,6 +41,13 @@ class Missing(Exception):
     """Data a policy needs could not be had. ``str()`` names it and says why."""
 
 
+def explain(exc: BaseException, credentials: str = "the token in webex:token") -> str:
+    """The client's own sentence for an error (which call, which scope), on one line."""
+    from webex_client._exceptions import describe
+
+    return " ".join(describe(exc, credentials=credentials).split())[:500]
+
+
 def norm(value: str) -> str:
     """One spelling for comparing emails and group names: trimmed and case-folded."""
     return value.strip().casefold()
@@ -57,6 +64,7 @@ class StackContext:
     pack_dir: Path = PACK_DIR
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     # -- stack ------------------------------------------------------------------------------
     def configure(self, *, project: str, stack: str, config: dict[str, str], secret_keys: set[str] | None,
@@ -113,14 +121,21 @@ class StackContext:
         return self.secret_keys
 
     # -- project and stack file -------------------------------------------------------------
-    def project_dir(self) -> Path:
+    def _once(self, key: str, load) -> Any:
+        """``load()`` once per run (each kind of data has its own lock, so a slow org read does
+        not hold up the stack file); a :class:`Missing` result is raised to every caller."""
         with self._lock:
-            if "project_dir" not in self._cache:
-                self._cache["project_dir"] = self._find_project()
-            found = self._cache["project_dir"]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = load()
+            found = self._cache[key]
         if isinstance(found, Missing):
             raise found
         return found
+
+    def project_dir(self) -> Path:
+        return self._once("project_dir", self._find_project)
 
     def _find_project(self) -> Path | Missing:
         self.ensure_configured()
@@ -157,13 +172,7 @@ class StackContext:
 
     def stack_file_model(self):
         """The stack file, loaded and validated exactly as the program loads it."""
-        with self._lock:
-            if "stack_file" not in self._cache:
-                self._cache["stack_file"] = self._load_stack_file()
-            found = self._cache["stack_file"]
-        if isinstance(found, Missing):
-            raise found
-        return found
+        return self._once("stack_file", self._load_stack_file)
 
     def _load_stack_file(self):
         try:
@@ -183,9 +192,40 @@ class StackContext:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             return Missing(f"the stack file {rel} (it cannot be loaded: {first[:300]})")
 
-    def settings(self):
-        """The stack file's reviewed ``policy:`` section (raises Missing when unreadable)."""
-        return self.stack_file_model().policy
+    def settings(self, resources: list | None = None):
+        """The stack file's reviewed ``policy:`` section (raises Missing when unreadable).
+
+        With the run's ``resources``, it is first checked to be the file this run's program
+        declared them from: each resource whose ``source`` names ``stacks/<stack>.yaml`` must be
+        declared in the file the pack read, at that line. A pack run against another checkout
+        (its own project's stacks/ beside it) would otherwise apply the wrong policy section. A
+        program that declares nothing from a stack file (library use) and has none gets the
+        defaults."""
+        stack = self.require_stack()
+        rel = f"stacks/{stack}.yaml"
+        declared = {}
+        for r in resources or []:
+            src = _source_of(r.props)
+            if src and src.startswith(rel + ":"):
+                declared[(r.kind, r.name)] = src
+        try:
+            model = self.stack_file_model()
+        except Missing:
+            if resources is not None and not declared and not (self.project_dir() / rel).exists():
+                from webex_iac.stack_file import PolicySettings
+
+                return PolicySettings()
+            raise
+        if declared:
+            in_file = _declarations(model)
+            wrong = [f"{kind} '{name}' ({src})" for (kind, name), src in sorted(declared.items())
+                     if in_file.get((kind, name)) != src]
+            if wrong:
+                raise Missing(
+                    f"the stack file this run was declared from: {self.project_dir() / rel} (beside the pack) does "
+                    f"not declare {', '.join(wrong[:5])}{' …' if len(wrong) > 5 else ''}; run the pack that ships "
+                    f"with the project being previewed")
+        return model.policy
 
     def qualified(self, key: str) -> str:
         """A bare config key is in the project's namespace, as `pulumi config set` writes it."""
@@ -193,13 +233,7 @@ class StackContext:
 
     # -- live org ---------------------------------------------------------------------------
     def org(self) -> "OrgView":
-        with self._lock:
-            if "org" not in self._cache:
-                self._cache["org"] = self._load_org()
-            found = self._cache["org"]
-        if isinstance(found, Missing):
-            raise found
-        return found
+        return self._once("org", self._load_org)
 
     def _load_org(self) -> "OrgView | Missing":
         try:
@@ -213,8 +247,7 @@ class StackContext:
             view.load()
             return view
         except Exception as e:  # noqa: BLE001 - any failure to read means: cannot check
-            detail = f"{type(e).__name__}: {e}".splitlines()[0][:400]
-            return Missing(f"the org at {cfg.base_url} (it could not be read: {detail})")
+            return Missing(f"the org at {cfg.base_url} (it could not be read: {explain(e)})")
 
     def webex_config(self):
         """The providers' connection settings (same keys, same defaults, full retry policy)."""
@@ -232,13 +265,7 @@ class StackContext:
     # -- prior state (for the deletion limit) ---------------------------------------------
     def prior_resources(self) -> list[dict[str, Any]]:
         """The stack's resources before this run, by `pulumi stack export` of the engine's backend."""
-        with self._lock:
-            if "state" not in self._cache:
-                self._cache["state"] = self._export_state()
-            found = self._cache["state"]
-        if isinstance(found, Missing):
-            raise found
-        return found
+        return self._once("state", self._export_state)
 
     def _export_state(self) -> list[dict[str, Any]] | Missing:
         try:
@@ -267,6 +294,27 @@ class StackContext:
         """Export the state at pack start, in the background: `up` changes it as it goes, and
         the stack policies run last."""
         threading.Thread(target=self.prior_resources, name="prior-state", daemon=True).start()
+
+
+def _source_of(props: dict) -> str | None:
+    """Where a resource was declared: its own ``source``, or its first pool's (distributions)."""
+    src = props.get("source")
+    if isinstance(src, str) and src:
+        return src
+    pools = props.get("pools")
+    if isinstance(pools, list) and pools and isinstance(pools[0], dict) and isinstance(pools[0].get("source"), str):
+        return pools[0]["source"]
+    return None
+
+
+def _declarations(model) -> dict[tuple[str, str], str | None]:
+    """(kind, name) -> source of every declaration in a loaded stack file."""
+    out: dict[tuple[str, str], str | None] = {}
+    for section, kind in (("sites", "MeetingSite"), ("service_apps", "ServiceApp"),
+                          ("licenses", "LicenseDistribution"), ("meetings", "StandingMeeting")):
+        for name, decl in (getattr(model, section, None) or {}).items():
+            out[(kind, name)] = _source_of(decl.to_props())
+    return out
 
 
 class OrgView:

@@ -29,7 +29,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from . import packconfig
-from .context import CONTEXT, Missing, StackContext, norm
+from .context import CONTEXT, Missing, StackContext, explain, norm
 
 TYPE_PREFIX = "pulumi-python:dynamic/webex:"
 
@@ -375,8 +375,7 @@ def check_no_space_destination(kind: str, name: str, props: Mapping[str, Any], c
             if status == 404:
                 return out + [f"StandingMeeting '{name}' ({where(props)}): adoptMeetingId {adopt} names no meeting "
                               f"series of host {host} in the org; fix the id (webex-iac discover lists them)"]
-            raise Missing(f"the adopted meeting {adopt} (GET /meetings/{{id}} failed: "
-                          f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})") from None
+            raise Missing(f"the adopted meeting {adopt} ({explain(e)})") from None
         if getattr(live, "room_id", None):
             out.append(
                 f"StandingMeeting '{name}' ({where(props)}): adoptMeetingId {adopt} is a space meeting "
@@ -427,7 +426,8 @@ def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
     except Exception as e:  # noqa: BLE001
         status = getattr(e, "status", None)
         why = ("the app is not authorized for the org (a Full Admin authorizes it in Control Hub > Apps > "
-               "Service Apps)") if status == 403 else f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+               "Service Apps; or webex:mintingToken lacks spark:applications_token)") if status == 403 else explain(
+                   e, credentials="webex:mintingToken")
         raise Missing(f"the scopes the org granted the app ({why})") from None
 
 
@@ -472,7 +472,7 @@ def check_protected_holders(resources: list[Res], ctx: StackContext, config: Map
     dists = [r for r in resources if r.kind == "LicenseDistribution"]
     if not dists:
         return []  # nothing in this stack can take a license away
-    settings = ctx.settings()
+    settings = ctx.settings(resources)
     org = ctx.org()
     out: Found = []
     protected: dict[str, str] = {}
@@ -538,11 +538,16 @@ def _limit(ctx: StackContext, config: Mapping[str, Any], policy: str, key: str, 
 def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
     """One change removes at most N licenses (the plans' losses over all distributions)."""
     limit, origin, problems = _limit(ctx, config, "change-size-guard", "maxLicenseRemovals",
-                                     ctx.settings().max_license_removals)
+                                     ctx.settings(resources).max_license_removals)
     out: Found = [(p, None) for p in problems]
     total, rows, urns = 0, [], set()
     for d in (r for r in resources if r.kind == "LicenseDistribution"):
         plan = d.props.get("plan")
+        if not isinstance(plan, list) and "live" in d.props:
+            # Stack policies see outputs (engine: AnalyzeStack runs on "the final outputs"): an
+            # unchanged distribution in a preview, every one after `up` applied. Outputs carry
+            # `live`, never the plan: nothing of this one is pending. (Added by H11, issue 11.)
+            continue
         if not isinstance(plan, list):
             out.append((f"LicenseDistribution '{d.name}' ({first_pool_source(d.props)}): its inputs carry no plan "
                         f"(the provider computes it in check), so the licenses it removes cannot be counted", d.urn))
@@ -574,7 +579,7 @@ def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[s
 def check_deletion_limit(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
     """One change deletes or replaces at most N meeting series (declarations removed, or host/site changed)."""
     limit, origin, problems = _limit(ctx, config, "deletion-limit", "maxMeetingDeletions",
-                                     ctx.settings().max_meeting_deletions)
+                                     ctx.settings(resources).max_meeting_deletions)
     out: Found = [(p, None) for p in problems]
     current = {r.urn: r for r in resources if r.kind == "StandingMeeting"}
     gone: list[str] = []

@@ -10,7 +10,6 @@ acme.webex.com license and each hosts one space meeting.
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -23,7 +22,6 @@ SAMPLE_APP_SECRET = "sample-secret-not-real-0001"
 WIDE_APP_CLIENT_ID = "C" + "ab" * 32
 WIDE_APP_SECRET = "wide-app-secret-not-real"
 
-PACK_CONFIG = json.loads((REPO_ROOT / "policies" / "config.json").read_text())
 # The table's own overrides on top of policies/config.json (which the pack always applies).
 TABLE_CONFIG = {
     "ownership": {"ownerPattern": r"[a-z0-9.+-]+@acme\.example\.com"},
@@ -299,8 +297,13 @@ def test_under_half_the_reads_failing_the_same_violations_are_reported_or_the_ru
     finally:
         emu.clear_faults()
     assert faulty.rc != 0, "never ✅ under faults"
-    closed = [v for v in faulty.violations if "cannot check" in v.message]
-    assert table.pairs() <= faulty.pairs() or closed or "error:" in faulty.output, faulty.output
+    same = table.pairs() <= faulty.pairs()
+    closed = [v for v in faulty.violations if "cannot check" in v.message or "cannot be confirmed" in v.message]
+    # A provider whose own reads gave up fails its resource: the engine then stops the preview.
+    provider_failed = [line for line in faulty.output.splitlines()
+                       if " error: " in line and "preview failed" not in line and "Resource monitor" not in line]
+    print(f"fault mix: same violations={same}, failed closed={len(closed)}, provider errors={len(provider_failed)}")
+    assert same or closed or provider_failed, faulty.output
 
 
 def test_an_org_the_pack_cannot_read_fails_every_policy_that_needs_it_closed(project, org):
@@ -315,7 +318,7 @@ def test_an_org_the_pack_cannot_read_fails_every_policy_that_needs_it_closed(pro
     project.pulumi("config", "set", "--stack", "no-org", "--secret", "webex:token", no_groups)
     result = project.preview("no-org")
     assert result.rc != 0, result.output
-    missing = f"missing the org at {project.emu.base_url} (it could not be read: PermissionDeniedError: GET"
+    missing = f"missing the org at {project.emu.base_url} (it could not be read: Webex refused GET /groups for the token in webex:token (403): it lacks the scope identity:groups_read"
     assert "cannot be confirmed: " + missing in result.messages("host-licensed-on-site", "mt-licensed-now")
     assert "cannot check this change: " + missing in result.messages("no-space-destination", "mt-adopt-series-ok")
 

@@ -105,3 +105,30 @@ def test_the_pack_exits_when_its_engine_stops_answering(tmp_path):
         if pack.poll() is None:
             pack.kill()
         engine.close()
+
+
+def test_the_policy_section_is_only_taken_from_the_stack_file_the_run_was_declared_from(tmp_path):
+    """A pack beside another checkout's stacks/ must not apply that checkout's policy section."""
+    from webex_policy.context import Missing, StackContext
+    from webex_policy.rules import Res
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: webex-iac\nruntime: python\n")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "s.yaml").write_text(
+        "policy:\n  maxLicenseRemovals: 7\nmeetings:\n  weekly:\n    host: a@acme.example.com\n"
+        "    siteUrl: acme.webex.com\n    title: t\n    start: 2027-01-04T10:00:00\n    durationMinutes: 30\n")
+    ctx = StackContext(pack_dir=tmp_path / "policies")
+    ctx.configure(project="webex-iac", stack="s", config={}, secret_keys=set(), dry_run=True)
+    same = [Res("StandingMeeting", "weekly", "urn:w", {"source": "stacks/s.yaml:4"})]
+    assert ctx.settings(same).max_license_removals == 7
+    other = [Res("StandingMeeting", "weekly", "urn:w", {"source": "stacks/s.yaml:40"}),
+             Res("StandingMeeting", "standup", "urn:s", {"source": "stacks/s.yaml:50"})]
+    with pytest.raises(Missing, match=r"does not declare StandingMeeting 'standup' \(stacks/s.yaml:50\), "
+                                      r"StandingMeeting 'weekly' \(stacks/s.yaml:40\)"):
+        ctx.settings(other)
+    library = StackContext(pack_dir=tmp_path / "policies")
+    library.configure(project="webex-iac", stack="lib", config={}, secret_keys=set(), dry_run=True)
+    assert library.settings([Res("StandingMeeting", "m", "urn:m", {})]).max_license_removals is None
+    with pytest.raises(Missing, match="the stack file stacks/lib.yaml"):
+        library.settings([Res("StandingMeeting", "m", "urn:m", {"source": "stacks/lib.yaml:3"})])
