@@ -41,6 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+
 from emulator.testing import EmulatorServer  # noqa: E402
 
 from . import ours  # noqa: E402
@@ -261,7 +263,11 @@ def run_big(args, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
     org = BenchOrg.generate(args.big_users, headroom=args.big_moves + 1000)
     out: dict[str, Any] = {"users": len(org.emails), "moves": args.big_moves}
     log(f"(f) starting a second emulator: {len(org.emails)} users")
-    with EmulatorServer(seed=org.seed, state_path=tmp / "big.db", subprocess=True, startup_timeout=1800) as emu:
+    with EmulatorServer(seed=None, state_path=tmp / "big.db", subprocess=True, startup_timeout=1800) as emu:
+        # Seeding 100,000 people takes 10 s on an idle machine and over the control client's
+        # 30 s on a busy one: seed here with a longer read timeout.
+        emu._http.timeout = httpx.Timeout(900.0)
+        emu.seed_summary = emu.seed(org.seed)
         emu.set_rate_limit(args.rate, burst=args.burst)
         summary = emu.seed_summary["orgs"][0]
         st = ours.make_stack(tmp / "big", emu, stack_config(args), extra_env)

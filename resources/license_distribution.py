@@ -24,7 +24,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import Field, ValidationError, model_validator
 
-from webex_client import PartialContentError, WebexError
+from webex_client import PartialContentError, PermissionDeniedError, WebexError
 from webex_client.types.licenses import License
 
 from ._common import Email, LicenseRef, Model
@@ -272,6 +272,8 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
                     snap.record_assignment(change.person_id, err.result.licenses, None)
                 failed = ", ".join(_pool_label(involved[i]) if i in involved else i for i in err.failed_license_ids)
                 report.failures.append(f"{change.email}: partly applied (206), not applied: {failed}")
+            elif isinstance(err, PermissionDeniedError):
+                raise err   # the token's scope or role, not this user: one sentence naming the scope
             elif isinstance(err, WebexError):
                 report.failures.append(f"{change.email}: {err}")
             else:

@@ -155,6 +155,8 @@ class MeetingSiteProvider(WebexProvider):
             problem = self.runtime.client.sites.patch_target_problem(args.site_url)
             if problem:
                 failures.append(CheckFailure("commonSettings", problem))
+            else:   # readable with this token (scope, site admin): preview fails early otherwise
+                self.runtime.client.sites.get_common_settings(args.site_url)
         return CheckResult(args.to_props(), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -488,10 +488,11 @@ class Report:
             w("License waves (units consumed per pool, before -> after)")
             touched = [lid for lid in self.pools
                        if any(wv.before.get(lid) != wv.after.get(lid) for wv in self.replay.waves)] or meeting_pools
+            width = max(len(wv.phase) for wv in self.replay.waves)
             for wv in self.replay.waves:
                 pools = ", ".join(f"{self.pools[lid].label} {wv.before[lid]}->{wv.after[lid]}/{self.pools[lid].total}"
                                   for lid in touched)
-                w(f"  {wv.phase:<14} {wv.label:<8} {wv.users:>5} users  {pools}")
+                w(f"  {wv.phase:<{width}}  {wv.label:<8} {wv.users:>5} users  {pools}")
         else:
             w("License waves: none (no license changes)")
         w("")
@@ -644,10 +645,9 @@ def rehearse(opts: Options) -> Report:
                 "(fingerprints differ): set WEBEX_IAC_SNAPSHOT_KEY to the key it was taken with, or take it again")
     stack_text = translate_stack_text(stack_path.read_text(encoding="utf-8"), pseudo)
     apps = _stack_apps(stack_text)
-    seen_apps = {a.get("clientId") for a in doc.get("serviceApps") or []}
-    # The rehearsal registers every declared app with its declared scopes (below), so the
-    # snapshot's app list only informs the report.
-    seed = {**doc, "serviceApps": []}
+    seen_apps = {a.get("clientId") for a in meta.get("applicationGrants") or []}
+    # The rehearsal registers every declared app with its declared scopes (below).
+    seed = {k: v for k, v in doc.items() if k != "serviceApps"}
 
     tmp = Path(tempfile.mkdtemp(prefix="webex-iac-rehearsal-"))
     emu = None
@@ -666,8 +666,8 @@ def rehearse(opts: Options) -> Report:
                 key = str(app["clientSecretConfig"])
                 secret_config[key if ":" in key else f"{engine.PROJECT_NAME}:{key}"] = reg["clientSecret"]
             if cid not in seen_apps:
-                notes.append(f"Service App {cid[:16]}…: authorization not visible in the snapshot (no API lists it); "
-                             "the rehearsal assumes a Full Admin authorized it")
+                notes.append(f"Service App {cid[:16]}…: registered and authorized for the rehearsal; no API shows "
+                             "whether the org has authorized it (check Control Hub before the real up)")
         admin_email = (emu.orgs()[0].get("adminEmail") if emu.orgs() else None)
         if apps and admin_email:
             # Service App tokens are minted with an integration token holding

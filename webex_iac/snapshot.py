@@ -7,8 +7,10 @@ result is an emulator seed document (``emulator/core/seeding.py``) in JSON:
 
 * people with their licenses, roles, attendee sites and preferred site; license pools with
   their capacities; sites with their writable common settings; groups and their members;
-  standing meeting series (and space meetings) with their invitees; the Service Apps the org's
-  admins have authorized;
+  standing meeting series (and space meetings) with their invitees; and, in the ``snapshot``
+  header only, the application grants the admins hold (``GET /authorizations``: they are tokens,
+  which a seed cannot recreate without their values; ``rehearse`` authorizes the stack's Service
+  Apps itself and says when the snapshot did not show them);
 * **the org's own ids** (org, people, license pools, groups, meeting series), so the stack's
   declarations (``adoptMeetingId``, a pool ``id``) resolve unchanged against the emulator.
 
@@ -320,15 +322,18 @@ def build_seed(read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser |
     if series:
         org["meetings"] = {"series": series}
 
-    apps = [{"name": a.get("applicationName") or a["clientId"], "clientId": a["clientId"],
-             "authorizedOrgs": ["org"]} for a in read.apps if a.get("clientId")]
-    apps.sort(key=lambda a: a["clientId"])
+    # Application grants (GET /authorizations of the admins) are tokens: a seed cannot recreate
+    # them without token values, which a snapshot never holds. They are recorded for the report.
+    grants = sorted(({"applicationName": a.get("applicationName"), "clientId": a["clientId"],
+                      "heldBy": sorted(email(h) for h in a.get("heldBy") or [])}
+                     for a in read.apps if a.get("clientId")), key=lambda a: a["clientId"])
 
     meta: dict[str, Any] = {
         "format": FORMAT, "pseudonymised": pseudo is not None,
         # Who hosts standing meetings: the rehearsal's invariant (never without a meeting license).
         "standingMeetingHosts": sorted({email(m.host) for m in read.meetings if m.host in read.by_email}),
         "meetingsHorizonDays": read.horizon_days,
+        "applicationGrants": grants,
         "notes": sorted(notes + ([f"{len(read.unscanned_hosts)} hosts' meetings not read (--max-host-scans)"]
                                  if read.unscanned_hosts else [])),
     }
@@ -336,7 +341,7 @@ def build_seed(read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser |
         meta["keyFingerprint"] = pseudo.fingerprint
     if stack:
         meta["stack"] = stack
-    return {"snapshot": meta, "orgs": [org], "serviceApps": apps}
+    return {"snapshot": meta, "orgs": [org]}
 
 
 def dumps(doc: dict[str, Any]) -> str:
@@ -391,7 +396,7 @@ def snapshot_command(stack: str, out: Path | None, keep_identities: bool, base_u
     org = doc["orgs"][0]
     click.echo(f"wrote {out}: {len(org['people'])} people, {len(org['licenses'])} license pools, "
                f"{len(org['groups'])} groups, {len(org.get('meetings', {}).get('series', []))} meeting series, "
-               f"{len(doc['serviceApps'])} authorized Service Apps"
+               f"{len(doc['snapshot']['applicationGrants'])} application grants"
                + ("" if keep_identities else " (pseudonymised)"))
 
 

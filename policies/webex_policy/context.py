@@ -197,7 +197,7 @@ class StackContext:
 
         With the run's ``resources``, it is first checked to be the file this run's program
         declared them from: each resource whose ``source`` names ``stacks/<stack>.yaml`` must be
-        declared in the file the pack read, at that line. A pack run against another checkout
+        declared in the file the pack read. A pack run against another checkout
         (its own project's stacks/ beside it) would otherwise apply the wrong policy section. A
         program that declares nothing from a stack file (library use) and has none gets the
         defaults."""
@@ -218,8 +218,10 @@ class StackContext:
             raise
         if declared:
             in_file = _declarations(model)
+            # Names, not lines: an unchanged resource reaches the pack with its inputs of the last
+            # run, whose `source` line may predate edits above it.
             wrong = [f"{kind} '{name}' ({src})" for (kind, name), src in sorted(declared.items())
-                     if in_file.get((kind, name)) != src]
+                     if (kind, name) not in in_file]
             if wrong:
                 raise Missing(
                     f"the stack file this run was declared from: {self.project_dir() / rel} (beside the pack) does "

@@ -540,8 +540,11 @@ def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[s
     limit, origin, problems = _limit(ctx, config, "change-size-guard", "maxLicenseRemovals",
                                      ctx.settings(resources).max_license_removals)
     out: Found = [(p, None) for p in problems]
+    unchanged = set()
     total, rows, urns = 0, [], set()
     for d in (r for r in resources if r.kind == "LicenseDistribution"):
+        if d.urn in unchanged:
+            continue  # its plan is the last run's, already applied: this change removes nothing there
         plan = d.props.get("plan")
         if not isinstance(plan, list) and "live" in d.props:
             # Stack policies see outputs (engine: AnalyzeStack runs on "the final outputs"): an
@@ -572,6 +575,17 @@ def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[s
                       f"in {ctx.stack_file} (reviewed in the PR; at most the pack config's ceiling)",
                     next(iter(urns)) if len(urns) == 1 else None))
     return out
+
+
+def _unchanged(resources: list[Res], ctx: StackContext) -> set[str]:
+    """URNs this change leaves as they are. Stack policies see each resource's *outputs*; for an
+    unchanged resource those are the last run's (with the last run's plan), identical to its
+    state. Without the state nothing is taken as unchanged (counting more, never less)."""
+    try:
+        prior = {str(o.get("urn")): o.get("outputs") for o in ctx.prior_resources()}
+    except Missing:
+        return set()
+    return {r.urn for r in resources if prior.get(r.urn) is not None and prior[r.urn] == r.props}
 
 
 # --- deletion-limit --------------------------------------------------------------------------------------

@@ -65,3 +65,16 @@ def test_removing_a_few_series_passes(project):
     result = project.preview("del")
     assert not result.of("deletion-limit"), result.output
     assert result.rc == 0, result.output
+
+
+def test_a_distribution_this_change_leaves_alone_counts_no_removals(project):
+    """Stack policies see an unchanged resource's outputs of the last run, plan included: the
+    removals that run made must not count again."""
+    hosts = ("licenses:\n  hosts:\n    owner: ops@acme.example.com\n    pools:\n"
+             "      - license: {siteUrl: acme.webex.com}\n        groups: [executives]\n")
+    (project.root / "stacks" / "del.yaml").write_text(hosts + meetings(FIVE))
+    project.up("del")  # removes 102 of the 111 acme.webex.com licenses (no pack: a test's setup)
+    (project.root / "stacks" / "del.yaml").write_text("policy:\n  maxLicenseRemovals: 1\n" + hosts + meetings(FIVE))
+    result = project.preview("del")
+    assert not result.of("change-size-guard"), result.output
+    assert result.rc == 0, result.output

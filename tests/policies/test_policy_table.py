@@ -278,11 +278,15 @@ def test_change_size_guard_counts_removals_over_every_distribution(table):
 
 # --- the dev stack: every policy passes ------------------------------------------------------------
 
-def test_dev_stack_passes_every_policy_with_the_packs_own_config(project, org):
-    project.stack("dev-copy", (REPO_ROOT / "stacks" / "dev.yaml").read_text(),
-                  secret={"webex-iac:migrationAppClientSecret": SAMPLE_APP_SECRET,
-                          "webex:mintingToken": app_secrets(project.emu)["webex:mintingToken"]})
-    result = project.preview("dev-copy")  # no --policy-pack-config: the pack applies config.json itself
+@pytest.fixture(scope="module")
+def dev_copy(project, org) -> str:
+    return project.stack("dev-copy", (REPO_ROOT / "stacks" / "dev.yaml").read_text(),
+                         secret={"webex-iac:migrationAppClientSecret": SAMPLE_APP_SECRET,
+                                 "webex:mintingToken": app_secrets(project.emu)["webex:mintingToken"]})
+
+
+def test_dev_stack_passes_every_policy_with_the_packs_own_config(project, dev_copy):
+    result = project.preview(dev_copy)  # no --policy-pack-config: the pack applies config.json itself
     assert result.rc == 0, result.output
     assert result.violations == []
     assert "webex-iac@v" in result.output
@@ -323,13 +327,13 @@ def test_an_org_the_pack_cannot_read_fails_every_policy_that_needs_it_closed(pro
     assert "cannot check this change: " + missing in result.messages("no-space-destination", "mt-adopt-series-ok")
 
 
-def test_an_invalid_pack_config_fails_every_policy_closed(project):
+def test_an_invalid_pack_config_fails_every_policy_closed(project, dev_copy):
     """One entry point: the pack itself reads policies/config.json; a broken one never means defaults."""
     cfg = project.root / "policies" / "config.json"
     good = cfg.read_text()
     cfg.write_text(good.replace('"protected-holders"', '"protected-holder"'))
     try:
-        result = project.preview("dev-copy")
+        result = project.preview(dev_copy)
     finally:
         cfg.write_text(good)
     assert result.rc != 0

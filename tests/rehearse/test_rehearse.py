@@ -34,8 +34,8 @@ def test_rehearsal_of_the_sample_org_converges_and_no_host_is_ever_without_a_lic
     assert text in r.output
     # The dev stack's story: 20 undeclared holders free new-site units, then the 20 space-meeting
     # hosts move in, in one wave within the pool's 120 units.
-    assert "up             frees       20 users  acme.webex.com 111->91/120" in text
-    assert "up             wave 1      20 users  acme.webex.com 91->111/120" in text
+    assert "  up  frees       20 users  acme.webex.com 111->91/120" in text
+    assert "  up  wave 1      20 users  acme.webex.com 91->111/120" in text
     assert "Users without a meeting license at any moment (held one at the start): max 0" in text
     assert "of them hosts of standing meetings: max 0" in text
     assert "[ok] converged" in text and "BROKEN" not in text
