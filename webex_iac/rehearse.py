@@ -146,7 +146,10 @@ class TempProject:
         pj["stackConfigDir"] = "stacks"
         venv = ((pj.get("runtime") or {}).get("options") or {}).get("virtualenv") if isinstance(pj.get("runtime"), dict) else None
         if venv:
-            pj["runtime"]["options"]["virtualenv"] = str((project_dir / venv).resolve())
+            path = (project_dir / venv).resolve()
+            if not path.exists() and sys.prefix != sys.base_prefix:
+                path = Path(sys.prefix)   # the virtualenv running this rehearsal has the program's packages
+            pj["runtime"]["options"]["virtualenv"] = str(path)
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(pj, sort_keys=False))
         shutil.copy2(project_dir / "__main__.py", root / "__main__.py")
         (root / "stacks" / f"{stack}.yaml").write_text(stack_text)

@@ -540,7 +540,7 @@ def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[s
     limit, origin, problems = _limit(ctx, config, "change-size-guard", "maxLicenseRemovals",
                                      ctx.settings(resources).max_license_removals)
     out: Found = [(p, None) for p in problems]
-    unchanged = set()
+    unchanged = _unchanged(resources, ctx)
     total, rows, urns = 0, [], set()
     for d in (r for r in resources if r.kind == "LicenseDistribution"):
         if d.urn in unchanged:
