@@ -157,8 +157,9 @@ PEOPLE_FILTER_REQUIRED_MESSAGE = "Email, displayName, or id list should be speci
 # `telephonySupport`; the emulator requires them in the merged result only. `telephonyConfig`
 # is read-only: accepted when unchanged, 400 when a client tries to change it.
 # Scopes for commonSettings are not stated in any source (REFERENCE.md §2): the emulator uses
-# meeting:admin_config_read / meeting:admin_config_write and requires a full admin.
-COMMON_SETTINGS_READ_SCOPES = ("meeting:admin_config_read", "meeting:admin_config_write")
+# meeting:admin_config_read / meeting:admin_config_write and requires a full admin. As for every
+# documented read/write pair, the write scope does not imply the read scope.
+COMMON_SETTINGS_READ_SCOPES = ("meeting:admin_config_read",)
 COMMON_SETTINGS_WRITE_SCOPES = ("meeting:admin_config_write",)
 # The PATCH declares no `siteUrl` parameter (only the GET does, "If siteUrl is not specified, the
 # query will use the default site for the admin's authorization token"). The emulator applies

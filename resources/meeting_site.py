@@ -9,9 +9,10 @@ Users' default site (``defaultSiteFor``) is declared here too: the users and gro
 listed get this site as their default meeting site.
 
 Which site a write reaches (issue 12 item 2): ``PATCH commonSettings`` has no ``siteUrl`` in the
-spec and changes the *token's admin's* default site. So ``commonSettings`` are only managed on
-the site that is that admin's default: ``check`` (hence preview) fails otherwise, and every
-change is read back from ``?siteUrl=`` (``webex_client`` ``Sites.update_common_settings``).
+spec and changes the *token's admin's* default site. So ``commonSettings`` are only changed on
+the site that is that admin's default: ``check`` (hence preview) fails when a change is due on
+another site (settings already as declared are fine anywhere), and every change is read back
+from ``?siteUrl=`` (``webex_client`` ``Sites.update_common_settings``).
 Users' default sites are looked up on this site (``siteUrl``), not on the admin's default.
 """
 
@@ -152,11 +153,13 @@ class MeetingSiteProvider(WebexProvider):
             if snap.group_member_ids(group) is None:
                 failures.append(CheckFailure("defaultSiteFor.groups", f"group {group!r} does not exist in the org"))
         if args.common_settings is not None and not failures:
-            problem = self.runtime.client.sites.patch_target_problem(args.site_url)
-            if problem:
-                failures.append(CheckFailure("commonSettings", problem))
-            else:   # readable with this token (scope, site admin): preview fails early otherwise
-                self.runtime.client.sites.get_common_settings(args.site_url)
+            # Reading proves the scope and site-admin role in preview; a change can only be
+            # written to the caller's default site (see the module docstring).
+            live = self.runtime.client.sites.get_common_settings(args.site_url).to_api()
+            if settings_changes(args.common_settings, live):
+                problem = self.runtime.client.sites.patch_target_problem(args.site_url)
+                if problem:
+                    failures.append(CheckFailure("commonSettings", problem))
         return CheckResult(args.to_props(), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -9,7 +9,8 @@ What it does, in order:
    meeting titles and agendas mapped by the snapshot's pseudonymisation key when the snapshot
    is pseudonymised — its own ``file://`` backend, ``PULUMI_HOME``, random passphrase and
    config (base URL and token of the emulator, the real stack's plain ``webex:*`` tuning, the
-   Service Apps' client secrets as the emulator issued them). The real stack's state and
+   Service Apps' client secrets as the emulator issued them) and a copy of the policy pack
+   (a pack reads the stack file of the project it ships in). The real stack's state and
    secrets are never opened;
 4. runs ``webex-iac up --policy-pack policies`` in a child process — the same command users
    run, so it drives the engine exactly as ``up`` does — optionally under faults:
@@ -132,6 +133,19 @@ def _config_file(project_dir: Path, stack: str) -> Path:
     return project_dir / (pj.get("stackConfigDir") or ".") / f"Pulumi.{stack}.yaml"
 
 
+def _with_absolute_venv(manifest: Path) -> dict[str, Any]:
+    """A Pulumi.yaml / PulumiPolicy.yaml whose runtime virtualenv is absolute, for a copy that
+    lives elsewhere (a relative one would make Pulumi create an empty virtualenv there)."""
+    doc = yaml.safe_load(manifest.read_text()) or {}
+    options = (doc.get("runtime") or {}).get("options") if isinstance(doc.get("runtime"), dict) else None
+    if isinstance(options, dict) and options.get("virtualenv"):
+        path = (manifest.parent / str(options["virtualenv"])).resolve()
+        if not path.exists() and sys.prefix != sys.base_prefix:
+            path = Path(sys.prefix)   # the virtualenv running this rehearsal has every package
+        options["virtualenv"] = str(path)
+    return doc
+
+
 @dataclass
 class TempProject:
     root: Path
@@ -142,14 +156,8 @@ class TempProject:
     def create(cls, root: Path, project_dir: Path, stack: str, stack_text: str) -> "TempProject":
         (root / "stacks").mkdir(parents=True)
         # The project's own Pulumi.yaml, its virtualenv made absolute (the copy lives elsewhere).
-        pj = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+        pj = _with_absolute_venv(project_dir / "Pulumi.yaml")
         pj["stackConfigDir"] = "stacks"
-        venv = ((pj.get("runtime") or {}).get("options") or {}).get("virtualenv") if isinstance(pj.get("runtime"), dict) else None
-        if venv:
-            path = (project_dir / venv).resolve()
-            if not path.exists() and sys.prefix != sys.base_prefix:
-                path = Path(sys.prefix)   # the virtualenv running this rehearsal has the program's packages
-            pj["runtime"]["options"]["virtualenv"] = str(path)
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(pj, sort_keys=False))
         shutil.copy2(project_dir / "__main__.py", root / "__main__.py")
         (root / "stacks" / f"{stack}.yaml").write_text(stack_text)
@@ -173,7 +181,7 @@ class TempProject:
     def _pulumi(self, *args: str, value: str | None = None, stdin: str | None = None) -> None:
         bin_dir = engine.find_pulumi_bin_dir()
         env = {**self.env, "PATH": f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}"}
-        argv = [str(bin_dir / "pulumi"), *args, "--stack", self.stack, "--non-interactive"]
+        argv = engine.pulumi_argv(*args, "--stack", self.stack, "--non-interactive")
         r = subprocess.run(argv + (["--", value] if value is not None else []),
                            cwd=self.root, env=env, input=stdin, capture_output=True, text=True)
         if r.returncode:
@@ -197,28 +205,35 @@ class TempProject:
         self._pulumi("cancel", "--yes")
         return True
 
-    def command(self, *args: str, policy_packs: Iterable[str] = (), policy_configs: Iterable[Path] = ()) -> list[str]:
+    def command(self, *args: str, policy_packs: Iterable[str] = ()) -> list[str]:
         argv = [sys.executable, "-m", "webex_iac", *args, "--stack", self.stack, "--project-dir", str(self.root)]
         for p in policy_packs:
             argv += ["--policy-pack", str(p)]
-        for c in policy_configs:
-            argv += ["--policy-pack-config", str(c)]
         return argv
 
 
-def policy_configs(packs: Iterable[str], pseudo: Pseudonymiser | None, tmp: Path) -> list[Path]:
-    """With a pseudonymised snapshot, each pack's config.json with its emails mapped like the
-    stack file's (protected users must still be the same people); otherwise none (the packs'
-    own config.json applies, as for `up`)."""
-    packs = list(packs)
-    found = [Path(p) / "config.json" for p in packs]
-    if pseudo is None or not found or not all(c.is_file() for c in found):
-        return []
+def copy_policy_packs(packs: Iterable[str], project_root: Path, pseudo: Pseudonymiser | None) -> list[str]:
+    """The packs, copied into the temporary project.
+
+    A pack reads the stack file of the project it ships in (its parent directory), so the copy
+    must live in the copy of the project: there it reads the rehearsal's stack file, never the
+    real one. With a pseudonymised snapshot, emails in its config.json are mapped like the stack
+    file's (protected users must still be the same people)."""
     out = []
-    for i, c in enumerate(found):
-        dest = tmp / f"policy-config-{i}.json"
-        dest.write_text(_EMAIL_IN_TEXT.sub(lambda m: pseudo.email(m.group(0)), c.read_text()))
-        out.append(dest)
+    for i, pack in enumerate(packs):
+        src = Path(pack).resolve()
+        if not src.is_dir():
+            out.append(str(src))
+            continue
+        dest = project_root / ("policies" if i == 0 else f"policies-{i}")
+        shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        if (src / "PulumiPolicy.yaml").is_file():
+            (dest / "PulumiPolicy.yaml").write_text(
+                yaml.safe_dump(_with_absolute_venv(src / "PulumiPolicy.yaml"), sort_keys=False))
+        cfg = dest / "config.json"
+        if pseudo is not None and cfg.is_file():
+            cfg.write_text(_EMAIL_IN_TEXT.sub(lambda m: pseudo.email(m.group(0)), cfg.read_text()))
+        out.append(str(dest))
     return out
 
 
@@ -691,8 +706,8 @@ def rehearse(opts: Options) -> Report:
         say("configuring the temporary stack")
         project.configure(plain, secret_config)
 
-        packs = opts.policy_packs if opts.policy_packs is not None else (str(opts.project_dir / "policies"),)
-        pack_configs = policy_configs(packs, pseudo, tmp)
+        packs = copy_policy_packs(opts.policy_packs if opts.policy_packs is not None
+                                  else (str(opts.project_dir / "policies"),), project.root, pseudo)
         phases: list[Phase] = []
 
         def run(name: str, argv: list[str], **kw: Any) -> Phase:
@@ -707,7 +722,7 @@ def rehearse(opts: Options) -> Report:
             phases.append(phase)
             return phase
 
-        up_argv = project.command("up", "--yes", policy_packs=packs, policy_configs=pack_configs)
+        up_argv = project.command("up", "--yes", policy_packs=packs)
         if "storm" in opts.faults:
             emu.set_faults(rules=[{"status": 429, "probability": STORM_SHARE, "retryAfter": 1}], seed=7)
         if "crash" in opts.faults:
@@ -730,8 +745,7 @@ def rehearse(opts: Options) -> Report:
         else:
             last_up = run("up" + (" (429 storm)" if "storm" in opts.faults else ""), up_argv)
         emu.clear_faults()
-        preview = run("preview (no changes)", project.command("preview", "--expect-no-changes", policy_packs=packs,
-                                                                       policy_configs=pack_configs))
+        preview = run("preview (no changes)", project.command("preview", "--expect-no-changes", policy_packs=packs))
 
         host_sites: dict[str, set[str]] = {}
         series = ((doc.get("orgs") or [{}])[0].get("meetings") or {}).get("series") or []

@@ -234,7 +234,7 @@ def ensure_admin_token(state: State, token: str) -> None:
             issue_token(db, person_uuid=None, org_uuid=None, scopes=list(KNOWN_SCOPES), now=state.clock.time(),
                         created_iso=state.clock.iso_now(), kind="admin", roles=[FULL_ADMIN],
                         all_orgs=True, token=token)
-        else:   # state written before the admin token had explicit scopes (it had "*")
+        else:   # state written when the admin token held an all-scope wildcard
             db.execute("UPDATE tokens SET scopes=? WHERE id=?", (" ".join(KNOWN_SCOPES), row["id"]))
         org = db.execute("SELECT uuid FROM orgs ORDER BY seq LIMIT 1").fetchone()
         if org is not None:

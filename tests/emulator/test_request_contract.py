@@ -117,3 +117,17 @@ def test_the_suite_check_exempts_only_the_emulators_own_tests():
     left = unexpected_violations(log)
     assert left == log[1:]
     assert "tests/client/test_y.py::t: PATCH /v1/y: query siteUrl" in describe(left)
+
+
+def test_route_scopes_match_the_spec_security_where_the_spec_declares_it(app):
+    spec = load_spec_or_none()
+    checked = 0
+    for routes in app.runtime.routes.by_len.values():
+        for r in routes:
+            op = spec.operation(r.method, r.template)
+            for requirement in (op.operation.get("security") or []) if op else []:
+                for scopes in requirement.values():
+                    if scopes:
+                        assert set(scopes) <= {s for alt in r.scopes or [] for s in ([alt] if isinstance(alt, str) else alt)}, r
+                        checked += 1
+    assert checked >= 1     # POST /applications/{applicationId}/token: spark:applications_token

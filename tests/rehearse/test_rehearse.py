@@ -54,3 +54,42 @@ def test_a_rehearsal_killed_mid_run_converges_on_the_second_up(sample_snapshot):
     assert report.replay.max_unlicensed_hosts == 0 and not report.replay.host_breaks
     # Both runs' license writes add up to the same end state as one clean run.
     assert report.replay.waves[-1].after[next(i for i, p in report.pools.items() if p.site == "acme.webex.com")] == 111
+
+
+def test_a_rehearsal_that_takes_a_hosts_license_on_the_meetings_site_fails(tmp_path):
+    """A stack that drops the host of a classic-site standing series from the classic pool
+    converges, yet the rehearsal must fail: the invariant, not convergence, breaks. (The
+    sample's hosts are executives, whom the policy pack protects: the org is edited so that a
+    non-executive hosts the Engineering Daily Standup.)"""
+    import shutil
+
+    from emulator.testing import EmulatorServer
+    from rehearsekit import snapshot_of
+    from webex_iac import engine
+    from webex_iac.snapshot import dumps
+
+    host = "farid.becker18@acme.example.com"
+    with EmulatorServer(seed="sample") as emu:
+        doc = snapshot_of(emu, keep_identities=True)
+    org = doc["orgs"][0]
+    standup = next(s for s in org["meetings"]["series"] if s["title"] == "Engineering Daily Standup")
+    standup["host"] = host
+    snap = tmp_path / "acme.json"
+    snap.write_text(dumps(doc))
+    classic = next(lic["key"] for lic in org["licenses"] if lic.get("siteUrl") == "acme-classic.webex.com")
+    holders = sorted(p["email"] for p in org["people"] if classic in p.get("licenses", []))
+    assert host in holders
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy2(engine.REPO_ROOT / name, project / name)
+    users = "\n".join(f"          - {e}" for e in holders if e != host)
+    (project / "stacks" / "acme.yaml").write_text(
+        "licenses:\n  classic:\n    owner: collab-platform@acme.example.com\n    pools:\n"
+        f"      - license: {{siteUrl: acme-classic.webex.com}}\n        users:\n{users}\n")
+    r = CliRunner().invoke(main, ["rehearse", "--stack", "acme", "--snapshot", str(snap), "--project-dir", str(project),
+                                  "--policy-pack", str(engine.REPO_ROOT / "policies")])
+    assert r.exit_code == 2, r.output
+    assert "[ok] converged" in r.output
+    assert f"BROKEN: {host}: without a license on acme-classic.webex.com (up, write #1)" in r.output
+    assert "[BROKEN] no host of a standing meeting without a license on its site" in r.output

@@ -16,7 +16,7 @@ from emulator.generate import large_org_seed
 from emulator.testing import EmulatorServer
 from webex_iac import engine
 from webex_iac.cli import main
-from webex_iac.rehearse import Options, RehearsalError, policy_configs, rehearse, translate_stack_text
+from webex_iac.rehearse import Options, RehearsalError, copy_policy_packs, rehearse, translate_stack_text
 from webex_iac.snapshot import Pseudonymiser, dumps
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]+")
@@ -100,8 +100,9 @@ def test_the_key_maps_the_stack_file_and_policy_config_onto_the_snapshots_people
     users = [e for e in declared if not e.startswith(pseudo.email("collab-platform@acme.example.com").split("@")[0])]
     assert set(users) - {pseudo.email("sales-ops@acme.example.com")} <= people
     assert "title: pseudonymised " in mapped and "Sales pipeline review" not in mapped
-    (cfg,) = policy_configs([str(engine.REPO_ROOT / "policies")], pseudo, tmp_path)
-    protected = json.loads(cfg.read_text())["protected-holders"]["protectedUsers"]
+    (pack,) = copy_policy_packs([str(engine.REPO_ROOT / "policies")], tmp_path, pseudo)
+    assert Path(pack).parent == tmp_path      # the pack reads the stack file of the copy it is in
+    protected = json.loads((Path(pack) / "config.json").read_text())["protected-holders"]["protectedUsers"]
     assert protected and set(protected) <= people
     # A second mapping of what is already pseudonymous changes nothing (snapshots of snapshots).
     assert translate_stack_text(mapped, pseudo) == mapped
