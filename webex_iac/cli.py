@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 
 from . import engine
+from .project import project_dir_option
 
 
 def _settings(project_dir: Path) -> engine.EngineSettings:
@@ -127,12 +128,9 @@ def _plain(stack: str, project_dir: Path, *args: str) -> None:
 
 
 stack_option = click.option("--stack", "-s", default="dev", show_default=True, help="Stack to operate on.")
-project_option = click.option(
-    "--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
-    # The env var lets tests run the CI workflow's exact commands on a scratch project.
-    envvar="WEBEX_IAC_PROJECT_DIR",
-    show_default=False, help="Directory holding Pulumi.yaml (default: this checkout; env WEBEX_IAC_PROJECT_DIR).",
-)
+# Found as `pulumi` finds it: the nearest Pulumi.yaml at or above the current directory
+# (webex_iac/project.py); the env var lets tests run the CI workflow's exact commands on a scratch project.
+project_option = project_dir_option()
 policy_option = click.option(
     "--policy-pack", "policy_packs", multiple=True,
     help="Policy pack directory (or executable) to enforce; repeatable.",
@@ -293,7 +291,7 @@ def engine_info() -> None:
     click.echo(f"pulumi {engine.pulumi_version(bin_dir)}, pulumi-language-python {host or '?'} ({bin_dir})")
 
 
-# Adopting an existing org (issue #7): webex_iac/discover.py, webex_iac/migration_report.py.
+# Adopting an existing org (issue #7): webex_iac/discover/, webex_iac/migration_report.py.
 from .discover import discover_command  # noqa: E402
 from .migration_report import migration_report_command  # noqa: E402
 

@@ -59,30 +59,16 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from webex_client import WebexError
 from webex_client.types.licenses import License
 
-from .discover import (
-    MEETINGS_DISTRIBUTION,
-    DiscoverError,
-    OrgRead,
-    Steps,
-    connect,
-    default_stack_path,
-    group_holders,
-    license_ref,
-    meeting_distribution,
-    pool_label,
-    read_org,
-    remove,
-    resolve_pool,
-    role_names,
-    unique_name,
-    validate_text,
-    with_common,
-    write_text,
-    yaml_rt,
-    ADMIN_ROLES,
-    DEFAULT_HORIZON_DAYS,
-    DEFAULT_MAX_HOST_SCANS,
-)
+# The org read is discover's public API (discover/org_read.py); the domain rules are org_model's.
+from .discover.command import default_stack_path, with_common
+from .discover.connection import DiscoverError, connect
+from .discover.document import validate_text, write_text
+from .discover.merge_licenses import meeting_distribution
+from .discover.naming import group_holders, unique_name
+from .discover.notes import MEETINGS_DISTRIBUTION
+from .discover.org_read import ADMIN_ROLES, DEFAULT_HORIZON_DAYS, DEFAULT_MAX_HOST_SCANS, OrgRead, Steps, read_org
+from .discover.yaml_doc import flow, remove, yaml_rt
+from .org_model import license_ref, pool_label, resolve_pool, role_names, site_pools
 from .stack_file import StackFile, StackFileError, load_stack_file
 
 EXIT_NO_FIT = 3
@@ -158,7 +144,7 @@ def _camel(obj: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 def _target_license(org: OrgRead, target: str, declared: StackFile | None) -> License:
-    pools = [lic for lic in org.licenses if (lic.site_url or "").lower() == target]
+    pools = site_pools(org.licenses, target)
     if not pools:
         sites = ", ".join(org.sites()) or "none"
         raise click.BadParameter(f"{target} is not a meeting site of this org (sites: {sites})",
@@ -196,7 +182,7 @@ def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
     target = target.lower()
     lic = _target_license(org, target, declared)
     holders = org.holders[lic.id]
-    meeting_pools = {l.id: l for l in org.licenses if l.site_url}
+    meeting_pools = {l.id: l for l in org.meeting_licenses()}
 
     # 1. Hosts and their meetings.
     by_host: dict[str, list[dict[str, str]]] = {}
@@ -386,9 +372,7 @@ def apply_proposal(raw: CommentedMap, report: Report, org: OrgRead, owner: str) 
             target = unique_name(MEETINGS_DISTRIBUTION, dists.keys())
             dists[target] = CommentedMap([("owner", owner), ("pools", CommentedSeq())])
         pool = CommentedMap()
-        ref = CommentedMap(license_ref(lic, org.licenses))
-        ref.fa.set_flow_style()
-        pool["license"] = ref
+        pool["license"] = flow(license_ref(lic, org.licenses))
         if lic.total_units is not None:
             pool["capacity"] = lic.total_units
         pool["exclusive"] = True

@@ -64,6 +64,7 @@ import click
 import yaml
 
 from . import engine
+from .project import project_dir_option
 from .snapshot import Pseudonymiser, SnapshotError, connection_to, dumps, load_key, take_snapshot
 
 FAULTS = ("storm", "crash")
@@ -817,9 +818,7 @@ def _faults(ctx: Any, param: Any, value: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--faults", multiple=True, callback=_faults,
               help="storm (429s on a fifth of all requests), crash (kill mid-run, then a second up); "
                    "comma-separated or repeated.")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
-              envvar="WEBEX_IAC_PROJECT_DIR", show_default=False,
-              help="Directory holding Pulumi.yaml (default: this checkout).")
+@project_dir_option()
 @click.option("--policy-pack", "policy_packs", multiple=True,
               help="Policy pack to enforce (default: the project's policies/); repeatable.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -1,7 +1,7 @@
 """``webex-iac snapshot``: write an emulator seed of the live org, for ``webex-iac rehearse``.
 
-The org is read by :func:`webex_iac.discover.read_org` — the very read ``discover`` makes, through
-the same client and credentials (:func:`webex_iac.discover.connect`) — plus one
+The org is read by :func:`webex_iac.discover.org_read.read_org` — the very read ``discover`` makes, through
+the same client and credentials (:func:`webex_iac.discover.connection.connect`) — plus one
 ``GET /meetingPreferences/sites`` per person with a site account (their preferred site). The
 result is an emulator seed document (``emulator/core/seeding.py``) in JSON:
 
@@ -54,8 +54,11 @@ import click
 
 from webex_client import WebexError, decode_id
 
-from . import discover
-from .discover import Connection, OrgRead, Steps, primary_email, role_names
+from .discover import org_read
+from .discover.connection import Connection, connect, validate_base_url_option, validate_stack_name
+from .discover.org_read import OrgRead, Steps
+from .org_model import primary_email, role_names
+from .project import project_dir_option
 
 FORMAT = 1
 KEY_ENV = "WEBEX_IAC_SNAPSHOT_KEY"
@@ -351,11 +354,11 @@ def dumps(doc: dict[str, Any]) -> str:
 
 def take_snapshot(conn: Connection, *, keep_identities: bool = False, key: bytes | None = None,
                   steps: Steps | None = None, stack: str | None = None,
-                  max_host_scans: int = discover.DEFAULT_MAX_HOST_SCANS) -> dict[str, Any]:
+                  max_host_scans: int = org_read.DEFAULT_MAX_HOST_SCANS) -> dict[str, Any]:
     """Read the org behind ``conn`` and return its seed document."""
     steps = steps or Steps(enabled=False)
     with steps:
-        read = discover.read_org(conn, steps=steps, max_host_scans=max_host_scans)
+        read = org_read.read_org(conn, steps=steps, max_host_scans=max_host_scans)
         preferred = read_preferred_sites(conn, read)
     pseudo = None if keep_identities else Pseudonymiser(key if key is not None else load_key(create=True))
     return build_seed(read, preferred, pseudo, stack=stack)
@@ -366,25 +369,21 @@ def take_snapshot(conn: Connection, *, keep_identities: bool = False, key: bytes
 # =============================================================================================
 
 @click.command("snapshot")
-@click.option("--stack", "-s", default="dev", show_default=True, callback=discover.validate_stack_name,
+@click.option("--stack", "-s", default="dev", show_default=True, callback=validate_stack_name,
               help="Stack whose org to read (its webex:* config, else WEBEX_TOKEN).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the seed (default: snapshots/<stack>.json).")
 @click.option("--keep-identities", is_flag=True,
               help="Write real emails, names and titles (default: keyed pseudonyms).")
-@click.option("--base-url", callback=discover.validate_base_url_option, help="Override webex:baseUrl.")
+@click.option("--base-url", callback=validate_base_url_option, help="Override webex:baseUrl.")
 @click.option("--requests-per-second", type=click.FloatRange(min=0), default=None,
               help="Override webex:requestsPerSecond for this read (0: no client-side limit).")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="WEBEX_IAC_PROJECT_DIR", help="Directory holding Pulumi.yaml (default: this checkout).")
+@project_dir_option()
 def snapshot_command(stack: str, out: Path | None, keep_identities: bool, base_url: str | None,
-                     requests_per_second: float | None, project_dir: Path | None) -> None:
+                     requests_per_second: float | None, project_dir: Path) -> None:
     """Write an emulator seed of the stack's live org (for `webex-iac rehearse`)."""
-    from . import engine
-
-    project_dir = project_dir or engine.REPO_ROOT
     out = out or project_dir / "snapshots" / f"{stack}.json"
-    conn = discover.connect(stack, project_dir, base_url, requests_per_second)
+    conn = connect(stack, project_dir, base_url, requests_per_second)
     try:
         doc = take_snapshot(conn, keep_identities=keep_identities, steps=Steps(), stack=stack)
     except WebexError as e:

@@ -190,6 +190,15 @@ def record(tmp_path_factory):
         r["up"] = co.pulumi("up", "--yes", "--stack", STACK, "--policy-pack", "policies")
         r["preview no changes"] = co.pulumi("preview", "--expect-no-changes", "--stack", STACK,
                                             "--policy-pack", "policies")
+        # The stack file out of the pack's reach: the same pack in a project copy that has no
+        # stacks/cli.yaml, run from this checkout (whose working directory has the file). The pack
+        # finds its project from where it is, never from the cwd, and fails closed.
+        elsewhere = tmp_path_factory.mktemp("pack-elsewhere")
+        shutil.copytree(co.root / "policies", elsewhere / "policies")
+        shutil.copy2(co.root / "Pulumi.yaml", elsewhere / "Pulumi.yaml")
+        (elsewhere / ".venv").symlink_to(sys.prefix)
+        r["preview, stack file out of the pack's reach"] = co.pulumi(
+            "preview", "--stack", STACK, "--policy-pack", str(elsewhere / "policies"))
         # Checks fail in the preview too: an unknown site, or an unknown host, stops `up` before any
         # write (the engine stops at the first failed check, so one run each).
         site, host = _unknown_site_and_host(_dev_story())
@@ -253,6 +262,16 @@ def test_second_preview_with_the_pack_expects_no_changes_and_passes(record):
     run = record["preview no changes"]
     assert run.rc == 0, run
     assert "unchanged" in run.out and "webex-iac@" in run.out, run
+    assert run.writes == [], run
+
+
+def test_the_pack_fails_closed_when_the_stack_file_is_out_of_its_reach(record):
+    run = record["preview, stack file out of the pack's reach"]
+    assert run.rc != 0, run
+    assert "❌ webex-iac@" in run.out, run
+    for policy in ("protected-holders", "change-size-guard", "deletion-limit"):
+        assert (f"{policy} cannot check this change: missing the stack file stacks/{STACK}.yaml "
+                f"(there is no ") in run.out, (policy, run)
     assert run.writes == [], run
 
 

@@ -96,7 +96,11 @@ def test_write_then_up_converges_and_the_edit_passes_the_policy_pack(emu, run, t
     new_site = next(p for p in pools if p["license"].get("siteUrl") == TARGET)
     assert new_site["groups"] == ["space-meeting-hosts", "executives"]  # readable again, largest first
     assert len(new_site["users"]) == 120 - 20 - 9
-    pack = str(engine.REPO_ROOT / "policies")
+    # The pack checks the project it ships in (its parent directory), so it ships in this one.
+    (root / "policies").symlink_to(engine.REPO_ROOT / "policies", target_is_directory=True)
+    if not (root / ".venv").exists():
+        (root / ".venv").symlink_to(engine.REPO_ROOT / ".venv", target_is_directory=True)  # PulumiPolicy.yaml
+    pack = str(root / "policies")
     st.preview(policy_packs=[pack])  # raises if a mandatory policy is violated
 
     up = st.up(policy_packs=[pack])

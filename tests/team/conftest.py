@@ -7,7 +7,9 @@ end of the session. Without PostgreSQL the tests skip and say how to install it 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,21 @@ def pg():
 def pytest_terminal_summary(terminalreporter):
     if _SERVER:
         terminalreporter.write_line(f"team backend: {_SERVER['version']} on {_SERVER['where']} (stopped)")
+
+
+@pytest.fixture
+def tmp_path(request):
+    """A fresh directory of our own, not under pytest's base temp: pytest prunes all but its
+    three newest ``pytest-N`` directories, so another pytest session of the same user (parallel
+    CI jobs on one runner, several checkouts) can delete a project while its engine runs."""
+    d = Path(tempfile.mkdtemp(prefix=f"webex-iac-{request.node.name[:40]}-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def module_tmp():
+    d = Path(tempfile.mkdtemp(prefix="webex-iac-team-module-"))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+

@@ -23,10 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def emu(tmp_path_factory):
+def emu(module_tmp):
     from emulator.testing import EmulatorServer
 
-    with EmulatorServer(seed=None, state_path=tmp_path_factory.mktemp("fleet-emu") / "state.db",
+    with EmulatorServer(seed=None, state_path=module_tmp / "state.db",
                         subprocess=True) as e:
         yield e
 

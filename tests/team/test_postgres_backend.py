@@ -25,8 +25,8 @@ PATCH = "PATCH /v1/licenses/users"
 
 
 @pytest.fixture(scope="module")
-def emu(tmp_path_factory):
-    with EmulatorServer(seed=None, state_path=tmp_path_factory.mktemp("team-emu") / "state.db",
+def emu(module_tmp):
+    with EmulatorServer(seed=None, state_path=module_tmp / "state.db",
                         subprocess=True) as e:
         yield e
 

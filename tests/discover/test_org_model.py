@@ -1,0 +1,77 @@
+"""webex_iac/org_model.py: the org facts discover, migration-report and snapshot share, written once."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from webex_client.types.licenses import License
+from webex_client.types.people import Person
+from webex_iac.org_model import (
+    license_ref,
+    meeting_sites,
+    pool_label,
+    pool_vanished,
+    primary_email,
+    resolve_pool,
+    site_pools,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+A1 = License(id="L1", name="Meeting 25", siteUrl="Acme.webex.com", subscriptionId="S1", totalUnits=5)
+A2 = License(id="L2", name="Meeting 25", siteUrl="acme.webex.com", subscriptionId="S2", totalUnits=5)
+B = License(id="L3", name="Meeting 25", siteUrl="beta.webex.com", totalUnits=5)
+MSG = License(id="L4", name="Messaging", totalUnits=100)
+POOLS = [A1, A2, B, MSG]
+
+
+def test_a_persons_primary_email_is_their_first_lowercased_and_their_id_without_one():
+    assert primary_email(Person(id="P1", emails=["Ann@X.com", "ann2@x.com"])) == "ann@x.com"
+    assert primary_email(Person(id="P2", emails=[])) == "p2"
+
+
+def test_pool_label_names_the_site_for_a_meeting_pool_and_the_license_otherwise():
+    assert pool_label(B) == "beta.webex.com (Meeting 25)"
+    assert pool_label(MSG) == "Messaging"
+
+
+def test_the_pools_of_a_site_compare_urls_case_insensitively():
+    assert site_pools(POOLS, "ACME.webex.com") == [A1, A2]
+    assert meeting_sites(POOLS) == ["acme.webex.com", "beta.webex.com"]
+
+
+def test_a_reference_is_the_site_alone_unless_the_site_has_several_pools():
+    assert license_ref(B, POOLS) == {"siteUrl": "beta.webex.com"}
+    assert license_ref(A2, POOLS) == {"siteUrl": "acme.webex.com", "subscriptionId": "S2"}
+    assert license_ref(MSG, POOLS) == {"id": "L4"}
+
+
+def test_a_reference_resolves_to_one_pool_and_vanished_means_valid_but_matching_none():
+    assert resolve_pool({"siteUrl": "beta.webex.com"}, POOLS) is B
+    assert resolve_pool({"siteUrl": "acme.webex.com"}, POOLS) is None  # two pools: ambiguous
+    assert not pool_vanished({"siteUrl": "acme.webex.com"}, POOLS)
+    assert pool_vanished({"siteUrl": "gone.webex.com"}, POOLS)
+    assert resolve_pool({"bogus": 1}, POOLS) is None and not pool_vanished({"bogus": 1}, POOLS)
+
+
+def _defs(paths, names):
+    return sorted(f"{p.relative_to(ROOT)}:{n.name}" for p in paths for n in ast.walk(ast.parse(p.read_text()))
+                  if isinstance(n, ast.FunctionDef) and n.name in names)
+
+
+def test_the_shared_helpers_are_defined_once_in_webex_iac():
+    defs = _defs((ROOT / "webex_iac").rglob("*.py"),
+                 {"pool_label", "primary_email", "role_names", "license_ref", "resolve_pool", "site_pools"})
+    assert defs == [f"webex_iac/org_model.py:{n}" for n in
+                    sorted(["license_ref", "pool_label", "primary_email", "resolve_pool", "role_names", "site_pools"])]
+
+
+def test_no_module_imports_a_private_name_of_discover_and_discover_files_stay_short():
+    for p in (ROOT / "webex_iac").rglob("*.py"):
+        for n in ast.walk(ast.parse(p.read_text())):
+            if isinstance(n, ast.ImportFrom) and "discover" in (n.module or ""):
+                private = [a.name for a in n.names if a.name.startswith("_")]
+                assert not private, f"{p.relative_to(ROOT)} imports {private} from {n.module}"
+    long = {p.name: n for p in (ROOT / "webex_iac" / "discover").glob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
