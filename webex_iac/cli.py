@@ -133,7 +133,7 @@ stack_option = click.option("--stack", "-s", default="dev", show_default=True, h
 project_option = project_dir_option()
 policy_option = click.option(
     "--policy-pack", "policy_packs", multiple=True,
-    help="Policy pack directory (or executable) to enforce; repeatable.",
+    help="Policy pack directory to enforce (e.g. policies); repeatable.",
 )
 policy_config_option = click.option(
     "--policy-pack-config", "policy_configs", multiple=True,

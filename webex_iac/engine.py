@@ -124,6 +124,11 @@ class EngineSettings:
                     "built-in, public passphrase."
                 )
         env.update(self.extra_env)
+        if env["PULUMI_BACKEND_URL"].startswith("postgres://") and "PULUMI_DIY_BACKEND_PARALLEL" not in supplied:
+            # Pulumi's PostgreSQL backend (v3.274.1) deadlocks listing stacks (`stack ls`) once
+            # it has ~6 stacks: its 10 parallel readers each hold a pooled connection while asking
+            # for another, and the pool is 2 × GOMAXPROCS. One reader never waits (issue 17).
+            env["PULUMI_DIY_BACKEND_PARALLEL"] = "1"
         return env
 
 

@@ -328,12 +328,13 @@ def test_an_org_the_pack_cannot_read_fails_every_policy_that_needs_it_closed(pro
 
 
 def test_an_invalid_pack_config_fails_every_policy_closed(project, dev_copy):
-    """One entry point: the pack itself reads policies/config.json; a broken one never means defaults."""
+    """One entry point: the pack itself reads policies/config.json, however the pack is named on the
+    command line (here as ./policies/, not policies); a broken one never means defaults."""
     cfg = project.root / "policies" / "config.json"
     good = cfg.read_text()
     cfg.write_text(good.replace('"protected-holders"', '"protected-holder"'))
     try:
-        result = project.preview(dev_copy)
+        result = project.preview(dev_copy, pack="./policies/")
     finally:
         cfg.write_text(good)
     assert result.rc != 0

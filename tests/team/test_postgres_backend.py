@@ -162,3 +162,21 @@ def pulumi_cancel(root, env) -> tuple[int, str]:
     r = subprocess.run([str(engine.find_pulumi_bin_dir() / "pulumi"), "cancel", "--yes", "--non-interactive",
                         "--stack", STACK], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     return r.returncode, r.stdout + r.stderr
+
+
+def test_listing_many_stacks_in_postgresql_does_not_hang(pg, tmp_path):
+    """Pulumi's postgres backend deadlocks `stack ls` with ~6+ stacks on a small machine unless
+    its parallel readers are bounded; the engine settings bound them (webex_iac/engine.py)."""
+    root = k.write_project(tmp_path / "project")
+    settings = engine.EngineSettings(project_dir=root, backend_url=pg.backend_url, pulumi_home=root / ".pulumi-home",
+                                     extra_env={"PULUMI_CONFIG_PASSPHRASE": k.PASSPHRASE})
+    env = {**k.cli_env(pg.backend_url), **settings.env("many-00")}
+    pulumi = str(engine.find_pulumi_bin_dir() / "pulumi")
+    names = [f"many-{i:02d}" for i in range(12)]
+    for name in names:
+        subprocess.run([pulumi, "stack", "init", name, "--non-interactive"], cwd=root, env=env, check=True,
+                       capture_output=True, timeout=120)
+    listed = subprocess.run([pulumi, "stack", "ls", "--json", "--non-interactive"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert set(names) <= {s["name"] for s in json.loads(listed.stdout)}
