@@ -44,6 +44,10 @@ def sentence(exc: BaseException) -> str:
     webex = _webex_error(exc)
     if isinstance(exc, ValueError) and webex is not exc:
         return str(exc)  # ours (ConfigError, PlanError, validation): already a sentence
+    if isinstance(exc, PermissionError) and exc.errno is None and webex is None:
+        # Raised by a provider with its own sentence (e.g. a Service App not authorized for the
+        # org); an OS permission error carries an errno and stays "unexpected".
+        return str(exc)
     if webex is not None:
         return describe(webex, credentials=credentials)
     text = describe(exc)

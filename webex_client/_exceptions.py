@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 
 from ._logging import redact, redact_data
+from .scopes import ENDPOINT_SCOPES, MINTING_TOKEN_SCOPES, SITE_ADMIN_SCOPES
 
 
 @dataclass(frozen=True)
@@ -276,25 +277,19 @@ def parse_error_body(response: httpx.Response) -> tuple[str, list[ErrorDetail], 
 
 
 # --- what a user reads ---------------------------------------------------------------------
-# Scopes an admin token needs per endpoint (REFERENCE.md §2, from the official docs). Matched
-# in order on "METHOD path" with ids stripped; the first match names the scope of a 403.
-_SCOPES: list[tuple[str, str, str]] = [
-    ("PATCH", "/licenses/users", "spark-admin:people_write"),
-    ("GET", "/licenses", "spark-admin:licenses_read"),
-    ("GET", "/people", "spark-admin:people_read"),
-    ("GET", "/groups", "identity:groups_read"),
-    ("GET", "/meetingInvitees", "meeting:admin_schedule_read"),
-    ("*", "/meetingInvitees", "meeting:admin_schedule_write"),
-    ("GET", "/meetings", "meeting:admin_schedule_read"),
-    ("*", "/meetings", "meeting:admin_schedule_write"),
-    ("GET", "/meetingPreferences", "meeting:admin_preferences_read"),
-    ("*", "/meetingPreferences", "meeting:admin_preferences_write"),
-    ("GET", "/admin/meeting/config", "meeting:admin_config_read (site admin)"),
-    ("*", "/admin/meeting/config", "meeting:admin_config_write (site admin)"),
-    ("POST", "/applications", "spark:applications_token (on the minting token)"),
-    ("*", "/guests", "guest-issuer:write"),
-    ("GET", "/organizations", "spark-admin:organizations_read"),
-]
+# Scopes an admin token needs per endpoint: webex_client.scopes.ENDPOINT_SCOPES (the one list),
+# with who must hold them said in the 403 message.
+def _scope_label(scope: str) -> str:
+    if scope in MINTING_TOKEN_SCOPES:
+        return f"{scope} (on the minting token)"
+    return f"{scope} (site admin)" if scope in SITE_ADMIN_SCOPES else scope
+
+
+def _endpoint_scopes() -> list[tuple[str, str, str]]:
+    return [(m, prefix, _scope_label(scope)) for m, prefix, scope in ENDPOINT_SCOPES]
+
+
+_SCOPES: list[tuple[str, str, str]] = _endpoint_scopes()
 
 
 def _api_path(url: str | None) -> str:

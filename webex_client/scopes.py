@@ -37,4 +37,36 @@ ADMIN_TOKEN_ROLES: Mapping[str, str] = MappingProxyType({
                           "a site administrator of every managed site (site settings, admin scheduling)",
 })
 
-__all__ = ["ADMIN_TOKEN_SCOPES", "MINTING_TOKEN_SCOPES", "ADMIN_TOKEN_ROLES"]
+#: Scopes of calls the client offers that a stack's webex:token does not need (so not in its
+#: least-privilege list) — scope -> who holds it.
+OTHER_SCOPES: Mapping[str, str] = MappingProxyType({
+    "guest-issuer:write": "issuing guests (POST /guests/token): the Service App's own token",
+    "spark-admin:organizations_read": "reading organizations (GET /organizations): library use only",
+})
+
+#: Scopes that also need the user to be a site administrator of the site concerned.
+SITE_ADMIN_SCOPES = frozenset({"meeting:admin_config_read", "meeting:admin_config_write"})
+
+#: Which scope each call needs, for naming the missing one in a 403: (method or "*", API path
+#: prefix without /v1, scope), matched in order, first match wins (more specific paths first).
+#: Every scope here is one of the lists above (a test holds that).
+ENDPOINT_SCOPES: tuple[tuple[str, str, str], ...] = (
+    ("PATCH", "/licenses/users", "spark-admin:people_write"),
+    ("GET", "/licenses", "spark-admin:licenses_read"),
+    ("GET", "/people", "spark-admin:people_read"),
+    ("GET", "/groups", "identity:groups_read"),
+    ("GET", "/meetingInvitees", "meeting:admin_schedule_read"),
+    ("*", "/meetingInvitees", "meeting:admin_schedule_write"),
+    ("GET", "/meetings", "meeting:admin_schedule_read"),
+    ("*", "/meetings", "meeting:admin_schedule_write"),
+    ("GET", "/meetingPreferences", "meeting:admin_preferences_read"),
+    ("*", "/meetingPreferences", "meeting:admin_preferences_write"),
+    ("GET", "/admin/meeting/config", "meeting:admin_config_read"),
+    ("*", "/admin/meeting/config", "meeting:admin_config_write"),
+    ("POST", "/applications", "spark:applications_token"),
+    ("*", "/guests", "guest-issuer:write"),
+    ("GET", "/organizations", "spark-admin:organizations_read"),
+)
+
+__all__ = ["ADMIN_TOKEN_SCOPES", "MINTING_TOKEN_SCOPES", "ADMIN_TOKEN_ROLES", "OTHER_SCOPES", "SITE_ADMIN_SCOPES",
+           "ENDPOINT_SCOPES"]

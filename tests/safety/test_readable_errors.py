@@ -65,3 +65,25 @@ def test_provider_errors_render_as_the_sentence_unless_debug(monkeypatch):
         full = _errors._Traceback().format_exc()
     assert short.startswith("Webex refused") and "Traceback" not in short
     assert full.startswith("Traceback (most recent call last)")
+
+
+def test_a_permission_error_a_provider_raises_reads_as_its_own_plain_sentence():
+    said = ("Service App app-1 (client id c-1) is not authorized for org o-1: a Full Administrator of that "
+            "org must open Control Hub > Apps > Service Apps, select the app and click Authorize.")
+    assert _errors.sentence(PermissionError(said)) == said
+    # An OS permission error (errno set) is not ours: it stays marked as unexpected.
+    assert "an unexpected error" in _errors.sentence(PermissionError(13, "Permission denied", "/x"))
+
+
+def test_the_403_scope_table_is_the_one_list_in_webex_client_scopes():
+    from webex_client import scopes
+    from webex_client._exceptions import needed_scope
+
+    known = {**scopes.ADMIN_TOKEN_SCOPES, **scopes.MINTING_TOKEN_SCOPES, **scopes.OTHER_SCOPES}
+    assert {s for _, _, s in scopes.ENDPOINT_SCOPES} <= set(known)
+    # Every scope a stack's token needs names at least one call, so its 403 names it.
+    assert set(scopes.ADMIN_TOKEN_SCOPES) <= {s for _, _, s in scopes.ENDPOINT_SCOPES}
+    assert needed_scope("POST", "https://webexapis.com/v1/applications/a1/token") == (
+        "spark:applications_token (on the minting token)")
+    assert needed_scope("GET", "https://webexapis.com/v1/admin/meeting/config/commonSettings?siteUrl=x") == (
+        "meeting:admin_config_read (site admin)")
