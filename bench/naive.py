@@ -26,7 +26,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from resources._runtime import WebexConfig, config_getter
+from resources import config_getter, make_client, settings_from_config, settings_key
 from webex_client import normalize_id
 
 _CLIENTS: dict[tuple, Any] = {}
@@ -37,11 +37,12 @@ class NaiveUserLicensesProvider(ResourceProvider):
     _key: tuple | None = None
 
     def configure(self, req) -> None:
-        cfg = WebexConfig.from_config(config_getter(req.config))
+        cfg = settings_from_config(config_getter(req.config))
+        key = settings_key(cfg)
         with _LOCK:
-            if cfg.key() not in _CLIENTS:
-                _CLIENTS[cfg.key()] = cfg.make_client()
-        self._key = cfg.key()
+            if key not in _CLIENTS:
+                _CLIENTS[key] = make_client(cfg)
+        self._key = key
 
     def __getstate__(self) -> dict:
         return {}

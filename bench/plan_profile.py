@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 
 from resources import license_distribution as ld  # noqa: E402
-from resources._runtime import OrgSnapshot  # noqa: E402
+from resources import OrgSnapshot  # noqa: E402
 from webex_client import ClientSettings, WebexClient  # noqa: E402
 
 BASE = "https://webexapis.com/v1"

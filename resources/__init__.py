@@ -6,8 +6,10 @@ Each kind lives in its own module with its inputs, outputs and CRUD; this regist
 them. Type names (``pulumi-python:dynamic/webex:<Kind>``) let policies and readers tell them apart.
 """
 
-from ._common import ERROR_30105, LicenseRef
-from .license_distribution import LicenseDistribution, LicenseDistributionArgs, LicensePool
+from . import _lifeline as lifeline
+from ._common import ERROR_30105, LicenseRef, Model
+from ._runtime import ConfigError, MissingCredentials, OrgSnapshot, config_getter, make_client, settings_from_config, settings_key
+from .license_distribution import LicenseDistribution, LicenseDistributionArgs, LicensePool, resolve_license
 from .meeting_site import CommonSettings, Holders, MeetingSite, MeetingSiteArgs
 from .service_app import Guest, ServiceApp, ServiceAppArgs
 from .standing_meeting import Invitee, MeetingOptions, StandingMeeting, StandingMeetingArgs
@@ -21,7 +23,8 @@ KINDS = {
 }
 
 __all__ = [
-    "ERROR_30105", "KINDS",
+    "ERROR_30105", "KINDS", "ConfigError", "MissingCredentials", "Model", "OrgSnapshot", "config_getter", "lifeline",
+    "make_client", "resolve_license", "settings_from_config", "settings_key",
     "CommonSettings", "Guest", "Holders", "Invitee", "LicenseDistribution", "LicenseDistributionArgs",
     "LicensePool", "LicenseRef", "MeetingOptions", "MeetingSite", "MeetingSiteArgs", "ServiceApp",
     "ServiceAppArgs", "StandingMeeting", "StandingMeetingArgs",

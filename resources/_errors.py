@@ -16,7 +16,7 @@ import sys
 import traceback
 from typing import Any
 
-from webex_client._exceptions import WebexError, describe
+from webex_client import WebexError, describe_error as describe
 
 DEBUG_ENV = "WEBEX_IAC_DEBUG"
 

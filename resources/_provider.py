@@ -8,7 +8,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, Resource
 from pydantic import ValidationError
 
 from . import _errors, _lifeline
-from ._runtime import ConfigError, Runtime, WebexConfig, config_getter, get_runtime, raw_getter, runtime_for
+from ._runtime import ConfigError, Runtime, config_getter, get_runtime, raw_getter, runtime_for, settings_from_config
 
 
 class WebexProvider(ResourceProvider):
@@ -30,7 +30,7 @@ class WebexProvider(ResourceProvider):
         if _errors.install():
             _lifeline.watch()
         try:
-            cfg = WebexConfig.from_config(config_getter(config))
+            cfg = settings_from_config(config_getter(config))
             _errors.credentials = (
                 f"the Service App {cfg.service_app_id!r} (webex:serviceAppId; its token is minted with webex:mintingToken)"
                 if cfg.service_app_id else "the admin token in webex:token")

@@ -14,13 +14,14 @@ import json
 import os
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from webex_client import ClientSettings, ServiceAppToken, WebexClient
+from pydantic.alias_generators import to_camel
+
+from webex_client import ClientSettings, WebexClient, token_from_env
 from webex_client.types.licenses import License
 
-DEFAULT_BASE_URL = "https://webexapis.com/v1"
 # Config keys read by every provider (namespace `webex`).
 CONFIG_KEYS = (
     "baseUrl", "orgId", "token",
@@ -32,62 +33,47 @@ class ConfigError(ValueError):
     """Provider configuration is missing or inconsistent; the message says which key."""
 
 
-@dataclass
-class WebexConfig:
-    base_url: str
-    org_id: str | None
-    client_settings: dict[str, Any]
-    token: str | None = field(default=None, repr=False)
-    service_app_id: str | None = None
-    service_app_client_id: str | None = None
-    service_app_client_secret: str | None = field(default=None, repr=False)
-    minting_token: str | None = field(default=None, repr=False)
+class MissingCredentials(ConfigError):
+    """Neither a token nor a Service App is configured."""
 
-    @classmethod
-    def from_config(cls, get) -> "WebexConfig":
-        """``get(key)`` returns the value of ``webex:<key>`` (already decrypted) or None."""
-        settings = {}
-        for key in ClientSettings.model_fields:  # every client default is overridable
-            camel = "".join(p if i == 0 else p.capitalize() for i, p in enumerate(key.split("_")))
-            value = get(camel)
-            if value is not None:
-                settings[camel] = value
-        cfg = cls(
-            # Config wins; WEBEX_BASE_URL lets `make` point the dev stack at its emulator port.
-            base_url=(get("baseUrl") or os.environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-            org_id=get("orgId"),
-            client_settings=settings,
-            token=get("token") or os.environ.get("WEBEX_TOKEN"),
-            service_app_id=get("serviceAppId"),
-            service_app_client_id=get("serviceAppClientId"),
-            service_app_client_secret=get("serviceAppClientSecret"),
-            minting_token=get("mintingToken"),
+
+def settings_from_config(get) -> ClientSettings:
+    """The one :class:`~webex_client.ClientSettings` of a provider, a policy run or discover.
+
+    ``get(key)`` returns the value of ``webex:<key>`` (already decrypted) or None. Every field is
+    a config key (``webex:maxRetries`` …); config wins, then ``WEBEX_BASE_URL`` (lets `make`
+    point the dev stack at its emulator port) and the token variable (``WEBEX_ACCESS_TOKEN``,
+    or the deprecated ``WEBEX_TOKEN``). Invalid values raise :class:`ConfigError` naming the key.
+    """
+    values = {to_camel(name): get(to_camel(name)) for name in ClientSettings.model_fields}
+    values["baseUrl"] = values["baseUrl"] or os.environ.get("WEBEX_BASE_URL")
+    if not values["token"]:
+        values["token"] = token_from_env()[0]
+    if not values["token"] and not values["serviceAppId"]:
+        raise MissingCredentials(
+            "no Webex credentials: set `pulumi config set --secret webex:token <admin token>` "
+            "or the Service App keys webex:serviceAppId, webex:serviceAppClientId, "
+            "webex:serviceAppClientSecret (secret) and webex:mintingToken (secret)"
         )
-        if not cfg.token and not cfg.service_app_id:
-            raise ConfigError(
-                "no Webex credentials: set `pulumi config set --secret webex:token <admin token>` "
-                "or the Service App keys webex:serviceAppId, webex:serviceAppClientId, "
-                "webex:serviceAppClientSecret (secret) and webex:mintingToken (secret)"
-            )
-        return cfg
+    try:
+        return ClientSettings.from_config(values)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
 
-    def key(self) -> tuple:
-        # Identity of a runtime; secrets enter only as a hash so the key is safe to log.
-        return (self.base_url, self.org_id, hash(self.token), self.service_app_id,
-                tuple(sorted(self.client_settings.items())))
 
-    def make_client(self) -> WebexClient:
-        settings = ClientSettings.from_config(self.client_settings)
-        if self.service_app_id:
-            missing = [k for k, v in (("serviceAppClientId", self.service_app_client_id),
-                                      ("serviceAppClientSecret", self.service_app_client_secret),
-                                      ("mintingToken", self.minting_token), ("orgId", self.org_id)) if not v]
-            if missing:
-                raise ConfigError("Service App credentials are incomplete: set " + ", ".join(f"webex:{k}" for k in missing))
-            token = ServiceAppToken(self.service_app_id, self.service_app_client_id, self.service_app_client_secret,
-                                    self.org_id, minting_token=self.minting_token)
-            return _count_calls(WebexClient(token, settings=settings, base_url=self.base_url))
-        return _count_calls(WebexClient(self.token, settings=settings, base_url=self.base_url))
+def settings_key(settings: ClientSettings) -> tuple:
+    """Identity of a runtime; secrets enter only as a hash so the key is safe to log."""
+    return (tuple(sorted(settings.model_dump().items())),
+            hash((settings.token, settings.service_app_client_secret, settings.minting_token)))
+
+
+def make_client(settings: ClientSettings) -> WebexClient:
+    """The provider's client for ``settings`` (its token or Service App), counting API calls."""
+    try:
+        token = settings.token_source()
+    except ValueError as e:  # incomplete Service App keys
+        raise ConfigError(str(e)) from None
+    return _count_calls(WebexClient(token, settings=settings))
 
 
 def _count_calls(client: WebexClient) -> WebexClient:
@@ -238,7 +224,7 @@ class OrgSnapshot:
 
 
 class Runtime:
-    def __init__(self, config: WebexConfig, raw_get=None) -> None:
+    def __init__(self, config: ClientSettings, raw_get=None) -> None:
         self.config = config
         # Any stack config value by full key ("project:key"); kept in memory only.
         self.raw_get = raw_get or (lambda key: None)
@@ -250,7 +236,7 @@ class Runtime:
     def client(self) -> WebexClient:
         with self._lock:
             if self._client is None:
-                self._client = self.config.make_client()
+                self._client = make_client(self.config)
             return self._client
 
     @property
@@ -281,8 +267,8 @@ _RUNTIMES: dict[tuple, Runtime] = {}
 _RUNTIMES_LOCK = threading.Lock()
 
 
-def runtime_for(config: WebexConfig, raw_get=None) -> tuple:
-    key = config.key()
+def runtime_for(config: ClientSettings, raw_get=None) -> tuple:
+    key = settings_key(config)
     with _RUNTIMES_LOCK:
         if key not in _RUNTIMES:
             _RUNTIMES[key] = Runtime(config, raw_get)

@@ -122,7 +122,7 @@ class Plan:
         return bool(self.users)
 
 
-def _resolve(ref: LicenseRef, licenses: dict[str, License]) -> License | str:
+def resolve_license(ref: LicenseRef, licenses: dict[str, License]) -> License | str:
     if ref.id:
         from webex_client import normalize_id  # padding-insensitive comparison
 
@@ -153,7 +153,7 @@ def make_plan(args: LicenseDistributionArgs, snap: OrgSnapshot) -> Plan:
 
     for i, pool in enumerate(args.pools):
         where = f"pools[{i}]" + (f" ({pool.source})" if pool.source else "")
-        lic = _resolve(pool.license, licenses)
+        lic = resolve_license(pool.license, licenses)
         if isinstance(lic, str):
             failures.append((f"{where}.license", lic))
             continue

@@ -30,7 +30,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import Field, ValidationError
 
-from webex_client import OAuthError, PermissionDeniedError, WebexClient, ClientSettings
+from webex_client import OAuthError, PermissionDeniedError
 
 MINTING_SCOPE = "spark:applications_token"
 # The 403 wording of POST /applications/{id}/token when the app lacks the org's authorization
@@ -203,13 +203,10 @@ class ServiceAppProvider(WebexProvider):
         if not args.guests:
             return {"issuedGuests": [], "guestTokens": {}, "guestTokensExpireAt": None}
         rt = self.runtime
-        app_client = WebexClient(access_token, settings=ClientSettings.from_config(rt.config.client_settings),
-                                 base_url=rt.config.base_url)
-        try:
-            issued = app_client.map_concurrent(lambda g: app_client.guests.create(g.subject, g.display_name), args.guests)
-            issued.raise_first()
-        finally:
-            app_client.close()
+        # The app's own token, over the provider's connection pool and throttle.
+        app_client = rt.client.with_options(token=access_token)
+        issued = app_client.map_concurrent(lambda g: app_client.guests.create(g.subject, g.display_name), args.guests)
+        issued.raise_first()
         guests = [{"subject": g.subject, "displayName": g.display_name, "personId": r.value.id, "email": r.value.email}
                   for g, r in zip(args.guests, issued)]
         tokens = {g.subject: r.value.access_token.get_secret_value() for g, r in zip(args.guests, issued)}

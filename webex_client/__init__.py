@@ -151,13 +151,19 @@ from ._ids import (
 from ._pagination import Paginator
 from ._retry import RetryPolicy
 from ._secret import Secret
-from ._settings import ClientSettings
+from . import _constants as constants
+from ._exceptions import describe as describe_error
+from ._settings import ClientSettings, token_from_env, validate_base_url
 from ._throttle import Throttle
 
 __all__ = [
     "WebexClient",
     "SyncAPIClient",
     "ClientSettings",
+    "constants",
+    "describe_error",
+    "token_from_env",
+    "validate_base_url",
     "Secret",
     "TokenSource",
     "StaticToken",

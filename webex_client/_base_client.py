@@ -18,6 +18,7 @@ attached to every exception.
 
 from __future__ import annotations
 
+import copy
 import logging
 import random as _random
 import time
@@ -27,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -166,10 +167,53 @@ class SyncAPIClient:
             follow_redirects=False,  # a redirect would re-send the bearer token elsewhere
             headers={"User-Agent": C.USER_AGENT, "Accept": "application/json"},
         )
+        self._timeout: httpx.Timeout | None = None  # None: the http client's own timeout
         self.token_source: TokenSource = as_token_source(token)
         bind = getattr(self.token_source, "bind", None)
         if callable(bind):
             bind(self)
+
+    def with_options(
+        self,
+        *,
+        token: "str | Secret | TokenSource | None" = None,
+        max_retries: int | None = None,
+        max_retry_wait_seconds: float | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+    ) -> Self:
+        """A client for some calls with other options (Stainless' ``with_options``).
+
+        It shares this client's connection pool and throttle, so its calls count against the
+        same rate and concurrency limit; closing it closes nothing. ``token`` replaces the
+        bearer (e.g. a Service App's own token for its guest calls); the retry and timeout
+        options replace those of :class:`ClientSettings`.
+        """
+        updates = {k: v for k, v in (("max_retries", max_retries), ("max_retry_wait_seconds", max_retry_wait_seconds),
+                                      ("timeout_seconds", timeout), ("connect_timeout_seconds", connect_timeout))
+                   if v is not None}
+        settings = self.settings.with_updates(**updates)
+        clone = copy.copy(self)
+        clone.settings = settings
+        clone._owns_http = False
+        clone.retry_policy = RetryPolicy.from_settings(settings, random=self.retry_policy._random,
+                                                       now=self.retry_policy._now)
+        if timeout is not None or connect_timeout is not None:
+            clone._timeout = httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
+        # A token source that calls the API itself (a Service App minting its token) gets a copy
+        # bound to the clone, so those calls follow the clone's retry and timeout options too.
+        source = as_token_source(token) if token is not None else self.token_source
+        bind = getattr(source, "bind", None)
+        if callable(bind):
+            clone.token_source = source if token is not None else copy.copy(source)
+            getattr(clone.token_source, "bind")(clone)
+        else:
+            clone.token_source = source
+        clone._bind_resources()
+        return clone
+
+    def _bind_resources(self) -> None:
+        """Subclasses attach their resource objects to ``self`` (again, for a ``with_options`` copy)."""
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -379,6 +423,9 @@ class SyncAPIClient:
         headers["TrackingID"] = prepared.tracking_id
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
+        if self._timeout is not None:
+            return self._http.build_request(prepared.method, prepared.url, content=prepared.content or None,
+                                            headers=headers, timeout=self._timeout)
         return self._http.build_request(prepared.method, prepared.url, content=prepared.content or None,
                                         headers=headers)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -12,7 +11,7 @@ from . import _constants as C
 from ._auth import TokenSource
 from ._base_client import SyncAPIClient
 from ._secret import Secret
-from ._settings import ClientSettings
+from ._settings import ClientSettings, token_from_env
 from .resources import (
     Authorizations,
     Groups,
@@ -64,7 +63,9 @@ class WebexClient(SyncAPIClient):
             randomness so retry/throttle behaviour is testable without real sleeping.
         """
         if token is None:
-            token = os.environ.get(C.TOKEN_ENV_VAR)
+            if settings is not None and not isinstance(settings, ClientSettings):
+                settings = ClientSettings.from_config(settings)
+            token = (settings.token_source() if settings is not None else None) or token_from_env()[0]
             if not token:
                 raise ValueError(f"no token given and {C.TOKEN_ENV_VAR} is not set")
         allowed = {"clock", "sleep", "random", "now"}
@@ -79,6 +80,9 @@ class WebexClient(SyncAPIClient):
             http_client=http_client,
             **testing_hooks,  # type: ignore[arg-type]
         )
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
         self.organizations = Organizations(self)
         self.roles = Roles(self)
         self.people = People(self)

@@ -150,6 +150,8 @@ TOKEN_REFRESH_MARGIN_SECONDS = 300.0
 
 #: Environment variable read when no token is passed to :class:`WebexClient`.
 TOKEN_ENV_VAR = "WEBEX_ACCESS_TOKEN"
+#: The providers' and policies' former name for it: still read, with a warning, for one release.
+DEPRECATED_TOKEN_ENV_VAR = "WEBEX_TOKEN"
 
 #: Path of the OAuth token endpoint, relative to the base URL.
 OAUTH_TOKEN_PATH = "/access_token"

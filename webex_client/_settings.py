@@ -1,4 +1,5 @@
-"""Client settings: the defaults of :mod:`._constants`, overridable per stack.
+"""Client settings: the project's one configuration (base URL, credentials, throttle, retry,
+paging, timeouts), with the defaults of :mod:`._constants`, overridable per stack.
 
 Pulumi stack config arrives as a flat mapping of strings::
 
@@ -11,20 +12,26 @@ Pulumi stack config arrives as a flat mapping of strings::
 
 :meth:`ClientSettings.from_config` accepts exactly that (camelCase keys with or without the
 ``webex:`` prefix, snake_case too), ignores keys of other namespaces and keys it does not
-know (``webex:token`` belongs to someone else), and validates every value.
+know, and validates every value. ``webex:token``, ``webex:orgId`` and the Service App keys are
+fields too; the secret ones are kept out of repr, dumps and :meth:`ClientSettings.to_config`.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
+import warnings
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel, to_snake
 
 from . import _constants as C
+
+if TYPE_CHECKING:
+    from ._auth import ServiceAppToken
 
 CONFIG_NAMESPACE = "webex"
 
@@ -68,6 +75,22 @@ def validate_base_url(url: str) -> str:
     return str(parsed).rstrip("/")
 
 
+def token_from_env(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """``(token, variable it came from)`` from ``WEBEX_ACCESS_TOKEN``, else (deprecated, for one
+    release) ``WEBEX_TOKEN`` with a ``FutureWarning`` (shown to users, unlike
+    ``DeprecationWarning``); ``(None, None)`` when neither is set. The one place that reads it."""
+    env = os.environ if environ is None else environ
+    token = env.get(C.TOKEN_ENV_VAR)
+    if token:
+        return token, C.TOKEN_ENV_VAR
+    token = env.get(C.DEPRECATED_TOKEN_ENV_VAR)
+    if token:
+        warnings.warn(f"{C.DEPRECATED_TOKEN_ENV_VAR} is deprecated and will be ignored in the next release: "
+                      f"set {C.TOKEN_ENV_VAR} instead", FutureWarning, stacklevel=2)
+        return token, C.DEPRECATED_TOKEN_ENV_VAR
+    return None, None
+
+
 class ClientSettings(BaseModel):
     """Every knob of the client. Field names are snake_case; camelCase aliases match the
     Pulumi config keys (``webex:maxRetries`` → ``max_retries``)."""
@@ -109,6 +132,16 @@ class ClientSettings(BaseModel):
     # auth
     token_refresh_margin_seconds: float = Field(C.TOKEN_REFRESH_MARGIN_SECONDS, ge=0)
 
+    # credentials (``webex:token``, ``webex:orgId``, ``webex:serviceApp*``, ``webex:mintingToken``):
+    # the secret ones never appear in repr, ``model_dump`` or :meth:`to_config`.
+    token: str | None = Field(None, repr=False, exclude=True, description="admin (bearer) token")
+    org_id: str | None = None
+    service_app_id: str | None = None
+    service_app_client_id: str | None = None
+    service_app_client_secret: str | None = Field(None, repr=False, exclude=True)
+    minting_token: str | None = Field(None, repr=False, exclude=True,
+                                      description="integration token that mints the Service App's org token")
+
     @field_validator("base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
@@ -126,6 +159,26 @@ class ClientSettings(BaseModel):
         if self.backoff_base_seconds > self.backoff_cap_seconds:
             raise ValueError("backoffBaseSeconds must not exceed backoffCapSeconds")
         return self
+
+    def token_source(self) -> "str | ServiceAppToken | None":
+        """The credentials as :class:`WebexClient` takes them: the Service App (all four of its
+        keys and ``orgId`` required, else ``ValueError`` naming the missing ones), else the token."""
+        if self.service_app_id:
+            from ._auth import ServiceAppToken
+
+            missing = [k for k, v in (("serviceAppClientId", self.service_app_client_id),
+                                      ("serviceAppClientSecret", self.service_app_client_secret),
+                                      ("mintingToken", self.minting_token), ("orgId", self.org_id)) if not v]
+            if missing:
+                raise ValueError("Service App credentials are incomplete: set " + ", ".join(f"webex:{k}" for k in missing))
+            return ServiceAppToken(self.service_app_id, self.service_app_client_id,  # type: ignore[arg-type]
+                                   self.service_app_client_secret, self.org_id,  # type: ignore[arg-type]
+                                   minting_token=self.minting_token)
+        return self.token
+
+    def with_updates(self, **changes: Any) -> "ClientSettings":
+        """A validated copy with some fields changed (``model_copy`` does not validate)."""
+        return type(self).model_validate({**dict(self), **changes})
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None = None, **overrides: Any) -> "ClientSettings":

@@ -1,5 +1,6 @@
 """The scopes and roles a real stack needs: ONE list, read by the README, the policy pack's scope
-rule, the dev stack's emulator tokens and the tests that drop each scope (issue 12).
+rule, the dev stack's emulator tokens, the tests that drop each scope (issue 12) and the 403
+messages that name the missing scope (``ENDPOINT_SCOPES``, read by ``webex_client._exceptions``).
 
 ``ADMIN_TOKEN_SCOPES`` is what the token in ``webex:token`` must hold (least privilege: nothing
 else), each with what needs it; ``MINTING_TOKEN_SCOPES`` is what ``webex:mintingToken`` must hold.

@@ -17,7 +17,7 @@ Each org runs through the Automation API on the project directory (the project's
 via the language host), in a thread of a pool of ``--parallel K``: every org has its own
 ``pulumi`` process, language host and provider process, so an org that fails (bad credentials,
 an API outage, an invalid stack file) fails only its own row; the others run to the end. The
-token reaches only that org's processes, through the environment (``WEBEX_TOKEN``): never argv,
+token reaches only that org's processes, through the environment (``WEBEX_ACCESS_TOKEN``): never argv,
 config or state. Stacks are locked by the backend, so two machines running overlapping slices
 refuse rather than interleave; ``--slice i/n`` gives each CI job a disjoint one.
 """
@@ -223,7 +223,8 @@ def _org_env(fleet: Fleet, org: FleetOrg, calls_file: Path, home: Path) -> dict[
     if backend:
         env["PULUMI_BACKEND_URL"] = backend
     if org.token is not None:
-        env["WEBEX_TOKEN"] = org.token.resolve(fleet.path.parent)
+        # The variable the providers read first: an ambient WEBEX_ACCESS_TOKEN must never win.
+        env["WEBEX_ACCESS_TOKEN"] = org.token.resolve(fleet.path.parent)
     if org.base_url:
         env["WEBEX_BASE_URL"] = org.base_url
     if org.passphrase is not None:

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from resources import LicenseRef
-from resources.license_distribution import _resolve  # TODO(issue 16): a public resolver in resources
+from resources import resolve_license
 from webex_client import decode_id
 from webex_client.types.licenses import License
 from webex_client.types.people import Person
@@ -70,7 +70,7 @@ def _resolved(ref: Any, licenses: list[License]) -> License | str | None:
         model = LicenseRef.model_validate(dict(ref))
     except (ValidationError, TypeError, ValueError):
         return None
-    return _resolve(model, {lic.id: lic for lic in licenses})
+    return resolve_license(model, {lic.id: lic for lic in licenses})
 
 
 def resolve_pool(ref: Any, licenses: list[License]) -> License | None:

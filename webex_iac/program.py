@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pulumi
 
-from resources import LicenseDistribution, MeetingSite, ServiceApp, StandingMeeting, _lifeline
+from resources import LicenseDistribution, MeetingSite, ServiceApp, StandingMeeting
+from resources import lifeline as _lifeline
 
 from .engine import REPO_ROOT
 from .stack_file import StackFile, StackFileError, load_stack_file

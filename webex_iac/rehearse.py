@@ -163,7 +163,7 @@ class TempProject:
         shutil.copy2(project_dir / "__main__.py", root / "__main__.py")
         (root / "stacks" / f"{stack}.yaml").write_text(stack_text)
         env = {k: v for k, v in os.environ.items()
-               if k not in ("WEBEX_TOKEN", "WEBEX_BASE_URL", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN")}
+               if k not in ("WEBEX_ACCESS_TOKEN", "WEBEX_TOKEN", "WEBEX_BASE_URL", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN")}
         env.update({
             "PULUMI_BACKEND_URL": (root / ".pulumi-state").as_uri(),
             "PULUMI_HOME": str(root / ".pulumi-home"),
@@ -778,7 +778,7 @@ def rehearse(opts: Options) -> Report:
         if rate > 0:
             rate_source = f"webex:requestsPerSecond of stack {opts.stack}"
         else:
-            from webex_client import _constants
+            from webex_client import constants as _constants
 
             rate = float(getattr(_constants, "ADAPTIVE_INITIAL_RATE", 10.0))
             rate_source = "no ceiling configured: the client's starting rate"

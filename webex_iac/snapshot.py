@@ -402,11 +402,11 @@ def snapshot_command(stack: str, out: Path | None, keep_identities: bool, base_u
 def connection_to(base_url: str, token: str, *, requests_per_second: float | None = None) -> Connection:
     """A :class:`Connection` to an org by URL and token (the rehearsal's own emulator), without
     a stack; the same client ``connect`` builds."""
-    from resources._runtime import WebexConfig
+    from resources import make_client, settings_from_config
 
     values = {"baseUrl": base_url, "token": token}
     if requests_per_second is not None:
         values["requestsPerSecond"] = str(requests_per_second)
-    cfg = WebexConfig.from_config(values.get)
-    client = cfg.make_client()
+    cfg = settings_from_config(values.get)
+    client = make_client(cfg)
     return Connection(client, cfg, "-", "rehearsal", client.people.me())

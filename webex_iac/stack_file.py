@@ -41,7 +41,7 @@ from pydantic import Field, ValidationError
 from ruamel.yaml import YAML
 
 from resources import LicenseDistributionArgs, MeetingSiteArgs, ServiceAppArgs, StandingMeetingArgs
-from resources._common import Model
+from resources import Model
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "stack.schema.json"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

@@ -12,7 +12,7 @@ def serve() -> None:
     """Serve the pack to the engine (blocks until the engine stops it, or dies)."""
     from pulumi_policy import EnforcementLevel, PolicyPack
 
-    from resources import _lifeline  # shared with the providers (owned with issue 15)
+    from resources import lifeline as _lifeline  # shared with the providers (owned with issue 15)
 
     install_configure_hook()
     # Exit with the engine: the language host that runs the pack checks it only every five

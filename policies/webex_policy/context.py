@@ -14,7 +14,7 @@ Everything comes from what the engine gives the pack, never from the working dir
   the directory holding the pack, and its ``Pulumi.yaml`` must name the project the engine runs.
 * **The stack file.** ``<project>/stacks/<stack>.yaml``, loaded by the same loader as the program.
 * **The live org.** Read once per run with the providers' client, credentials and full retry
-  policy (``webex:*`` config, ``WEBEX_BASE_URL``/``WEBEX_TOKEN``/``WEBEX_ORG_ID`` when the config
+  policy (``webex:*`` config, ``WEBEX_BASE_URL``/``WEBEX_ACCESS_TOKEN`` (or the deprecated ``WEBEX_TOKEN``)/``WEBEX_ORG_ID`` when the config
   has none, as ``make`` does for the dev stack). The providers' own snapshot lives in the provider
   process and cannot be shared with the pack's process, so the pack reads its own.
 
@@ -43,7 +43,7 @@ class Missing(Exception):
 
 def explain(exc: BaseException, credentials: str = "the token in webex:token") -> str:
     """The client's own sentence for an error (which call, which scope), on one line."""
-    from webex_client._exceptions import describe
+    from webex_client import describe_error as describe
 
     return " ".join(describe(exc, credentials=credentials).split())[:500]
 
@@ -253,7 +253,7 @@ class StackContext:
 
     def webex_config(self):
         """The providers' connection settings (same keys, same defaults, full retry policy)."""
-        from resources._runtime import WebexConfig
+        from resources import settings_from_config
 
         config = self.require_config()
         env = {"orgId": os.environ.get("WEBEX_ORG_ID")}
@@ -262,7 +262,7 @@ class StackContext:
             value = config.get(f"webex:{key}")
             return value if value not in (None, "") else env.get(key)
 
-        return WebexConfig.from_config(get)
+        return settings_from_config(get)
 
     # -- prior state (for the deletion limit) ---------------------------------------------
     def prior_resources(self) -> list[dict[str, Any]]:
@@ -323,10 +323,10 @@ class OrgView:
     """The live org as the policies need it: pools, holders, people, groups and their members."""
 
     def __init__(self, config) -> None:
-        from resources._runtime import OrgSnapshot
+        from resources import OrgSnapshot, make_client
 
         self.config = config
-        self.client = config.make_client()
+        self.client = make_client(config)
         self.snap = OrgSnapshot(self.client, config.org_id)
         self._holders: dict[str, set[str]] = {}
         self._groups: dict[str, Any] = {}
@@ -343,8 +343,7 @@ class OrgView:
     def resolve(self, ref: Any):
         """The License a pool's ``license:`` names (by id, siteUrl or name, any case or padding),
         or a string saying why not."""
-        from resources._common import LicenseRef
-        from resources.license_distribution import _resolve
+        from resources import LicenseRef, resolve_license
 
         if not isinstance(ref, dict):
             return "no license reference"
@@ -353,7 +352,7 @@ class OrgView:
             parsed = LicenseRef.model_validate(clean)
         except ValueError as e:
             return str(e).splitlines()[0]
-        return _resolve(parsed, self.snap.licenses())
+        return resolve_license(parsed, self.snap.licenses())
 
     def person_id(self, email: str) -> str | None:
         p = self.snap.person(email.strip())

@@ -355,7 +355,7 @@ def _hosts_without_org(dists: list[Res], meetings: list[Res], missing: Missing) 
 
 def check_no_space_destination(kind: str, name: str, props: Mapping[str, Any], ctx: StackContext, config: Mapping[str, Any]) -> list[str]:
     """A space (roomId) is no longer a meeting destination (error 30105), declared or adopted."""
-    from resources._common import ERROR_30105
+    from resources import ERROR_30105
 
     out = []
     for key in ("roomId", "spaceId"):

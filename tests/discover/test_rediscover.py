@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from webex_client.resources.meetings import PATCH_CONTENT_TYPE
 from webex_iac.stack_file import load_stack_file
 
 from .conftest import ok, writes
@@ -64,8 +66,10 @@ def test_rediscover_keeps_human_comments_and_order_and_changes_only_what_changed
     c = emu.client()
     c.delete(f"/meetings/{series['monthly-business-review']}",
              params={"hostEmail": "alice.anders1@acme.example.com", "sendEmail": "false"}).raise_for_status()
-    c.patch(f"/meetings/{series['weekly-all-hands']}",
-            json={"title": "Weekly All Hands (global)", "hostEmail": "ada.admin@acme.example.com"}).raise_for_status()
+    # The only request content type the spec declares for this PATCH (webex_client.resources.meetings).
+    c.patch(f"/meetings/{series['weekly-all-hands']}", headers={"Content-Type": PATCH_CONTENT_TYPE},
+            content=json.dumps({"title": "Weekly All Hands (global)", "hostEmail": "ada.admin@acme.example.com"})
+            ).raise_for_status()
     people = {p["emails"][0]: p["id"] for p in c.get("/people", params={"max": 1000}).json()["items"]}
     gone = "kofi.kowalski131@acme.example.com"  # holds the classic license, listed by email
     c.patch("/licenses/users", json={"personId": people[gone], "licenses": [

@@ -138,3 +138,38 @@ def test_rehearse_without_a_snapshot_says_how_to_take_one(tmp_path):
 def test_rehearse_refuses_an_unknown_fault():
     r = CliRunner().invoke(main, ["rehearse", "--stack", "dev", "--faults", "crash,meteor"])
     assert r.exit_code == 2 and "'meteor' is not a fault" in r.output
+
+
+def test_preferred_sites_are_looked_up_on_each_users_own_site_and_a_miss_skips_only_that_user(monkeypatch):
+    """GET /meetingPreferences/sites without siteUrl searches the admin's default site (spec), where
+    a user of another site is not found: the snapshot asks on the user's own site."""
+    from webex_client import NotFoundError
+    from webex_iac.discover import org_read
+    from webex_iac.snapshot import connection_to, read_preferred_sites
+
+    with EmulatorServer(seed="sample") as emu:  # the admin's default site is acme.webex.com
+        conn = connection_to(emu.base_url, emu.admin_token, requests_per_second=0)
+        try:
+            read = org_read.read_org(conn, steps=org_read.Steps(enabled=False))
+            # Generated people 111-195 hold a license of acme-classic.webex.com only (sample.yaml).
+            numbered = {int(m.group(1)): p for p in read.people if p.emails
+                        for m in [re.search(r"(\d+)@", p.emails[0])] if m}
+            classic = [numbered[131], numbered[150]]
+            preferred = read_preferred_sites(conn, read)
+            assert {preferred.get(p.id) for p in classic} == {"acme-classic.webex.com"}
+
+            miss = classic[0].emails[0]
+            real = conn.client.sites.list
+
+            def sites_list(*, user_email=None, **kw):
+                if user_email == miss:
+                    raise NotFoundError(f"User '{miss}' not found.", status=404, method="GET",
+                                        url=f"{emu.base_url}/meetingPreferences/sites")
+                return real(user_email=user_email, **kw)
+
+            monkeypatch.setattr(conn.client.sites, "list", sites_list)
+            again = read_preferred_sites(conn, read)
+        finally:
+            conn.close()
+    assert classic[0].id not in again and again[classic[1].id] == "acme-classic.webex.com"
+    assert len(again) == len(preferred) - 1

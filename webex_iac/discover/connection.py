@@ -1,8 +1,8 @@
-"""Connecting to the stack's org: credentials from the stack (Automation API) or WEBEX_TOKEN, never argv."""
+"""Connecting to the stack's org: credentials from the stack (Automation API) or WEBEX_ACCESS_TOKEN, never argv."""
 
 from __future__ import annotations
 
-import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +10,16 @@ from typing import Any
 
 import click
 
-from resources._runtime import ConfigError, WebexConfig
+from resources import ConfigError, MissingCredentials, make_client, settings_from_config
 from webex_client import (
     APIConnectionError,
     AuthenticationError,
+    ClientSettings,
     NotFoundError,
     PermissionDeniedError,
     WebexClient,
     WebexError,
+    constants,
 )
 from webex_client.types.people import Person
 
@@ -33,7 +35,7 @@ class DiscoverError(click.ClickException):
 @dataclass
 class Connection:
     client: WebexClient
-    config: WebexConfig
+    config: ClientSettings
     stack: str
     token_source: str
     me: Person | None
@@ -51,7 +53,7 @@ def validate_stack_name(ctx: click.Context | None, param: Any, value: str) -> st
 def validate_base_url_option(ctx: click.Context | None, param: Any, value: str | None) -> str | None:
     if value is None:
         return None
-    from webex_client._settings import validate_base_url
+    from webex_client import validate_base_url
 
     try:
         return validate_base_url(value)
@@ -79,7 +81,7 @@ def read_stack_config(stack: str, project_dir: Path) -> tuple[dict[str, Any], st
 
 def connect(stack: str, project_dir: Path, base_url: str | None, requests_per_second: float | None = None) -> Connection:
     """A client for the stack's org: ``webex:token`` (or the Service App keys) from the stack's
-    config, else ``WEBEX_TOKEN``; ``--base-url`` overrides ``webex:baseUrl``. A first call
+    config, else ``WEBEX_ACCESS_TOKEN`` (or the deprecated ``WEBEX_TOKEN``); ``--base-url`` overrides ``webex:baseUrl``. A first call
     (``GET /people/me``) with short retries turns an unreachable org or a rejected token into
     a one-line error instead of minutes of backoff."""
     config, why_no_config = read_stack_config(stack, project_dir)
@@ -88,25 +90,27 @@ def connect(stack: str, project_dir: Path, base_url: str | None, requests_per_se
     if requests_per_second is not None:
         config["webex:requestsPerSecond"] = str(requests_per_second)
     try:
-        cfg = WebexConfig.from_config(lambda key: config.get(f"webex:{key}"))
-    except ConfigError:
+        cfg = settings_from_config(lambda key: config.get(f"webex:{key}"))
+        client = make_client(cfg)
+    except MissingCredentials:
         where = f" ({why_no_config})" if why_no_config else ""
         raise DiscoverError(
-            f"no Webex credentials for stack {stack!r}{where}: set WEBEX_TOKEN in the environment, or "
+            f"no Webex credentials for stack {stack!r}{where}: set {constants.TOKEN_ENV_VAR} in the environment "
+            f"({constants.DEPRECATED_TOKEN_ENV_VAR} is still read, deprecated), or "
             f"`pulumi config set --secret webex:token <admin token> --stack {stack}`"
         ) from None
-    token_source = "stack config webex:token" if config.get("webex:token") else (
-        "stack config webex:serviceAppId" if cfg.service_app_id else "WEBEX_TOKEN")
-    try:
-        quick = dataclasses.replace(cfg, client_settings={
-            **cfg.client_settings, "maxRetries": 1, "maxRetryWaitSeconds": 2,
-            "connectTimeoutSeconds": 5, "timeoutSeconds": 20})
-        probe = quick.make_client()
     except (ValueError, ConfigError) as e:
         raise DiscoverError(f"invalid Webex settings for stack {stack!r}: {e}") from None
+    token_source = "stack config webex:token" if config.get("webex:token") else (
+        "stack config webex:serviceAppId" if cfg.service_app_id else
+        constants.TOKEN_ENV_VAR if os.environ.get(constants.TOKEN_ENV_VAR) else constants.DEPRECATED_TOKEN_ENV_VAR)
+    # The first call fails fast; the connection's later calls keep the full retry policy.
+    probe = client.with_options(max_retries=1, max_retry_wait_seconds=2, connect_timeout=5, timeout=20)
     me: Person | None = None
+    connected = False
     try:
         me = probe.people.me()
+        connected = True
     except APIConnectionError as e:
         raise DiscoverError(f"cannot reach the Webex API at {cfg.base_url}: {e.message or e}") from None
     except AuthenticationError:
@@ -114,9 +118,10 @@ def connect(stack: str, project_dir: Path, base_url: str | None, requests_per_se
             f"the Webex API at {cfg.base_url} rejected the token from {token_source} (401): "
             "it is expired, revoked or not a token of this org") from None
     except (NotFoundError, PermissionDeniedError):
-        me = None  # a Service App machine account is not a directory person
+        me, connected = None, True  # a Service App machine account is not a directory person
     except WebexError as e:
         raise DiscoverError(f"the Webex API at {cfg.base_url} answered {e.status}: {e.message}") from None
     finally:
-        probe.close()
-    return Connection(cfg.make_client(), cfg, stack, token_source, me)
+        if not connected:
+            client.close()  # the probe shares this client's pool: closing the probe closes nothing
+    return Connection(client, cfg, stack, token_source, me)
