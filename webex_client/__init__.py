@@ -25,7 +25,8 @@ Constructor
 ``WebexClient(token=None, *, settings=None, base_url=None, transport=None, http_client=None)``
 
 * ``token`` — str, :class:`Secret`, or a :class:`TokenSource` (:class:`StaticToken`,
-  :class:`ServiceAppToken`). Default: ``$WEBEX_ACCESS_TOKEN``.
+  :class:`ServiceAppToken`). Default: the credentials in ``settings`` (``token`` or the Service
+  App keys), else ``$WEBEX_ACCESS_TOKEN`` (``$WEBEX_TOKEN`` still read, with a ``FutureWarning``).
 * ``settings`` — :class:`ClientSettings` or a Pulumi config mapping.
 * ``base_url`` — default ``https://webexapis.com/v1``; ``http://`` only for loopback
   (127.0.0.0/8, ::1, localhost), otherwise ``ValueError``.
@@ -34,6 +35,8 @@ Constructor
 
 One client = one ``httpx.Client`` (pooled), one throttle, one retry policy; it is thread-safe
 and meant to be shared. Use it as a context manager or call :meth:`close`.
+``client.with_options(max_retries=, max_retry_wait_seconds=, timeout=, connect_timeout=, token=)``
+returns a client for some calls with other options that shares the pool and the throttle.
 
 Resources
 =========

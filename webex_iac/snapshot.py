@@ -370,7 +370,7 @@ def take_snapshot(conn: Connection, *, keep_identities: bool = False, key: bytes
 
 @click.command("snapshot")
 @click.option("--stack", "-s", default="dev", show_default=True, callback=validate_stack_name,
-              help="Stack whose org to read (its webex:* config, else WEBEX_TOKEN).")
+              help="Stack whose org to read (its webex:* config, else WEBEX_ACCESS_TOKEN).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the seed (default: snapshots/<stack>.json).")
 @click.option("--keep-identities", is_flag=True,
