@@ -50,7 +50,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -65,6 +64,7 @@ import yaml
 
 from . import engine
 from .project import project_dir_option
+from .sessions import kill_session
 from .snapshot import Pseudonymiser, SnapshotError, connection_to, dumps, load_key, take_snapshot
 
 FAULTS = ("storm", "crash")
@@ -285,52 +285,20 @@ def _run_child(project: TempProject, argv: list[str], log_path: Path, emu: Any,
         try:
             while proc.poll() is None:
                 if time.monotonic() - started > timeout:
-                    _kill_session(proc)
+                    kill_session(proc, wait_timeout=None)
                     break
                 if kill_after_writes is not None:
                     n = emu.request_counts().get(LICENSE_WRITE, 0)
                     if n >= kill_after_writes:
-                        _kill_session(proc)
+                        kill_session(proc, wait_timeout=None)
                         killed_at = n
                         break
                 time.sleep(0.02)
         except BaseException:
-            _kill_session(proc)
+            kill_session(proc, wait_timeout=None)
             raise
         proc.wait()
     return proc.returncode, time.monotonic() - started, killed_at
-
-
-def _session_pids(sid: int) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == sid:
-                out.append(int(d.name))
-    return out
-
-
-def _kill_session(proc: subprocess.Popen) -> None:
-    """SIGKILL every process of the child's session (ids we started, never a name match)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    for _ in range(100):
-        pids = [p for p in _session_pids(proc.pid) if p != os.getpid()]
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.02)
-    proc.wait()
 
 
 # =============================================================================================

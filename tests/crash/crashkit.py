@@ -18,14 +18,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
-from webex_iac import engine
+from webex_iac import engine, sessions
+from webex_iac.sessions import alive, session_pids
 
 PASSPHRASE = "crash-test-passphrase"
 STACK = "crash"
@@ -99,50 +99,11 @@ def stack_yaml(holders: dict[str, set[str]]) -> str:
 
 # -- processes ---------------------------------------------------------------------------------
 
-def session_pids(sid: int) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # after "(comm)": state ppid pgrp session ...
-        if int(fields[3]) == sid:
-            out.append(int(d.name))
-    return out
-
-
 def kill_session(proc: subprocess.Popen) -> list[int]:
     """SIGKILL every process of the child's session (the CLI, the engine, the provider)."""
-    killed: list[int] = []
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    for _ in range(50):
-        pids = [p for p in session_pids(proc.pid) if p != os.getpid()]
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.02)
-    proc.wait(timeout=30)
-    assert not [p for p in session_pids(proc.pid) if _alive(p)], "a process of the killed run survived"
+    killed = sessions.kill_session(proc)
+    assert not [p for p in session_pids(proc.pid) if alive(p)], "a process of the killed run survived"
     return killed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @dataclass

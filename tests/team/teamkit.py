@@ -7,7 +7,6 @@ way (``2 * move`` PATCHes, one per user, into free units: no cycle between full 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.generate import meeting_holders
+from webex_iac.sessions import kill_session, session_pids
 
 PASSPHRASE = "team-test-passphrase"
 WRITES = ("POST ", "PUT ", "PATCH ", "DELETE ")
@@ -110,19 +110,6 @@ def run(root: Path, env: dict[str, str], *args: str, log: Path, timeout: float =
     return rc, log.read_text()
 
 
-def session_pids(sid: int) -> list[int]:
-    out = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == sid:  # after "(comm)": state ppid pgrp session
-                out.append(int(d.name))
-    return out
-
-
 def signal_session(proc: subprocess.Popen, sig: int) -> None:
     """Every process of the run's session: the CLI, the engine, the language host, the provider
     (the engine starts plugins in process groups of their own, but they keep the session)."""
@@ -131,16 +118,6 @@ def signal_session(proc: subprocess.Popen, sig: int) -> None:
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
-
-
-def kill_session(proc: subprocess.Popen) -> None:
-    for _ in range(50):
-        pids = session_pids(proc.pid)
-        if not pids:
-            break
-        signal_session(proc, signal.SIGKILL)
-        time.sleep(0.02)
-    proc.wait(timeout=30)
 
 
 def wait_for(cond, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None):
