@@ -295,8 +295,7 @@ def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
     try:
         with open(res.log, "w") as log:
             # Its own PULUMI_HOME per org: parallel `stack select`s would race on one workspace file.
-            env = _org_env(fleet, org, calls_file, Path(os.environ.get("PULUMI_HOME") or
-                                                        project_dir / ".pulumi-home") / "fleet" / org.stack)
+            env = _org_env(fleet, org, calls_file, _org_home(project_dir, org))
             settings = engine.EngineSettings(project_dir=project_dir, extra_env=env)
             stack = engine.open_stack(org.stack, None, settings)
             out = lambda line: print(line, file=log, flush=True)  # noqa: E731
@@ -318,6 +317,22 @@ def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
     return res
 
 
+def _org_home(project_dir: Path, org: FleetOrg) -> Path:
+    return Path(os.environ.get("PULUMI_HOME") or project_dir / ".pulumi-home") / "fleet" / org.stack
+
+
+def _initialise_backend(fleet: Fleet, org: FleetOrg, project_dir: Path, work: Path) -> None:
+    """Open one stack before going parallel. Pulumi's DIY backend sets itself up on first use
+    (postgres: ``CREATE TABLE IF NOT EXISTS pulumi_state``, which races in PostgreSQL when two
+    sessions run it at once; every backend: ``.pulumi/meta.yaml``), so on a fresh backend two
+    orgs starting together could fail one of them for nothing."""
+    env = _org_env(fleet, org, work / f"{org.stack}.calls", _org_home(project_dir, org))
+    try:
+        engine.open_stack(org.stack, None, engine.EngineSettings(project_dir=project_dir, extra_env=env))
+    except Exception:  # noqa: BLE001 — run_org reports this org's failure in its own row
+        pass
+
+
 def run_fleet(fleet: Fleet, orgs: list[FleetOrg], project_dir: Path, *, op: Op = "up", parallel: int = 4,
               progress: Progress = lambda r: None, work_dir: Path | None = None,
               policy_packs: tuple[str, ...] = (), policy_configs: tuple[str, ...] = ()) -> list[OrgResult]:
@@ -326,6 +341,8 @@ def run_fleet(fleet: Fleet, orgs: list[FleetOrg], project_dir: Path, *, op: Op =
     work.mkdir(parents=True, exist_ok=True)
     for org in orgs:
         (work / f"{org.stack}.calls").unlink(missing_ok=True)
+    if parallel > 1 and len(orgs) > 1:
+        _initialise_backend(fleet, orgs[0], project_dir, work)
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet") as pool:
         policy = {"policy_packs": [os.path.abspath(p) for p in policy_packs],
                   "policy_pack_configs": [os.path.abspath(c) for c in policy_configs] or None} if policy_packs else None

@@ -67,7 +67,8 @@ def test_fleet_converges_every_org_and_isolates_one_orgs_failure(pg, emu, tmp_pa
     rc, out, rows = fleet(root, env, tmp_path, "first", "--parallel", "2")
     assert rc == 1, out[-4000:]
     assert "API calls" in out and "org01" in out  # the summary table
-    assert {f"{key}.json" for key in orgs} <= {p.rsplit("/", 1)[1] for p in pg.keys(".pulumi/stacks/webex-iac/")}
+    assert {f"{key}.json" for key in orgs} <= {p.rsplit("/", 1)[1] for p in pg.keys(".pulumi/stacks/webex-iac/")}, \
+        out[-4000:]
     assert not (tmp_path / "not-this-backend").exists()
     assert [rows[key]["result"] for key in orgs] == ["ok", "ok", "ok", "failed"], out[-4000:]
     assert "403" in rows[FAULTY]["error"] or "not authorized" in rows[FAULTY]["error"].lower(), rows[FAULTY]
