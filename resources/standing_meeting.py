@@ -362,7 +362,9 @@ class StandingMeetingProvider(WebexProvider):
         except ValidationError as e:
             return invalid_inputs(news, e)
         failures = []
-        # The migration's core rule: the host's license on the site decides the meeting.
+        # The migration's core rule: the host's license on the site decides the meeting. Whether
+        # the host holds it is judged by the policy pack (host-licensed-on-site), not here: the
+        # license may come from a LicenseDistribution of this same stack, applied before us.
         snap = self.runtime.snapshot
         host = snap.person(args.host)
         if host is None:
