@@ -142,6 +142,7 @@ postgresql:
 	  else echo "PostgreSQL is not installed and there is no apt-get: tests/team will be skipped"; fi
 
 test: bootstrap actionlint postgresql
+	$(PY) -m ruff check .
 	$(PY) -m pytest -v -rs tests
 
 bench: bootstrap postgresql

@@ -31,14 +31,13 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import Field, ValidationError
 
 from webex_client import OAuthError, PermissionDeniedError
+from ._common import Model
+from ._provider import WebexProvider, invalid_inputs
 
 MINTING_SCOPE = "spark:applications_token"
 # The 403 wording of POST /applications/{id}/token when the app lacks the org's authorization
 # (REFERENCE.md §9); any other 403 there is the minting token's scope or role.
 _NOT_AUTHORIZED_MARK = "not authorized by full admin"
-
-from ._common import Model
-from ._provider import WebexProvider, invalid_inputs
 
 TYPE_NAME = "webex:ServiceApp"
 DEFAULT_RENEW_BEFORE_SECONDS = 24 * 3600  # as wxc_sdk: refresh when under a day is left

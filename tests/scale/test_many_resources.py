@@ -11,7 +11,6 @@ from __future__ import annotations
 import pickle
 
 import pulumi
-import pytest
 from pulumi.dynamic import dynamic as sdk
 
 import resources  # noqa: F401  (installs the guard)

@@ -17,7 +17,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
 from emulator.testing import EmulatorServer  # noqa: E402
-from harness import PASSPHRASE, WebexStack  # noqa: E402
+from harness import WebexStack  # noqa: E402
 from webex_iac import engine  # noqa: E402
 
 VERSIONS = sorted(p.name for p in (HERE / "fixtures").iterdir() if p.is_dir())
