@@ -143,6 +143,7 @@ postgresql:
 
 test: bootstrap actionlint postgresql
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -v -rs tests
 
 bench: bootstrap postgresql

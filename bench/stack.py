@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -78,17 +79,24 @@ class BenchStack:
     def stack_file(self) -> Path:
         return self.root / "stacks" / f"{self.name}.yaml"
 
-    def run(self, op: str, **kw: Any) -> Run:
-        """``op`` is up/preview/refresh; the emulator's counters cover exactly this operation."""
+    def run(self, op: str, env: dict[str, str] | None = None, **kw: Any) -> Run:
+        """``op`` is up/preview/refresh; the emulator's counters cover exactly this operation.
+        ``env``: extra engine environment for this operation only (e.g. PULUMI_SKIP_CHECKPOINTS)."""
         self.emu.reset_counters()
         lines: list[str] = []
         failed: CommandError | None = None
+        ws = self.stack.workspace
+        saved = dict(ws.env_vars)
+        ws.env_vars = {**saved, **(env or {})}
+        cpu0 = _children_cpu()
         with ProviderMemory() as mem:
             t0 = time.perf_counter()
             try:
                 result = getattr(self.stack, op)(on_output=lines.append, **kw)
             except CommandError as e:  # recorded, not raised: the table says what failed
                 failed = e
+            finally:
+                ws.env_vars = saved
             seconds = time.perf_counter() - t0
         counts = self.emu.request_counts()
         by_status = self.emu.request_counts_by_status()
@@ -105,6 +113,10 @@ class BenchStack:
             summary["resourceChanges"] = dict(result.summary.resource_changes or {})
             summary["result"] = result.summary.result
         api = {k: v for k, v in counts.items() if k.split(" ", 1)[-1].startswith("/v1/")}
+        # CPU of the engine and its plugins (waited-for children: the CLI and what it started)
+        # plus this process (the inline program's host): what the load average cannot distort.
+        summary["cpuSeconds"] = {k: round(v - cpu0[k], 1) for k, v in _children_cpu().items()}
+        summary["loadavg1"] = round(os.getloadavg()[0], 1)
         return Run(op, seconds, sum(api.values()), api, by_status, mem.peak_mb, summary)
 
     def run_cli(self, op: str, *flags: str) -> Run:
@@ -126,6 +138,14 @@ class BenchStack:
         if rc != 0:
             run.summary["error"] = _error_line(text)
         return run
+
+
+def _children_cpu() -> dict[str, float]:
+    """CPU seconds so far: ``engine`` = the ``pulumi`` CLI and every process it waited for
+    (providers, language host), ``program`` = this process (the Automation API's inline program
+    runs here)."""
+    ch, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    return {"engine": ch.ru_utime + ch.ru_stime, "program": me.ru_utime + me.ru_stime}
 
 
 def _error_line(text: str) -> str:

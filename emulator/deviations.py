@@ -9,8 +9,10 @@ Two kinds of entries:
 * DEVIATIONS — the live service differs from the spec and the emulator follows the live service.
 * ASSUMPTIONS — the spec is silent or self-contradictory; the emulator picks a behaviour.
 
-Area code imports the constants below instead of hard-coding the values, so a change of mind is
-a one-line edit here.
+A constant here is a value or a switch that the emulator reads where the behaviour is
+implemented, so a change of mind is a one-line edit here (tests/emulator/test_area_layering.py
+fails on a constant nothing reads). A behaviour that is not a switch is described in a comment
+that names where it lives.
 """
 
 from __future__ import annotations
@@ -28,22 +30,21 @@ ACCOUNT_TYPE_HOST = "HOST"
 ACCOUNT_TYPE_ATTENDEE = "ATTENDEE"
 REQUEST_ACCOUNT_TYPES = frozenset({"attendee"})
 
-# Timestamps are `2015-10-18T14:26:16.000Z` everywhere, although organization/authorization
-# examples in the spec show `+00:00`. REFERENCE.md §15 "Timestamps".
-TIMESTAMP_FORMAT_NOTE = "YYYY-MM-DDTHH:MM:SS.mmmZ"
+# Timestamps are `2015-10-18T14:26:16.000Z` everywhere (core/wire.py `iso`), although
+# organization/authorization examples in the spec show `+00:00`. REFERENCE.md §15 "Timestamps".
 
 # `invitePending` / `loginEnabled` are the STRINGS "true"/"false" in Person responses (spec
-# agrees for responses; PUT takes a boolean `loginEnabled`). REFERENCE.md §4, §15.
-PERSON_BOOL_AS_STRING = True
+# agrees for responses; PUT takes a boolean `loginEnabled`; areas/people/model.py
+# `person_json`). REFERENCE.md §4, §15.
 
-# Path segments match in any letter case (e.g. /groups/{id}/Members as [WXC] sends it).
-# REFERENCE.md §12.1 and §15 "path segments such as /groups/{id}/members in any letter case".
-CASE_INSENSITIVE_PATHS = True
+# Path segments match in any letter case (e.g. /groups/{id}/Members as [WXC] sends it;
+# core/routing.py). REFERENCE.md §12.1 and §15 "path segments such as /groups/{id}/members in
+# any letter case".
 
 # POST /groups and PATCH /groups accept the simple form the spec EXAMPLE and [WXC] send
 # ({displayName, orgId, description, members:[{id[, operation]}]}) besides the SCIM form of the
-# spec schema; `operation: "delete"` removes a member, as [WXC] sends it. REFERENCE.md §12.1.
-GROUPS_ACCEPT_SIMPLE_FORM = True
+# spec schema (areas/groups/routes.py); `operation: "delete"` removes a member, as [WXC] sends
+# it. REFERENCE.md §12.1.
 GROUP_MEMBER_REMOVE_OPERATIONS = frozenset({"delete", "remove"})
 
 # ---------------------------------------------------------------------------------------------
@@ -80,9 +81,9 @@ REQUEST_NULLABLE: dict[tuple[str, str], tuple[str, ...]] = {
 # regex, source). Lax emulator: served and counted; strict emulator: 400.
 REQUEST_BODY_LIVE_ACCEPTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("POST", "/groups", "<root>", "'schemas' is a required property",
-     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (GROUPS_ACCEPT_SIMPLE_FORM)"),
+     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (groups simple form)"),
     ("PATCH", "/groups/{groupId}", "<root>", "'(schemas|Operations)' is a required property",
-     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (GROUPS_ACCEPT_SIMPLE_FORM)"),
+     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (groups simple form)"),
     ("PATCH", "/licenses/users", r"(siteUrls|pendingSiteUrls)/\d+/accountType", "is not one of",
      "accountType in any letter case, REFERENCE.md §3 (REQUEST_ACCOUNT_TYPES)"),
 )
@@ -97,8 +98,8 @@ REQUEST_BODY_SPEC_CONTRADICTIONS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 # Next links repeat every original query parameter (the live service was reported to drop
-# some — the emulator does what clients need). REFERENCE.md §1.6, §15, [ISSUE-2].
-NEXT_LINK_REPEATS_ALL_PARAMS = True
+# some — the emulator does what clients need; core/context.py `next_link`). REFERENCE.md §1.6,
+# §15, [ISSUE-2].
 
 # ---------------------------------------------------------------------------------------------
 # ASSUMPTIONS (spec silent or contradictory)
@@ -132,8 +133,7 @@ GROUP_INCLUDED_MEMBERS_CAP = 500        # spec: includeMembers returns at most 5
 # assignment failed" (the 400112 message) and no errorCode.
 LICENSE_CAPACITY_MESSAGE = "License assignment failed"
 # Add of an already-held license / remove of an absent one is a no-op success (REFERENCE.md
-# §3 "Idempotency": treat as no-op 200).
-LICENSE_NOOP_IS_SUCCESS = True
+# §3 "Idempotency": treat as no-op 200; areas/licenses/model.py `assign`, `unassign`).
 # Within one PATCH the operations run in this order so that "swap" requests work:
 # license removes, attendee removes, license adds, attendee adds.
 # Gaining a site's meeting license makes the user a host there: an `site#attendee` entry for the
@@ -167,8 +167,8 @@ COMMON_SETTINGS_WRITE_SCOPES = ("meeting:admin_config_write",)
 # the parameter): the worst case of issue 12 item 2, so clients must read back to verify.
 COMMON_SETTINGS_PATCH_IGNORES_SITE_URL = True
 
-# spark:all covers every `spark:` user scope (never spark-admin:*, identity:*, meeting:*).
-SPARK_ALL_COVERS_SPARK_SCOPES = True
+# spark:all covers every `spark:` user scope (never spark-admin:*, identity:*, meeting:*;
+# core/auth.py).
 
 # Unknown routes answer 404 with the Webex "resource could not be found" body; known paths with a
 # wrong method answer 405 with a Webex body.

@@ -80,10 +80,6 @@ class Operation:
     source: str  # spec file name
     operation: dict[str, Any]
 
-    @property
-    def operation_id(self) -> str:
-        return str(self.operation.get("operationId", f"{self.method} {self.path}"))
-
     def success_statuses(self) -> list[str]:
         return [code for code in self.operation.get("responses", {}) if code.startswith("2")]
 

@@ -99,3 +99,8 @@ def neutralise_pickler_leak() -> None:
 
 
 neutralise_pickler_leak()
+
+# The SDK's other per-resource cost: its wait for outstanding outputs is quadratic (resources/_sdk_wait.py).
+from ._sdk_wait import neutralise_quadratic_wait  # noqa: E402
+
+neutralise_quadratic_wait()

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic.alias_generators import to_camel
 
 from webex_client import ClientSettings, WebexClient, token_from_env
 from webex_client.types.licenses import License
+from webex_client.types.people import primary_email
 
 # Config keys read by every provider (namespace `webex`).
 CONFIG_KEYS = (
@@ -103,8 +103,10 @@ class SnapshotPerson:
 
     id: str | None
     emails: list[str] | None
-    licenses: list[str] | None
-    site_urls: list[str] | None
+    # Tuples: one object per distinct value is shared by everyone who has it (see _shared);
+    # our own writes replace them (record_assignment), nothing changes one in place.
+    licenses: Sequence[str] | None
+    site_urls: Sequence[str] | None
 
 
 def _list(value: Any) -> list[str] | None:
@@ -113,19 +115,28 @@ def _list(value: Any) -> list[str] | None:
     return value if isinstance(value, list) else None
 
 
-def _shared(value: Any) -> list[str] | None:
-    # License ids and site URLs repeat across the whole org: one string each, not one per
-    # person (~16 MB at 100,000 people).
-    return [sys.intern(v) if isinstance(v, str) else v for v in value] if isinstance(value, list) else None
+def _shared(value: Any, seen: dict[tuple, tuple]) -> tuple[str, ...] | None:
+    # License ids and site URLs repeat across the whole org: at 100,000 people a handful of
+    # distinct lists, so each person points at one shared tuple instead of holding a list of
+    # its own (~16 MB, and one dict probe per person instead of one intern per element).
+    if not isinstance(value, list):
+        return None
+    key = tuple(value)
+    try:
+        return seen.setdefault(key, key)
+    except TypeError:  # an element that is not a string (off-spec): kept, not shared
+        return key
 
 
-def _parse_people_page(content: bytes) -> list[SnapshotPerson]:
-    # json.loads (C) and four fields per person; anything else of the page is dropped at once.
+def _parse_people_page(content: bytes, seen: dict[tuple, tuple] | None = None) -> list[SnapshotPerson]:
+    """One page of ``GET /people``: json.loads (C) and four fields per person; anything else
+    of the page is dropped at once. ``seen``: the shared tuples of the whole read."""
+    seen = {} if seen is None else seen
     items = json.loads(content).get("items") or []
     return [
         SnapshotPerson(
             raw.get("id") if isinstance(raw.get("id"), str) else None,
-            _list(raw.get("emails")), _shared(raw.get("licenses")), _shared(raw.get("siteUrls")),
+            _list(raw.get("emails")), _shared(raw.get("licenses"), seen), _shared(raw.get("siteUrls"), seen),
         )
         for raw in items if isinstance(raw, dict)
     ]
@@ -150,7 +161,8 @@ class OrgSnapshot:
             if self._people is None:
                 people: dict[str, SnapshotPerson] = {}
                 pages = self._client.people.list(org_id=self._org_id, page_size=1000)  # fewest pages
-                for p in pages.lean(_parse_people_page):
+                seen: dict[tuple, tuple] = {}
+                for p in pages.lean(lambda content: _parse_people_page(content, seen)):
                     for email in p.emails or []:
                         people[email.lower()] = p
                     if p.id:
@@ -166,7 +178,7 @@ class OrgSnapshot:
         return self._people_by_id.get(person_id)
 
     def primary_email(self, person: SnapshotPerson) -> str:
-        return (person.emails or [person.id or "?"])[0].lower()
+        return primary_email(person)
 
     # -- licenses -------------------------------------------------------------------------
     def licenses(self) -> dict[str, License]:

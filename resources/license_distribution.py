@@ -21,17 +21,16 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
-from pydantic import Field, ValidationError, model_validator
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import Field, model_validator
 
 from webex_client import PartialContentError, PermissionDeniedError, WebexError
-from webex_client.types.licenses import License
+from webex_client.types.licenses import License, pool_label
 
 from ._common import Email, LicenseRef, Model
-from ._provider import WebexProvider, invalid_inputs
+from ._provider import Outputs, WebexProvider, WebexResource
 from ._runtime import OrgSnapshot
 
-TYPE_NAME = "webex:LicenseDistribution"
 # How many names a plan lists per direction before summarising; keeps PR comments readable.
 PLAN_NAMES = 25
 
@@ -50,7 +49,6 @@ class LicensePool(Model):
         default=None, ge=0,
         description="Declared cap, used by the capacity policy when the org cannot be reached.",
     )
-    source: str | None = Field(default=None, description="file:line of this pool's declaration (set by the loader).")
 
     @model_validator(mode="after")
     def _dedupe(self) -> "LicensePool":
@@ -152,7 +150,7 @@ def make_plan(args: LicenseDistributionArgs, snap: OrgSnapshot) -> Plan:
     users: dict[str, UserChange] = {}
 
     for i, pool in enumerate(args.pools):
-        where = f"pools[{i}]" + (f" ({pool.source})" if pool.source else "")
+        where = f"pools[{i}]"
         lic = resolve_license(pool.license, licenses)
         if isinstance(lic, str):
             failures.append((f"{where}.license", lic))
@@ -178,7 +176,7 @@ def make_plan(args: LicenseDistributionArgs, snap: OrgSnapshot) -> Plan:
         if lic.total_units is not None and plan.after > lic.total_units:
             failures.append((
                 f"{where}.users",
-                f"{_pool_label(lic)} would need {plan.after} units but has {lic.total_units} "
+                f"{pool_label(lic)} would need {plan.after} units but has {lic.total_units} "
                 f"({plan.before} used, +{len(adds)} −{len(removes)}); free {plan.after - lic.total_units} first",
             ))
         pools.append(plan)
@@ -198,10 +196,6 @@ def make_plan(args: LicenseDistributionArgs, snap: OrgSnapshot) -> Plan:
     return Plan(pools, users)
 
 
-def _pool_label(lic: License) -> str:
-    return f"{lic.site_url} ({lic.name})" if lic.site_url else (lic.name or lic.id)
-
-
 def _names(emails: Iterable[str]) -> str:
     emails = sorted(emails)
     shown = ", ".join(emails[:PLAN_NAMES])
@@ -214,7 +208,7 @@ def describe_plan(plan: Plan, snap: OrgSnapshot) -> list[dict[str, Any]]:
     for p in plan.pools:
         email = lambda pid: snap.primary_email(snap.person_by_id(pid)) if snap.person_by_id(pid) else pid  # noqa: E731
         out.append({
-            "pool": _pool_label(p.license),
+            "pool": pool_label(p.license),
             "licenseId": p.license.id,
             "units": f"{p.before}/{p.license.total_units} -> {p.after}/{p.license.total_units}",
             "gains": len(p.adds),
@@ -270,7 +264,7 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
             if isinstance(err, PartialContentError):
                 if err.result is not None:
                     snap.record_assignment(change.person_id, err.result.licenses, None)
-                failed = ", ".join(_pool_label(involved[i]) if i in involved else i for i in err.failed_license_ids)
+                failed = ", ".join(pool_label(involved[i]) if i in involved else i for i in err.failed_license_ids)
                 report.failures.append(f"{change.email}: partly applied (206), not applied: {failed}")
             elif isinstance(err, PermissionDeniedError):
                 raise err   # the token's scope or role, not this user: one sentence naming the scope
@@ -305,7 +299,7 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
             breaker = next((c for c in sorted(pending.values(), key=lambda c: c.email) if c.removes), None)
             if breaker is None:
                 for c in pending.values():
-                    report.failures.append(f"{c.email}: no free unit in {', '.join(_pool_label(involved[a]) for a in c.adds)}")
+                    report.failures.append(f"{c.email}: no free unit in {', '.join(pool_label(involved[a]) for a in c.adds)}")
                 break
             if send([(breaker, set(), set(breaker.removes))])[0]:
                 for lid in breaker.removes:
@@ -326,42 +320,45 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
 
 # --- provider --------------------------------------------------------------------------------
 
-def _parse(props: dict[str, Any]) -> LicenseDistributionArgs:
-    data = {k: v for k, v in props.items() if k in LicenseDistributionArgs.model_fields or k in ("owner", "pools")}
-    return LicenseDistributionArgs.model_validate(data)
+class LivePool(Model):
+    """A pool as the org reported it after the last apply."""
+
+    license_id: str
+    name: str | None = None
+    site_url: str | None = None
+    total_units: int | None = None
+    consumed_units: int | None = None
+    declared_holders: int
 
 
-def _declared(props: dict[str, Any]) -> dict[str, Any]:
-    """The declaration in normalised props: owner and pools, without each pool's ``source``
-    (file:line moves when lines are added above it; not a change)."""
-    return {
-        "owner": props.get("owner"),
-        "pools": [{k: v for k, v in pool.items() if k != "source"} for pool in props.get("pools") or []],
-    }
+class LicenseDistributionOutputs(Outputs):
+    """What a :class:`LicenseDistribution` adds to its inputs in the state."""
+
+    live: list[LivePool] | None = None
 
 
-def _outputs(args: LicenseDistributionArgs, name: str, plan: Plan, snap: OrgSnapshot) -> dict[str, Any]:
-    out = {**args.to_props(), "name": name}
-    out["live"] = [
-        {
-            "licenseId": p.license.id,
-            "name": p.license.name,
-            "siteUrl": p.license.site_url,
-            "totalUnits": p.license.total_units,
-            "consumedUnits": p.license.consumed_units,
-            "declaredHolders": len(p.desired),
-        }
-        for p in plan.pools
-    ]
-    return out
+def _live(plan: Plan) -> list[LivePool]:
+    return [LivePool(license_id=p.license.id, name=p.license.name, site_url=p.license.site_url,
+                     total_units=p.license.total_units, consumed_units=p.license.consumed_units,
+                     declared_holders=len(p.desired)) for p in plan.pools]
 
 
-class LicenseDistributionProvider(WebexProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        try:
-            args = _parse(news)
-        except ValidationError as e:
-            return invalid_inputs(news, e)
+class LicenseDistributionProvider(WebexProvider[LicenseDistributionArgs]):
+    args_model = LicenseDistributionArgs
+    outputs_model = LicenseDistributionOutputs
+    # The resource name, set by the program: the resource's id.
+    carried = ("name",)
+
+    @classmethod
+    def upgrade(cls, declared: dict[str, Any]) -> dict[str, Any]:
+        # Releases up to 737dc3e stored the stack file's file:line as each pool's `source`.
+        pools = declared.get("pools")
+        if isinstance(pools, list) and any(isinstance(p, dict) and "source" in p for p in pools):
+            declared = {**declared, "pools": [{k: v for k, v in p.items() if k != "source"} if isinstance(p, dict) else p
+                                              for p in pools]}
+        return declared
+
+    def check_args(self, args: LicenseDistributionArgs, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         try:
             snap = self.runtime.snapshot
             plan = make_plan(args, snap)
@@ -369,14 +366,14 @@ class LicenseDistributionProvider(WebexProvider):
             return CheckResult(news, [CheckFailure(prop, reason) for prop, reason in e.failures])
         # The plan rides along with the inputs so `pulumi preview --diff` and the PR comment
         # show who gains and who loses; diff() ignores it.
-        return CheckResult({**args.to_props(), "name": news.get("name"), "plan": describe_plan(plan, snap)}, [])
+        return CheckResult(self.inputs(args, news, plan=describe_plan(plan, snap)), [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        args = _parse(news)
+        args = self.parse(news)
         plan = make_plan(args, self.runtime.snapshot)
         # Both sides are check()'s normalised inputs (olds as stored by create/update), so the
         # declarations compare as plain dicts: no second validation of 100,000 emails.
-        declared_changed = _declared(olds) != _declared(news) if olds.get("pools") else True
+        declared_changed = self.declaration_changed(olds, news) if olds.get("pools") else True
         return DiffResult(changes=plan.changes or declared_changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -387,20 +384,20 @@ class LicenseDistributionProvider(WebexProvider):
         return UpdateResult(outs=self._apply(news, _id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        args = _parse(props)
-        snap = self.runtime.snapshot
+        args = self.parse(props)
+        named = {**props, "name": props.get("name") or id_}
         try:
-            plan = make_plan(args, snap)
+            plan = make_plan(args, self.runtime.snapshot)
         except PlanError:
-            return ReadResult(id_, props)
-        return ReadResult(id_, {**props, **_outputs(args, id_, plan, snap)})
+            return ReadResult(id_, self.outputs(args, named, live=props.get("live")))
+        return ReadResult(id_, self.outputs(args, named, live=_live(plan)))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         # Stop managing: removing everyone's licenses on destroy would be an outage.
         return None
 
     def _apply(self, props: dict[str, Any], name: str) -> dict[str, Any]:
-        args = _parse(props)
+        args = self.parse(props)
         rt = self.runtime
         snap = rt.snapshot
         snap.refresh_licenses()  # capacity counters as of now, not as of preview
@@ -413,15 +410,16 @@ class LicenseDistributionProvider(WebexProvider):
                 f"{len(report.failures)} of {len(plan.users)} license changes failed "
                 f"({report.patches} PATCH requests sent); the next `up` retries them:\n  {shown}{more}"
             )
-        return _outputs(args, name, make_plan(args, snap), snap)
+        return self.outputs(args, {**props, "name": name}, live=_live(make_plan(args, snap)))
 
 
-class LicenseDistribution(Resource, module="webex", name="LicenseDistribution"):
+class LicenseDistribution(WebexResource, kind="LicenseDistribution"):
     """Declared license holders for a set of pools; see the module docstring for semantics."""
 
+    provider_class = LicenseDistributionProvider
     live: pulumi.Output[list]
     plan: pulumi.Output[list]
 
     def __init__(self, resource_name: str, args: LicenseDistributionArgs, opts: pulumi.ResourceOptions | None = None):
-        props = {**args.to_props(), "name": resource_name, "live": None, "plan": None}
-        super().__init__(LicenseDistributionProvider(), resource_name, props, opts)
+        # `plan` is computed by check (an input the preview shows), unknown until then.
+        super().__init__(resource_name, args, opts, name=resource_name, plan=None)

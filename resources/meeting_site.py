@@ -21,15 +21,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
-from pydantic import Field, ValidationError, field_validator
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import Field, field_validator
 
 from webex_client import NotFoundError, PermissionDeniedError
 
 from ._common import Email, Model
-from ._provider import WebexProvider, invalid_inputs
-
-TYPE_NAME = "webex:MeetingSite"
+from ._provider import Outputs, WebexProvider, WebexResource
 
 
 class SiteOptions(Model):
@@ -98,7 +96,13 @@ class MeetingSiteArgs(Model):
     owner: str | None = None
     common_settings: CommonSettings | None = Field(default=None, description="Only the settings given are managed.")
     default_site_for: Holders | None = Field(default=None, description="Users and groups whose default site this is.")
-    source: str | None = None
+
+
+class MeetingSiteOutputs(Outputs):
+    """What a :class:`MeetingSite` adds to its inputs in the state."""
+
+    license_pools: list[str] | None = Field(default=None, description="Ids of the org's license pools on this site.")
+    default_site_users: int | None = Field(default=None, description="How many users have this site as default.")
 
 
 def _declared(settings: dict[str, Any]) -> dict[str, Any]:
@@ -131,17 +135,11 @@ def settings_changes(declared: CommonSettings | None, live: dict[str, Any]) -> d
     return body
 
 
-def _parse(props: dict[str, Any]) -> MeetingSiteArgs:
-    keys = {f.alias or n for n, f in MeetingSiteArgs.model_fields.items()}
-    return MeetingSiteArgs.model_validate({k: v for k, v in props.items() if k in keys})
+class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
+    args_model = MeetingSiteArgs
+    outputs_model = MeetingSiteOutputs
 
-
-class MeetingSiteProvider(WebexProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        try:
-            args = _parse(news)
-        except ValidationError as e:
-            return invalid_inputs(news, e)
+    def check_args(self, args: MeetingSiteArgs, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         snap = self.runtime.snapshot
         if not self._site_pools(args.site_url):
@@ -160,31 +158,30 @@ class MeetingSiteProvider(WebexProvider):
                 problem = self.runtime.client.sites.patch_target_problem(args.site_url)
                 if problem:
                     failures.append(CheckFailure("commonSettings", problem))
-        return CheckResult(args.to_props(), failures)
+        return CheckResult(self.inputs(args, news), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        args = _parse(news)
+        args = self.parse(news)
         if olds.get("siteUrl", "").lower() != args.site_url.lower():
             return DiffResult(changes=True, replaces=["siteUrl"])
         live = self.runtime.client.sites.get_common_settings(args.site_url).to_api()
         changed = bool(settings_changes(args.common_settings, live)) or bool(self._default_site_changes(args))
-        declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {
-            k: v for k, v in args.to_props().items() if k != "source"}
-        return DiffResult(changes=changed or declared, replaces=[])
+        return DiffResult(changes=changed or self.declaration_changed(olds, news), replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        args = _parse(props)
+        args = self.parse(props)
         if not self._site_pools(args.site_url):
             raise ValueError(self._not_licensed(args.site_url))
         return CreateResult(id_=args.site_url.lower(), outs=self._apply(args, props))
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=self._apply(_parse(news), news))
+        return UpdateResult(outs=self._apply(self.parse(news), news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if not self._site_pools(id_):
             return ReadResult(None, {})
-        return ReadResult(id_, {**props, "licensePools": self._site_pools(id_)})
+        return ReadResult(id_, self.outputs(self.parse(props), props, license_pools=self._site_pools(id_),
+                                            default_site_users=props.get("defaultSiteUsers")))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None  # stop managing; the site and its settings stay as they are
@@ -226,7 +223,7 @@ class MeetingSiteProvider(WebexProvider):
         results.raise_first()
         return [email for email, r in zip(users, results) if r.value]
 
-    def _apply(self, args: MeetingSiteArgs, props: dict[str, Any]) -> dict[str, Any]:
+    def _apply(self, args: MeetingSiteArgs, news: dict[str, Any]) -> dict[str, Any]:
         client = self.runtime.client
         live = client.sites.get_common_settings(args.site_url).to_api()
         body = settings_changes(args.common_settings, live)
@@ -240,15 +237,16 @@ class MeetingSiteProvider(WebexProvider):
         failed = [f"{e}: {r.error}" for e, r in zip(pending, results) if not r.ok]
         if failed:
             raise RuntimeError(f"default site not set for {len(failed)} users:\n  " + "\n  ".join(failed[:20]))
-        return {**args.to_props(), "licensePools": self._site_pools(args.site_url),
-                "defaultSiteUsers": len(self._default_site_users(args))}
+        return self.outputs(args, news, license_pools=self._site_pools(args.site_url),
+                            default_site_users=len(self._default_site_users(args)))
 
 
-class MeetingSite(Resource, module="webex", name="MeetingSite"):
+class MeetingSite(WebexResource, kind="MeetingSite"):
     """An adopted meeting site; see the module docstring."""
 
+    provider_class = MeetingSiteProvider
     licensePools: pulumi.Output[list]
+    defaultSiteUsers: pulumi.Output[int]
 
     def __init__(self, resource_name: str, args: MeetingSiteArgs, opts: pulumi.ResourceOptions | None = None):
-        props = {**args.to_props(), "licensePools": None, "defaultSiteUsers": None}
-        super().__init__(MeetingSiteProvider(), resource_name, props, opts)
+        super().__init__(resource_name, args, opts)

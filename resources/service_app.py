@@ -27,21 +27,20 @@ import time
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
-from pydantic import Field, ValidationError
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import Field
+from pydantic.alias_generators import to_camel
 
 from webex_client import OAuthError, PermissionDeniedError
 from ._common import Model
-from ._provider import WebexProvider, invalid_inputs
+from ._provider import Outputs, Secret, WebexProvider, WebexResource
 
 MINTING_SCOPE = "spark:applications_token"
 # The 403 wording of POST /applications/{id}/token when the app lacks the org's authorization
 # (REFERENCE.md §9); any other 403 there is the minting token's scope or role.
 _NOT_AUTHORIZED_MARK = "not authorized by full admin"
 
-TYPE_NAME = "webex:ServiceApp"
 DEFAULT_RENEW_BEFORE_SECONDS = 24 * 3600  # as wxc_sdk: refresh when under a day is left
-_SECRET_OUTPUTS = ["accessToken", "refreshToken", "guestTokens"]
 
 
 class Guest(Model):
@@ -67,12 +66,27 @@ class ServiceAppArgs(Model):
         description="Renew the token on `up` when less than this is left. Default: a day, or half "
                     "the token's lifetime for shorter-lived tokens (so a fresh token is never 'near expiry').",
     )
-    source: str | None = None
 
 
-def _parse(props: dict[str, Any]) -> ServiceAppArgs:
-    keys = {f.alias or n for n, f in ServiceAppArgs.model_fields.items()}
-    return ServiceAppArgs.model_validate({k: v for k, v in props.items() if k in keys})
+class IssuedGuest(Model):
+    subject: str
+    display_name: str
+    person_id: str | None = None
+    email: str | None = None
+
+
+class ServiceAppOutputs(Outputs):
+    """What a :class:`ServiceApp` adds to its inputs in the state; tokens are secret."""
+
+    access_token: Secret[str | None] = Field(default=None, description="The app's org token.")
+    refresh_token: Secret[str | None] = None
+    expires_at: float | None = Field(default=None, description="Unix time the access token expires.")
+    token_lifetime: int | None = None
+    granted_scopes: list[str] | None = Field(default=None, description="Scopes the org granted (the token's `scope`).")
+    token_renewals: int | None = None
+    issued_guests: list[IssuedGuest] | None = None
+    guest_tokens: Secret[dict[str, str] | None] = Field(default=None, description="Guest subject -> guest token.")
+    guest_tokens_expire_at: float | None = None
 
 
 def _renew_threshold(args: "ServiceAppArgs", olds: dict[str, Any] | None) -> float:
@@ -87,12 +101,11 @@ def _qualified(key: str) -> str:
     return key if ":" in key else f"{os.environ.get('PULUMI_PROJECT', 'webex-iac')}:{key}"
 
 
-class ServiceAppProvider(WebexProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        try:
-            args = _parse(news)
-        except ValidationError as e:
-            return invalid_inputs(news, e)
+class ServiceAppProvider(WebexProvider[ServiceAppArgs]):
+    args_model = ServiceAppArgs
+    outputs_model = ServiceAppOutputs
+
+    def check_args(self, args: ServiceAppArgs, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         if not self._secret(args):
             failures.append(CheckFailure(
@@ -109,32 +122,32 @@ class ServiceAppProvider(WebexProvider):
                 f"holding {MINTING_SCOPE} (not the admin token): "
                 "pulumi config set --secret webex:mintingToken <integration token>",
             ))
-        return CheckResult(args.to_props(), failures)
+        return CheckResult(self.inputs(args, news), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        args = _parse(news)
+        args = self.parse(news)
         if olds.get("applicationId") != args.application_id or (olds.get("targetOrgId") or None) != (args.target_org_id or None):
             return DiffResult(changes=True, replaces=["applicationId"], delete_before_replace=True)
         near_expiry = float(olds.get("expiresAt") or 0) - time.time() < _renew_threshold(args, olds)
         # Guest tokens live hours, not days: renew them in their last hour.
         guests_expiring = float(olds.get("guestTokensExpireAt") or 0) - time.time() < 3600
-        declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {
-            k: v for k, v in args.to_props().items() if k != "source"}
-        return DiffResult(changes=declared or near_expiry or (bool(args.guests) and guests_expiring), replaces=[])
+        changes = self.declaration_changed(olds, news) or near_expiry or (bool(args.guests) and guests_expiring)
+        return DiffResult(changes=changes, replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        args = _parse(props)
+        args = self.parse(props)
         outs = self._token_outputs(args, None)
-        outs.update(self._guests(args, outs["accessToken"]))
-        return CreateResult(id_=f"{args.application_id}@{self._org(args)}", outs={**args.to_props(), **outs})
+        outs.update(self._guests(args, outs["access_token"]))
+        return CreateResult(id_=f"{args.application_id}@{self._org(args)}", outs=self.outputs(args, props, **outs))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        args = _parse(news)
+        args = self.parse(news)
         outs = self._token_outputs(args, olds)
-        outs.update(self._guests(args, outs["accessToken"], olds))
-        return UpdateResult(outs={**args.to_props(), **outs})
+        outs.update(self._guests(args, outs["access_token"], olds))
+        return UpdateResult(outs=self.outputs(args, news, **outs))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # Nothing to read back (a token cannot be looked up); the state is what was minted.
         return ReadResult(id_, props)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
@@ -158,8 +171,8 @@ class ServiceAppProvider(WebexProvider):
             raise ValueError(f"stack config {args.client_secret_config!r} (the client secret) is not set")
         near_expiry = not olds or float(olds.get("expiresAt") or 0) - time.time() < _renew_threshold(args, olds)
         if olds and not near_expiry and olds.get("accessToken"):
-            return {k: olds.get(k) for k in ("accessToken", "refreshToken", "expiresAt", "tokenLifetime",
-                                             "grantedScopes", "tokenRenewals")}
+            return {k: olds.get(to_camel(k)) for k in ("access_token", "refresh_token", "expires_at", "token_lifetime",
+                                                       "granted_scopes", "token_renewals")}
         token = None
         if olds and olds.get("refreshToken"):
             try:
@@ -190,38 +203,35 @@ class ServiceAppProvider(WebexProvider):
                     f"{', '.join(args.scopes) or 'as registered'}). Webex said: {e.message}"
                 ) from None
         return {
-            "accessToken": token.access_token.get_secret_value(),
-            "refreshToken": token.refresh_token.get_secret_value() if token.refresh_token else None,
-            "expiresAt": time.time() + (token.expires_in or 0),
-            "tokenLifetime": token.expires_in,
-            "grantedScopes": sorted(token.scopes) if token.scope is not None else None,
-            "tokenRenewals": int((olds or {}).get("tokenRenewals") or 0) + (1 if olds else 0),
+            "access_token": token.access_token.get_secret_value(),
+            "refresh_token": token.refresh_token.get_secret_value() if token.refresh_token else None,
+            "expires_at": time.time() + (token.expires_in or 0),
+            "token_lifetime": token.expires_in,
+            "granted_scopes": sorted(token.scopes) if token.scope is not None else None,
+            "token_renewals": int((olds or {}).get("tokenRenewals") or 0) + (1 if olds else 0),
         }
 
     def _guests(self, args: ServiceAppArgs, access_token: str, olds: dict[str, Any] | None = None) -> dict[str, Any]:
         if not args.guests:
-            return {"issuedGuests": [], "guestTokens": {}, "guestTokensExpireAt": None}
+            return {"issued_guests": [], "guest_tokens": {}, "guest_tokens_expire_at": None}
         rt = self.runtime
         # The app's own token, over the provider's connection pool and throttle.
         app_client = rt.client.with_options(token=access_token)
         issued = app_client.map_concurrent(lambda g: app_client.guests.create(g.subject, g.display_name), args.guests)
         issued.raise_first()
-        guests = [{"subject": g.subject, "displayName": g.display_name, "personId": r.value.id, "email": r.value.email}
+        guests = [IssuedGuest(subject=g.subject, display_name=g.display_name, person_id=r.value.id, email=r.value.email)
                   for g, r in zip(args.guests, issued)]
         tokens = {g.subject: r.value.access_token.get_secret_value() for g, r in zip(args.guests, issued)}
         expires = min((r.value.expires_in or 0) for r in issued)
-        return {"issuedGuests": guests, "guestTokens": tokens, "guestTokensExpireAt": time.time() + expires}
+        return {"issued_guests": guests, "guest_tokens": tokens, "guest_tokens_expire_at": time.time() + expires}
 
 
-class ServiceApp(Resource, module="webex", name="ServiceApp"):
+class ServiceApp(WebexResource, kind="ServiceApp"):
     """A Service App authorized for the org; see the module docstring."""
 
+    provider_class = ServiceAppProvider
     accessToken: pulumi.Output[str]
     issuedGuests: pulumi.Output[list]
 
     def __init__(self, resource_name: str, args: ServiceAppArgs, opts: pulumi.ResourceOptions | None = None):
-        props = {**args.to_props(), "accessToken": None, "refreshToken": None, "expiresAt": None,
-                 "tokenLifetime": None, "grantedScopes": None, "tokenRenewals": None, "issuedGuests": None, "guestTokens": None,
-                 "guestTokensExpireAt": None}
-        secret = pulumi.ResourceOptions(additional_secret_outputs=_SECRET_OUTPUTS)
-        super().__init__(ServiceAppProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
+        super().__init__(resource_name, args, opts)

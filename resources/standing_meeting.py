@@ -24,16 +24,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pulumi
 from dateutil import rrule
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
-from pydantic import Field, ValidationError, field_validator
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import Field, field_validator
 
 from webex_client import NotFoundError, PermissionDeniedError
 from webex_client.types.meetings import Meeting
 
+from . import _meeting_cache
 from ._common import ERROR_30105, Email, Model
-from ._provider import WebexProvider, invalid_inputs
+from ._provider import Outputs, Secret, WebexProvider, WebexResource
 
-TYPE_NAME = "webex:StandingMeeting"
 TAG_PREFIX = "webex-iac:"
 # Webex's own limits (REFERENCE.md §5.2).
 MIN_MINUTES, MAX_MINUTES = 10, 23 * 60 + 59
@@ -108,7 +108,6 @@ class StandingMeetingArgs(Model):
     adopt_meeting_id: str | None = Field(default=None, description="Take over this existing series instead of creating one.")
     room_id: str | None = Field(default=None, description="Refused: space meetings are migrated to meetingId/SIP (30105).")
     space_id: str | None = Field(default=None, description="Refused, as roomId.")
-    source: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -344,23 +343,39 @@ def invitee_changes(args: StandingMeetingArgs, live: list[Any]) -> tuple[list[In
 
 # --- provider --------------------------------------------------------------------------------
 
-def _parse(props: dict[str, Any]) -> StandingMeetingArgs:
-    return StandingMeetingArgs.model_validate({k: v for k, v in props.items() if k in _INPUT_KEYS})
-
-
-_INPUT_KEYS = {f.alias or n for n, f in StandingMeetingArgs.model_fields.items()} | set(StandingMeetingArgs.model_fields)
 # (client, host, site) -> why admin scheduling is impossible (None: possible), per provider process.
 _ADMIN_PROBES: dict[tuple[int, str, str], str | None] = {}
-_OUTPUT_KEYS = ("meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted",
-                "serverNormalised")
 
 
-class StandingMeetingProvider(WebexProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        try:
-            args = _parse(news)
-        except ValidationError as e:
-            return invalid_inputs(news, e)
+def _cannot_schedule(host: str, site_url: str, e: PermissionDeniedError) -> str:
+    return (f"the token cannot schedule meetings for {host} on {site_url}: scheduling for "
+            "another host needs the scope meeting:admin_schedule_write (and "
+            "meeting:admin_schedule_read) and a Full or site administrator of that site. "
+            f"Webex said: {e.message}")
+
+
+class StandingMeetingOutputs(Outputs):
+    """What a :class:`StandingMeeting` adds to its inputs in the state: where SDKs and widgets
+    join it (its ``meetingDestination``), and its secrets."""
+
+    meeting_id: str | None = None
+    meeting_number: str | None = None
+    sip_address: str | None = None
+    web_link: str | None = None
+    password: Secret[str | None] = None
+    host_key: Secret[str | None] = None
+    adopted: bool | None = Field(default=None, description="Taken over with adoptMeetingId (not created).")
+    server_normalised: dict[str, Any] | None = Field(
+        default=None, description="Converged-site options the service answered differently: {option: {sent, got}}.")
+
+
+class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
+    args_model = StandingMeetingArgs
+    outputs_model = StandingMeetingOutputs
+    # Set by the program: the integration tag is derived from them.
+    carried = ("name", "stack")
+
+    def check_args(self, args: StandingMeetingArgs, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         # The migration's core rule: the host's license on the site decides the meeting. Whether
         # the host holds it is judged by the policy pack (host-licensed-on-site), not here: the
@@ -377,15 +392,18 @@ class StandingMeetingProvider(WebexProvider):
             problem = past_start_problem(args)   # a new series needs a start ahead
             if problem:
                 failures.append(CheckFailure("start", problem))
-        if host is not None and not failures:
-            problem = self._admin_scheduling_problem(args)
+        # A series already in the state, same host and site: diff reads it as that host
+        # (GET ?hostEmail), which needs the same admin standing, so no separate probe (bench (g)).
+        known = bool(olds) and str(olds.get("host") or "").lower() == args.host \
+            and str(olds.get("siteUrl") or "").lower() == args.site_url.lower()
+        if host is not None and not failures and not known:
+            problem = self._admin_scheduling_problem(args, new=not olds and not args.adopt_meeting_id)
             if problem:
                 failures.append(CheckFailure("host", problem))
-        inputs = {**args.to_props(), "name": news.get("name"), "stack": news.get("stack")}
-        return CheckResult(inputs, failures)
+        return CheckResult(self.inputs(args, news), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        args = _parse(news)
+        args = self.parse(news)
         replaces = [k for k in ("siteUrl",) if olds.get(k) is not None and str(olds.get(k)).lower() != str(news.get(k)).lower()]
         if replaces:
             # A meeting cannot move to another site: a new series replaces it.
@@ -398,13 +416,12 @@ class StandingMeetingProvider(WebexProvider):
         changed = host_changes or bool(meeting_changes(args, live, olds.get("serverNormalised")))
         inv = self.runtime.client.meeting_invitees.list(_id, host_email=live.host_email or args.host)
         changed = changed or any(invitee_changes(args, list(inv)))
-        declared = {k: v for k, v in _parse(olds).to_props().items() if k != "source"} != {k: v for k, v in args.to_props().items() if k != "source"}
-        return DiffResult(changes=changed or declared, replaces=[], delete_before_replace=False)
+        return DiffResult(changes=changed or self.declaration_changed(olds, news), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        args = _parse(props)
+        args = self.parse(props)
         client = self.runtime.client
-        adopted = False
+        adopted = fresh = False
         if args.adopt_meeting_id:
             live = client.meetings.get(args.adopt_meeting_id, host_email=args.host)
             if (live.site_url or "").lower() != args.site_url.lower():
@@ -428,13 +445,14 @@ class StandingMeetingProvider(WebexProvider):
                 if args.recurrence:
                     body["recurrence"] = args.recurrence
                 live = client.meetings.create(body)
-        live = self._reconcile(live, args)
-        outs = self._outputs(props, live, adopted)
-        outs["serverNormalised"] = server_normalised(args, live)
+                _meeting_cache.record(client, args.host, args.site_url, live)   # the next search sees it
+                fresh = True
+        live = self._reconcile(live, args, fresh=fresh)
+        outs = self.outputs(args, props, **self._live_outputs(live, adopted, server_normalised(args, live)))
         return CreateResult(id_=live.id, outs=outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        args = _parse(news)
+        args = self.parse(news)
         live = self._live(_id, args, olds.get("host"))
         if live is None:
             raise ValueError(f"meeting {_id} no longer exists (deleted outside Pulumi); run a refresh")
@@ -442,8 +460,8 @@ class StandingMeetingProvider(WebexProvider):
             live = self._reassign(live, args)
         before = olds.get("serverNormalised")
         live = self._reconcile(live, args, before)
-        outs = self._outputs(news, live, bool(olds.get("adopted")))
-        outs["serverNormalised"] = server_normalised(args, live, before)
+        outs = self.outputs(args, news, **self._live_outputs(live, bool(olds.get("adopted")),
+                                                             server_normalised(args, live, before)))
         return UpdateResult(outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -452,13 +470,14 @@ class StandingMeetingProvider(WebexProvider):
             live = self.runtime.client.meetings.get(id_, host_email=host)
         except NotFoundError:
             return ReadResult(None, {})
-        outs = dict(props)
+        # The declaration as stored, with what the org says now (drift shows in the next diff).
+        outs = {**self.declared(props), **{k: props.get(k) for k in self.carried}}
         outs.update({
             "title": live.title, "agenda": live.agenda, "timezone": live.timezone or props.get("timezone"),
             "recurrence": props.get("recurrence") if same_recurrence(props.get("recurrence"), live.recurrence) else live.recurrence,
         })
-        outs.update(self._outputs(props, live, bool(props.get("adopted"))))
-        outs["serverNormalised"] = props.get("serverNormalised")
+        outs.update(self.outputs_model(**self._live_outputs(
+            live, bool(props.get("adopted")), props.get("serverNormalised"))).to_state())
         return ReadResult(id_, outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -476,30 +495,33 @@ class StandingMeetingProvider(WebexProvider):
                 return self.runtime.client.meetings.get(meeting_id, host_email=host)
             except NotFoundError:
                 continue
+            except PermissionDeniedError as e:   # check no longer probes a known series
+                raise ValueError(_cannot_schedule(host, args.site_url, e)) from None
         return None
 
-    def _admin_scheduling_problem(self, args: StandingMeetingArgs) -> str | None:
+    def _admin_scheduling_problem(self, args: StandingMeetingArgs, new: bool = False) -> str | None:
         """Scheduling for someone else (``hostEmail``) needs ``meeting:admin_schedule_write`` and
         an admin of the site ([SM] hostEmail; REFERENCE.md §2). Checked in preview with a read
         that needs the same admin standing: listing the host's series on the site (read-only;
-        once per host and site). The write scope itself cannot be probed without a write."""
+        once per host and site). The write scope itself cannot be probed without a write. For a
+        ``new`` series the probe is the read its create searches (resources/_meeting_cache.py)."""
         client = self.runtime.client
         key = (id(client), args.host, args.site_url.lower())
         if key not in _ADMIN_PROBES:
-            me = client.people.me()
+            me = _meeting_cache.me(client)
             if args.host in {e.lower() for e in (me.emails or [])}:
                 _ADMIN_PROBES[key] = None   # the token's own meetings: no admin rights needed
             else:
                 try:
-                    next(iter(client.meetings.list(host_email=args.host, site_url=args.site_url,
-                                                   meeting_type="meetingSeries", page_size=1)), None)
+                    if new:
+                        _meeting_cache.series_near(client, args.host, args.site_url,
+                                                   _first_occurrence(args, _future_window(args)[0]))
+                    else:
+                        next(iter(client.meetings.list(host_email=args.host, site_url=args.site_url,
+                                                       meeting_type="meetingSeries", page_size=1)), None)
                     _ADMIN_PROBES[key] = None
                 except PermissionDeniedError as e:
-                    _ADMIN_PROBES[key] = (
-                        f"the token cannot schedule meetings for {args.host} on {args.site_url}: scheduling for "
-                        "another host needs the scope meeting:admin_schedule_write (and "
-                        "meeting:admin_schedule_read) and a Full or site administrator of that site. "
-                        f"Webex said: {e.message}")
+                    _ADMIN_PROBES[key] = _cannot_schedule(args.host, args.site_url, e)
         return _ADMIN_PROBES[key]
 
     def _reassign(self, live: Meeting, args: StandingMeetingArgs) -> Meeting:
@@ -515,11 +537,9 @@ class StandingMeetingProvider(WebexProvider):
 
     def _find_tagged(self, args: StandingMeetingArgs, tag: str, start: datetime) -> Meeting | None:
         """A series we created earlier whose id never reached the state (crash after POST),
-        searched around the start a create sends (the declared one, or its next occurrence)."""
-        for m in self.runtime.client.meetings.list(
-            integration_tag=tag, host_email=args.host, site_url=args.site_url, meeting_type="meetingSeries",
-            current=False, from_=start - timedelta(days=1), to=start + timedelta(days=1),
-        ):
+        searched around the start a create sends (the declared one, or its next occurrence), in
+        the run's one read of the host's series there (list items carry the tags this client set)."""
+        for m in _meeting_cache.series_near(self.runtime.client, args.host, args.site_url, start):
             if tag in (m.integration_tags or []):
                 return self.runtime.client.meetings.get(m.id, host_email=args.host)
         return None
@@ -529,10 +549,7 @@ class StandingMeetingProvider(WebexProvider):
         by an earlier run with other credentials (admin token vs Service App) is invisible to
         the tag search. A series of the same host, title and start is such a candidate:
         creating another would duplicate it, so refuse and say how to adopt it."""
-        for m in self.runtime.client.meetings.list(
-            host_email=args.host, site_url=args.site_url, meeting_type="meetingSeries", current=False,
-            from_=start - timedelta(minutes=1), to=start + timedelta(days=1),
-        ):
+        for m in _meeting_cache.series_near(self.runtime.client, args.host, args.site_url, start):
             if m.title == args.title and _same_instant(m.start, start):
                 raise ValueError(
                     f"a meeting series {m.id} titled {args.title!r} for {args.host} at {start.isoformat()} already "
@@ -541,12 +558,14 @@ class StandingMeetingProvider(WebexProvider):
                     f"set them). Adopt it with `adoptMeetingId: {m.id}`, or delete it, then run again")
 
     def _reconcile(self, live: Meeting, args: StandingMeetingArgs,
-                   normalised: dict[str, Any] | None = None) -> Meeting:
+                   normalised: dict[str, Any] | None = None, fresh: bool = False) -> Meeting:
         client = self.runtime.client
         patch = meeting_changes(args, live, normalised)
         if patch:
             live = client.meetings.patch(live.id, _patch_body(patch, args))
-        adds, removes, updates = invitee_changes(args, list(client.meeting_invitees.list(live.id, host_email=args.host)))
+        # A series we just created (POST without invitees) has none: no read needed.
+        have = [] if fresh else list(client.meeting_invitees.list(live.id, host_email=args.host))
+        adds, removes, updates = invitee_changes(args, have)
         for inv in removes:
             client.meeting_invitees.delete(inv.id, host_email=args.host, send_email=False)
         for have, want in updates:
@@ -558,23 +577,16 @@ class StandingMeetingProvider(WebexProvider):
         return live
 
     @staticmethod
-    def _outputs(props: dict[str, Any], live: Meeting, adopted: bool) -> dict[str, Any]:
-        outs = {k: v for k, v in props.items() if k not in _OUTPUT_KEYS}
-        outs.update({
-            "meetingId": live.id,
-            "meetingNumber": live.meeting_number,
-            "sipAddress": live.sip_address,
-            "webLink": live.web_link,
-            "password": live.password,
-            "hostKey": live.host_key,
-            "adopted": adopted,
-        })
-        return outs
+    def _live_outputs(live: Meeting, adopted: bool, normalised: dict[str, Any] | None) -> dict[str, Any]:
+        return {"meeting_id": live.id, "meeting_number": live.meeting_number, "sip_address": live.sip_address,
+                "web_link": live.web_link, "password": live.password, "host_key": live.host_key,
+                "adopted": adopted, "server_normalised": normalised}
 
 
-class StandingMeeting(Resource, module="webex", name="StandingMeeting"):
+class StandingMeeting(WebexResource, kind="StandingMeeting"):
     """A recurring meeting series; see the module docstring."""
 
+    provider_class = StandingMeetingProvider
     meetingId: pulumi.Output[str]
     meetingNumber: pulumi.Output[str]
     sipAddress: pulumi.Output[str]
@@ -583,7 +595,4 @@ class StandingMeeting(Resource, module="webex", name="StandingMeeting"):
     hostKey: pulumi.Output[str]
 
     def __init__(self, resource_name: str, args: StandingMeetingArgs, opts: pulumi.ResourceOptions | None = None):
-        props = {**args.to_props(), "name": resource_name, "stack": pulumi.get_stack(),
-                 **{k: None for k in _OUTPUT_KEYS}}
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["password", "hostKey"])
-        super().__init__(StandingMeetingProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts))
+        super().__init__(resource_name, args, opts, name=resource_name, stack=pulumi.get_stack())

@@ -380,7 +380,7 @@ class SyncAPIClient:
                 waited += decision.delay
                 continue
             if decision.action is Action.OUTCOME_UNKNOWN:
-                exc = OutcomeUnknownError(
+                unknown = OutcomeUnknownError(
                     f"outcome unknown ({decision.reason}); the request was NOT replayed — re-read the "
                     "server state to see whether it was applied",
                     status=response.status_code if response is not None else None,
@@ -389,8 +389,8 @@ class SyncAPIClient:
                     url=prepared.url,
                     attempts=attempt,
                 )
-                logger.warning("%s", exc)
-                raise exc from error
+                logger.warning("%s", unknown)
+                raise unknown from error
             # GIVE_UP
             if error is not None:
                 conn = APIConnectionError(
@@ -416,7 +416,7 @@ class SyncAPIClient:
             return self.token_source
         if auth is False or auth is None:
             return None
-        return as_token_source(auth)  # type: ignore[arg-type]
+        return as_token_source(auth)
 
     def _build_attempt(self, prepared: PreparedRequest, bearer: str | None) -> httpx.Request:
         headers = dict(prepared.headers)

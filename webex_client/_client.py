@@ -78,7 +78,7 @@ class WebexClient(SyncAPIClient):
             base_url=base_url,
             transport=transport,
             http_client=http_client,
-            **testing_hooks,  # type: ignore[arg-type]
+            **testing_hooks,
         )
         self._bind_resources()
 

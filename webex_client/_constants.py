@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # --- transport ---------------------------------------------------------------------------
 
-#: Public API root. Spec paths are relative to ``/v1`` (REFERENCE.md §1.1).
+#: Public API root. Spec paths are relative to ``/v1`` (the spec files carry no ``servers`` block).
 DEFAULT_BASE_URL = "https://webexapis.com/v1"
 
 #: Total per-attempt timeout (read/write/pool). Webex list calls with large ``max`` can take
@@ -23,7 +23,8 @@ DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
 #: Extra pooled connections beyond ``max_concurrency`` (token refresh happens on the side).
 CONNECTION_POOL_HEADROOM = 2
 
-#: Prefix of the ``TrackingID`` request header; Webex echoes it back (REFERENCE.md §1.4).
+#: Prefix of the ``TrackingID`` request header; Webex echoes it back
+#: (docs/webex-behaviour.md "Tracking ids").
 TRACKING_ID_PREFIX = "webexiac_"
 
 USER_AGENT = "webex-iac-client/0.1 (+https://github.com/; python-httpx)"
@@ -125,8 +126,8 @@ LEGACY_COOLDOWN_SECONDS = 10.0
 #: per-endpoint caps below. Bigger pages mean fewer requests and fewer 429s.
 DEFAULT_PAGE_SIZE = 100
 
-#: Documented per-endpoint maxima (REFERENCE.md §1.6). The service silently caps larger
-#: values, but we clamp ourselves so next-link arithmetic stays honest.
+#: Documented per-endpoint maxima (docs/webex-behaviour.md "Paging"). The service silently caps
+#: larger values, but we clamp ourselves so next-link arithmetic stays honest.
 PAGE_SIZE_CAPS: dict[str, int] = {
     # callingData=true caps at 100 and locationId at 50; a plain list takes up to 1,000.
     "people": 1000,

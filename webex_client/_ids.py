@@ -1,8 +1,8 @@
 """Webex identifiers.
 
 Public ids are base64 of ``ciscospark://<cluster>/<TYPE>/<tail>``, usually with the ``=``
-padding stripped (spec examples sometimes keep it), standard alphabet (REFERENCE.md §1.2).
-Decoding here tolerates padding or its absence and the URL-safe alphabet.
+padding stripped (spec examples sometimes keep it), standard alphabet (docs/webex-behaviour.md
+"Ids"). Decoding here tolerates padding or its absence and the URL-safe alphabet.
 
 Tails with structure:
 

@@ -9,7 +9,7 @@ slept — :meth:`RetryPolicy.decide` answers one of:
 * ``OUTCOME_UNKNOWN`` (a non-idempotent request may have been applied: never replay it).
 
 The policy never sleeps and never touches the network, so every rule is unit-testable with
-a fake clock. The rules (REFERENCE.md §1.5):
+a fake clock. The rules (docs/webex-behaviour.md "Rate limits and retries"):
 
 =====================  =====================================  ==============================
 answer                 idempotent (GET/PUT/DELETE, marked)    non-idempotent (POST, PATCH)

@@ -4,7 +4,8 @@ messages that name the missing scope (``ENDPOINT_SCOPES``, read by ``webex_clien
 
 ``ADMIN_TOKEN_SCOPES`` is what the token in ``webex:token`` must hold (least privilege: nothing
 else), each with what needs it; ``MINTING_TOKEN_SCOPES`` is what ``webex:mintingToken`` must hold.
-Scope names and the endpoints that need them: REFERENCE.md §2 and the spec operations named.
+Scope names and the endpoints that need them: the spec operations named (the specs state scopes
+only in descriptions; docs/webex-behaviour.md "Scopes").
 """
 
 from __future__ import annotations

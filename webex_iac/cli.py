@@ -198,7 +198,7 @@ def up(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_conf
 def preview(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
             expect_no_changes: bool, expect_no_drift: bool, diff: bool) -> None:
     """Show what up would change, including drift made outside Pulumi."""
-    st = _open(stack, project_dir)
+    st = engine.for_preview(_open(stack, project_dir))
     steps: list = []
     _run(st.preview, **_policy_args(policy_packs, policy_configs), expect_no_changes=expect_no_changes, diff=diff,
          color="auto", on_event=lambda ev: steps.append(ev.resource_pre_event.metadata) if ev.resource_pre_event else None)
@@ -219,12 +219,14 @@ def classify_steps(steps) -> tuple[list[tuple[str, str]], list[str]]:
     A ServiceApp update whose inputs did not change is its token coming due for renewal: time
     passing, not the org drifting. Everything else that is not 'same' is drift.
     """
+    from resources import ServiceApp
+
     drift, renewals = [], []
     for m in steps:
         op = str(getattr(m.op, "value", m.op)).lower()
         if op in ("same", "read", "refresh"):
             continue
-        if op == "update" and m.type.endswith("webex:ServiceApp") and not (m.diffs or []):
+        if op == "update" and m.type == ServiceApp.TYPE_NAME and not (m.diffs or []):
             renewals.append(m.urn)
             continue
         drift.append((op, m.urn))
@@ -242,7 +244,7 @@ def plan_summary(stack: str, project_dir: Path, policy_packs: tuple[str, ...], p
     """Preview, and render it as the Markdown PR comment (exit 1 if the preview fails)."""
     from .plan_summary import preview_markdown
 
-    st = _open(stack, project_dir)
+    st = engine.for_preview(_open(stack, project_dir))
     markdown, ok = preview_markdown(st, stack, **_policy_args(policy_packs, policy_configs),
                                     on_output=lambda line: click.echo(line.rstrip("\n"), err=True))
     if out:

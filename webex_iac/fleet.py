@@ -69,6 +69,7 @@ class SecretRef(BaseModel):
             if not value:
                 raise FleetError(f"environment variable {self.env} is not set")
             return value
+        assert self.file is not None  # the validator requires exactly one of env and file
         path = (base / self.file).resolve()
         try:
             return path.read_text().strip()
@@ -256,7 +257,8 @@ def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
     With policy packs, ``up`` first previews with them and applies only if that passes: the
     Automation API's ``up`` skips its own preview, and stack policies would otherwise judge only
     after the writes."""
-    res = OrgResult(org.stack, log=work / f"{org.stack}.log")
+    log_path = work / f"{org.stack}.log"
+    res = OrgResult(org.stack, log=log_path)
     calls_file = work / f"{org.stack}.calls"
     diagnostics: list[str] = []
     lock = threading.Lock()
@@ -293,7 +295,7 @@ def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
     res.result = "running"
     progress(res)
     try:
-        with open(res.log, "w") as log:
+        with open(log_path, "w") as log:
             # Its own PULUMI_HOME per org: parallel `stack select`s would race on one workspace file.
             env = _org_env(fleet, org, calls_file, _org_home(project_dir, org))
             settings = engine.EngineSettings(project_dir=project_dir, extra_env=env)

@@ -1,11 +1,11 @@
 """``webex-iac migration-report``: what moving meetings to ``--target-site`` needs, and a plan.
 
-The Migration to Improved Space Meetings (REFERENCE.md §13) makes the *host's* license decide a
-meeting: every host needs a meeting license on the site the meeting is on, spaces stop being
-meeting destinations (error 30105), and guests come from Service Apps instead of the
-deprecated Guest Issuer. The report reads the live org (people, pools, groups, every meeting
-series of the people with a site account — as ``discover`` does) and ``stacks/<stack>.yaml``,
-and lists:
+The Migration to Improved Space Meetings (docs/webex-behaviour.md, that section) makes the
+*host's* license decide a meeting: every host needs a meeting license on the site the meeting
+is on, spaces stop being meeting destinations (error 30105), and guests come from Service Apps
+instead of the deprecated Guest Issuer. The report reads the live org (people, pools, groups,
+every meeting series of the people with a site account — as ``discover`` does) and
+``stacks/<stack>.yaml``, and lists:
 
 1. **hosts without a target-site license** — hosts of standing series (any site), of space
    meetings, and of StandingMeetings declared in the stack file, who hold no meeting license
@@ -152,7 +152,7 @@ def _target_license(org: OrgRead, target: str, declared: StackFile | None) -> Li
     if len(pools) > 1 and declared is not None:
         for dist in declared.licenses.values():
             for pool in dist.pools:
-                lic = resolve_pool(pool.license.model_dump(by_alias=True, exclude_none=True, exclude={"source"}), pools)
+                lic = resolve_pool(pool.license.model_dump(by_alias=True, exclude_none=True), pools)
                 if lic is not None:
                     return lic
     return max(pools, key=lambda l: ((l.total_units or 0) - (l.consumed_units or 0), l.id))
@@ -163,7 +163,7 @@ def _declared_pool(declared: StackFile | None, lic: License, org: OrgRead) -> tu
         return None
     for dname, dist in declared.licenses.items():
         for i, pool in enumerate(dist.pools):
-            ref = pool.license.model_dump(by_alias=True, exclude_none=True, exclude={"source"})
+            ref = pool.license.model_dump(by_alias=True, exclude_none=True)
             found = resolve_pool(ref, org.licenses)
             if found is not None and found.id == lic.id:
                 return dname, i, pool
@@ -171,7 +171,7 @@ def _declared_pool(declared: StackFile | None, lic: License, org: OrgRead) -> tu
 
 
 def _ids_of(org: OrgRead, emails: list[str], groups: list[str]) -> set[str]:
-    out = {org.by_email[e.lower()].id for e in emails if e.lower() in org.by_email}
+    out = {org.id_by_email[e.lower()] for e in emails if e.lower() in org.id_by_email}
     for g in groups:
         out |= org.groups.get(g, set())
     return out
@@ -225,7 +225,7 @@ def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
             declared_in_target_pool=bool(person and declared_set is not None and person.id in declared_set),
             in_org=person is not None,
         ))
-    needed = {org.by_email[h.email].id for h in unlicensed if h.in_org}
+    needed = {org.id_by_email[h.email] for h in unlicensed if h.email in org.id_by_email}
 
     # 2. Pools after the move.
     cap = lic.total_units
@@ -242,8 +242,8 @@ def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
             if dp else None
         if l.id == lic.id:
             after = after_move
-            added = {org.by_email[e].id for e in proposal.adds}
-            after_prop = len((base | added) - {org.by_email[e].id for e in proposal.removes}) if proposal.fits else None
+            added = {org.id_by_email[e] for e in proposal.adds}
+            after_prop = len((base | added) - {org.id_by_email[e] for e in proposal.removes}) if proposal.fits else None
         else:
             after = declared_count if declared_count is not None else (l.consumed_units or 0)
             after_prop = after
@@ -291,7 +291,7 @@ def protected_ids(org: OrgRead, declared: StackFile | None, protect_groups: list
     if DEFAULT_PROTECTED_GROUP in org.groups and DEFAULT_PROTECTED_GROUP not in groups:
         groups.append(DEFAULT_PROTECTED_GROUP)
     out["protected groups (" + ", ".join(groups) + ")"] = _ids_of(org, [], groups)
-    out["admins"] = {p.id for p in org.people if role_names(p) & ADMIN_ROLES}
+    out["admins"] = {p.id for p in org.people if p.id and role_names(p) & ADMIN_ROLES}
     return out
 
 
@@ -307,8 +307,8 @@ def _propose(org, declared, lic, found, base, needed, cap, exclusive, by_host, d
         return Proposal(True, "every host is already declared in the target pool: no edit needed",
                         dist_name, found is not None, cap)
     k = len(final) - cap if cap is not None else 0
-    hosts = {org.by_email[h].id for h in list(by_host) + list(declared_hosts) if h in org.by_email}
-    cohosts = {org.by_email[e].id for e in target_cohosts if e in org.by_email}
+    hosts = {org.id_by_email[h] for h in list(by_host) + list(declared_hosts) if h in org.id_by_email}
+    cohosts = {org.id_by_email[e] for e in target_cohosts if e in org.id_by_email}
     excluded = {
         "being added": len(base & needed),
         "protected": len((base - needed) & protected),
@@ -358,8 +358,8 @@ def apply_proposal(raw: CommentedMap, report: Report, org: OrgRead, owner: str) 
     """Edit ``raw`` (the stack file, round trip) in place as ``report.proposal`` says."""
     prop = report.proposal
     lic = next(l for l in org.licenses if l.id == report.target_pool["id"])
-    removes = {org.by_email[e].id for e in prop.removes}
-    adds = {org.by_email[e].id for e in prop.adds}
+    removes = {org.id_by_email[e] for e in prop.removes}
+    adds = {org.id_by_email[e] for e in prop.adds}
     if not isinstance(raw.get("licenses"), CommentedMap):
         raw["licenses"] = CommentedMap()
     dists = raw["licenses"]
@@ -376,13 +376,13 @@ def apply_proposal(raw: CommentedMap, report: Report, org: OrgRead, owner: str) 
         if lic.total_units is not None:
             pool["capacity"] = lic.total_units
         pool["exclusive"] = True
-        groups, rest = group_holders(final, org.groups)
-        if groups:
-            pool["groups"] = CommentedSeq(groups)
+        held_groups, rest = group_holders(final, org.groups)
+        if held_groups:
+            pool["groups"] = CommentedSeq(held_groups)
         pool["users"] = CommentedSeq(sorted(org.email_of(p) for p in rest))
         dists[target].setdefault("pools", CommentedSeq()).append(pool)
         prop.distribution = target
-        prop.add_groups = groups
+        prop.add_groups = held_groups
         _ensure_owner(dists[target], owner)
         return
 
@@ -409,7 +409,7 @@ def apply_proposal(raw: CommentedMap, report: Report, org: OrgRead, owner: str) 
             if person is not None and person.id in removes:
                 remove(users, i)
     covered = set().union(*(org.groups.get(str(g), set()) for g in (groups or [])))
-    covered |= {org.by_email[str(u).lower()].id for u in (users or []) if str(u).lower() in org.by_email}
+    covered |= {org.id_by_email[str(u).lower()] for u in (users or []) if str(u).lower() in org.id_by_email}
     to_cover = ((expanded - removes) | adds) - covered
     # Readably again: a group made only of people still to declare (hosts being added, or the
     # rest of an expanded group) is declared by name, largest first.
@@ -596,7 +596,7 @@ def _check_by_construction(text: str, report: Report, org: OrgRead, declared: St
     lost = (before & protected) - after
     if lost:
         problems.append("protected holders would lose the license: " + ", ".join(sorted(org.email_of(p) for p in lost)))
-    missing = {org.by_email[e].id for e in report.proposal.adds} - after
+    missing = {org.id_by_email[e] for e in report.proposal.adds} - after
     if missing:
         problems.append(f"{len(missing)} host(s) not declared after the edit")
     if problems:

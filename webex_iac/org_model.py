@@ -2,7 +2,10 @@
 pools (their labels, the pools of a site, references to a pool and their resolution).
 
 ``discover``, ``migration-report`` and ``snapshot`` use these instead of their own copies, so a
-rule (say, which email of a person is theirs) is written once.
+rule (say, which email of a person is theirs) is written once. The two facts the providers and
+the policy pack need too, ``primary_email`` and ``pool_label``, are defined with the types they
+read (``webex_client.types.people``, ``webex_client.types.licenses``: ``resources`` cannot
+depend on ``webex_iac``) and offered here with the rest.
 """
 
 from __future__ import annotations
@@ -15,12 +18,9 @@ from resources import LicenseRef
 from resources import resolve_license
 from webex_client import decode_id
 from webex_client.types.licenses import License
+from webex_client.types.licenses import pool_label as pool_label  # re-exported (see above)
 from webex_client.types.people import Person
-
-
-def primary_email(p: Person) -> str:
-    """The person's first email, lower-cased (their id when they have none)."""
-    return (p.emails or [p.id or "?"])[0].lower()
+from webex_client.types.people import primary_email as primary_email  # re-exported (see above)
 
 
 def role_names(p: Person) -> set[str]:
@@ -30,11 +30,6 @@ def role_names(p: Person) -> set[str]:
         decoded = decode_id(r)
         out.add(decoded.tail if decoded else r)
     return out
-
-
-def pool_label(lic: License) -> str:
-    """How a pool is shown to people: ``site (license name)`` for a meeting pool, else its name."""
-    return f"{lic.site_url} ({lic.name})" if lic.site_url else (lic.name or lic.id)
 
 
 def meeting_pools(licenses: Iterable[License]) -> list[License]:

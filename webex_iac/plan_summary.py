@@ -25,12 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from resources import TYPE_PREFIX
+
+# (kind, name, pool index or None) -> where it is declared ("stacks/dev.yaml:12"), or None.
+Sources = Callable[[str, str, "int | None"], "str | None"]
+
 MARKER = "<!-- webex-iac-plan -->"  # the workflow updates the comment carrying it
 MAX_CHARS = 60000  # GitHub refuses comments over 65536 characters
-# Inputs that are bookkeeping, not declarations: never shown as "what changes".
+# Inputs that are bookkeeping, not declarations: never shown as "what changes" (`source`: the
+# file:line releases up to 737dc3e stored in the inputs).
 _IGNORED_INPUTS = {"source", "name", "stack", "plan", "live"}
 _REPLACE_OPS = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}
-_KIND_PREFIX = "pulumi-python:dynamic/webex:"
+_KIND_PREFIX = TYPE_PREFIX
 _COLOR = re.compile(r"<\{%[^%]*%\}>|\x1b\[[0-9;]*m")
 
 
@@ -198,8 +204,23 @@ def _meeting_details(step: Step) -> str:
     return ", ".join(changed) if changed else "drift: the live meeting differs from the declaration; up restores it"
 
 
-def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title: str | None = None) -> str:
-    """The PR comment for one stack's preview."""
+def stack_file_sources(project_dir: Path, stack: str) -> Sources | None:
+    """Where each resource is declared, from the stack file (resource inputs carry no file:line)."""
+    from .stack_file import load_stack_file
+
+    rel = f"stacks/{stack}.yaml"
+    try:
+        return load_stack_file(Path(project_dir) / rel, display=rel).source_of
+    except Exception:  # noqa: BLE001 - an unreadable file fails the preview itself, with its own message
+        return None
+
+
+def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title: str | None = None,
+                    sources: Sources | None = None) -> str:
+    """The PR comment for one stack's preview; ``sources`` fills the "Declared at" cells."""
+    def where(kind: str, name: str, pool: int | None = None) -> str:
+        return (sources(kind, name, pool) if sources else None) or ""
+
     ok = (data.finished and not data.errors and not any(v.level == "mandatory" for v in data.violations)) if ok is None else ok
     out = [MARKER, f"## {title or f'webex-iac preview of stack `{stack}`'}", ""]
     mandatory = sum(1 for v in data.violations if v.level == "mandatory")
@@ -226,21 +247,19 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
     rows, details = [], []
     for s in dists:
         plan = (s.new or {}).get("plan") or []
-        pools = (s.new or {}).get("pools") or []
         if s.op == "delete":
             rows.append(f"| {_code(s.name)} (delete) | stops managing its pools; nobody's license changes | | | | |")
             continue
         if not plan and s.op != "same":
             rows.append(f"| {_code(s.name)} ({s.op}) | no plan: the provider refused the declaration (see below) "
-                        f"| | | | {_cell(pools[0].get('source', '') if pools and isinstance(pools[0], dict) else '')} |")
+                        f"| | | | {_cell(where(s.kind, s.name, 0))} |")
         for i, p in enumerate(plan if isinstance(plan, list) else []):
             gains, losses = int(p.get("gains") or 0), int(p.get("losses") or 0)
             if not (gains or losses) and s.op != "create":
                 continue
-            src = pools[i].get("source") if i < len(pools) and isinstance(pools[i], dict) else None
             rows.append(f"| {_code(s.name)} ({s.op}) | {_cell(p.get('pool'))} | "
                         f"{_cell(str(p.get('units', '?')).replace('->', '→'))} | +{gains} | −{losses} | "
-                        f"{_cell(src or '')} |")
+                        f"{_cell(where(s.kind, s.name, i))} |")
             if gains or losses:
                 details.append(
                     f"<details><summary><code>{_cell(s.name)}</code> · {_cell(p.get('pool'))}: "
@@ -262,7 +281,7 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
         for s in sorted(meetings, key=lambda s: (order.get(s.op, 9), s.name)):
             n = s.new or s.old
             out.append(f"| {_code(s.name)} | {s.op} | {_cell(n.get('host', '?'))} · {_cell(n.get('siteUrl', '?'))} | "
-                       f"{_cell(_meeting_details(s))} | {_cell(n.get('source') or '')} |")
+                       f"{_cell(_meeting_details(s))} | {_cell(where(s.kind, s.name))} |")
         out.append("")
 
     others = [s for s in steps if s.kind not in ("StandingMeeting", "LicenseDistribution") and s.op != "same"]
@@ -272,7 +291,7 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
             detail = ", ".join(_changed_fields(s)) if s.op == "update" else ""
             if s.op == "replace":
                 detail = "replaced: " + ", ".join(s.replace_keys)
-            out.append(f"| {_code(s.name)} | {s.kind} | {s.op} | {_cell(detail or (s.new or s.old).get('source') or '')} |")
+            out.append(f"| {_code(s.name)} | {s.kind} | {s.op} | {_cell(detail or where(s.kind, s.name))} |")
         out.append("")
 
     if data.violations:
@@ -302,4 +321,5 @@ def preview_markdown(stack_obj, stack: str, policy_packs: list[str] | None = Non
                           on_event=events.append, on_output=on_output, color="never")
     except CommandError:
         ok = False
-    return render_markdown(collect(events), stack, ok=ok), ok
+    sources = stack_file_sources(Path(stack_obj.workspace.work_dir), stack)
+    return render_markdown(collect(events), stack, ok=ok, sources=sources), ok

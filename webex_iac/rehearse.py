@@ -374,7 +374,9 @@ def replay_license_writes(phases: list[Phase], pools: dict[str, Pool], holdings:
         for e in ph.log:
             if f"{e['method']} {e.get('route') or e['path']}" != LICENSE_WRITE or not _changed_state(e):
                 continue
-            body = e.get("body") if isinstance(e.get("body"), dict) else {}
+            body = e.get("body")
+            if not isinstance(body, dict):
+                body = {}
             pid = _norm(body.get("personId") or email_to_id.get(str(body.get("email", "")).lower(), ""))
             if not pid:
                 continue

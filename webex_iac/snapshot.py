@@ -213,9 +213,9 @@ def read_preferred_sites(conn: Connection, read: OrgRead) -> dict[str, str]:
 
     out: dict[str, str] = {}
     for p, r in zip(people, conn.client.map_concurrent(default_of, people)):
-        if r.ok and r.value:
+        if r.ok and r.value and p.id:
             out[p.id] = r.value
-        elif not r.ok and not isinstance(r.error, WebexError):
+        elif r.error is not None and not isinstance(r.error, WebexError):
             raise r.error
     return out
 
@@ -272,7 +272,7 @@ def build_seed(read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser |
             person["licenses"] = held
         if p.attendee_sites:
             person["attendeeSites"] = sorted(s.lower() for s in p.attendee_sites)
-        if preferred.get(p.id):
+        if p.id in preferred:
             person["preferredSite"] = preferred[p.id]
         if p.created:
             person["created"] = _iso(p.created)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 from ruamel.yaml import YAML
 
 from resources import LicenseDistributionArgs, MeetingSiteArgs, ServiceAppArgs, StandingMeetingArgs
@@ -59,7 +59,19 @@ _PROTECT = Field(default=None, description=(
 
 
 class _Declared:
-    """Stack-file-only keys of a declaration; never part of the resource's inputs."""
+    """Stack-file-only keys of a declaration; never part of the resource's inputs.
+
+    ``source`` (where it is declared, ``stacks/dev.yaml:12``) is for messages: the policy pack
+    and ``plan-summary`` read it from the stack file they load. It is a private attribute, not
+    a field: it never enters the resource's inputs or state (a line number would move with
+    every edit above it) and cannot be written in the file.
+    """
+
+    _source: str | None
+
+    @property
+    def source(self) -> str | None:
+        return self._source
 
     def to_props(self) -> dict[str, Any]:
         props = super().to_props()  # type: ignore[misc]
@@ -71,24 +83,35 @@ class DeclaredSite(_Declared, MeetingSiteArgs):
     """A meeting site as declared in a stack file (MeetingSite inputs, plus `protect`)."""
 
     protect: bool | None = _PROTECT
+    _source: str | None = PrivateAttr(default=None)
 
 
 class DeclaredServiceApp(_Declared, ServiceAppArgs):
     """A Service App as declared in a stack file (ServiceApp inputs, plus `protect`)."""
 
     protect: bool | None = _PROTECT
+    _source: str | None = PrivateAttr(default=None)
 
 
 class DeclaredDistribution(_Declared, LicenseDistributionArgs):
-    """A license distribution as declared in a stack file (LicenseDistribution inputs, plus `protect`)."""
+    """A license distribution as declared in a stack file (LicenseDistribution inputs, plus `protect`).
+
+    ``source`` is where its first pool is declared; ``pool_sources[i]`` where pool ``i`` is."""
 
     protect: bool | None = _PROTECT
+    _source: str | None = PrivateAttr(default=None)
+    _pool_sources: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def pool_sources(self) -> list[str]:
+        return self._pool_sources
 
 
 class DeclaredMeeting(_Declared, StandingMeetingArgs):
     """A standing meeting as declared in a stack file (StandingMeeting inputs, plus `protect`)."""
 
     protect: bool | None = _PROTECT
+    _source: str | None = PrivateAttr(default=None)
 
 
 class PolicySettings(Model):
@@ -111,6 +134,24 @@ class StackFile(Model):
     licenses: dict[str, DeclaredDistribution] = Field(default_factory=dict, description="License distributions, by name.")
     meetings: dict[str, DeclaredMeeting] = Field(default_factory=dict, description="Standing meetings, by name.")
     policy: PolicySettings = Field(default_factory=PolicySettings)
+
+    def declaration(self, kind: str, name: str) -> "_Declared | None":
+        """The declaration of resource ``name`` of ``kind`` (``MeetingSite`` …), if any."""
+        return getattr(self, SECTION_OF_KIND[kind]).get(name) if kind in SECTION_OF_KIND else None
+
+    def source_of(self, kind: str, name: str, pool: int | None = None) -> str | None:
+        """Where a resource (or pool ``pool`` of a distribution) is declared: ``stacks/x.yaml:12``."""
+        decl = self.declaration(kind, name)
+        if decl is None:
+            return None
+        if pool is not None and isinstance(decl, DeclaredDistribution):
+            return decl.pool_sources[pool] if 0 <= pool < len(decl.pool_sources) else None
+        return decl.source
+
+
+#: Resource kind -> the StackFile attribute that declares it.
+SECTION_OF_KIND = {"MeetingSite": "sites", "ServiceApp": "service_apps",
+                   "LicenseDistribution": "licenses", "StandingMeeting": "meetings"}
 
 
 Problem = tuple[int | None, int | None, str, str]
@@ -151,9 +192,11 @@ _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe
 
 
 def _line_col(text: str | bytes, index: int) -> tuple[int, int]:
-    nl = "\n" if isinstance(text, str) else b"\n"
-    line = text.count(nl, 0, index) + 1
-    return line, index - (text.rfind(nl, 0, index) + 1) + 1
+    if isinstance(text, str):
+        line, start = text.count("\n", 0, index) + 1, text.rfind("\n", 0, index) + 1
+    else:
+        line, start = text.count(b"\n", 0, index) + 1, text.rfind(b"\n", 0, index) + 1
+    return line, index - start + 1
 
 
 def _decode(raw: bytes) -> tuple[str | None, list[Problem]]:
@@ -233,24 +276,24 @@ class _Scan:
             if isinstance(ev, yaml.DocumentStartEvent):
                 self.documents += 1
                 if self.documents == 2:
-                    self.problems.append((ev.start_mark.line + 1, ev.start_mark.column + 1, "",
-                                          "a stack file holds one YAML document; remove the second '---'"))
+                    self._add(ev.start_mark, (), "a stack file holds one YAML document; remove the second '---'")
                     return
                 continue
             if not isinstance(ev, yaml.NodeEvent):
                 continue
             if isinstance(ev, yaml.AliasEvent):
                 top = stack[-1] if stack else None
-                path = () if top is None else top[1] + ((top[3],) if top[0] and not top[2] else
+                path: Path_ = () if top is None else top[1] + ((top[3],) if top[0] and not top[2] else
                                                         (top[4],) if not top[0] else ())
                 self._add(ev.start_mark, path, f"YAML aliases (*{ev.anchor}) are not allowed in stack files; "
                                                "write the value out")
                 return  # stop before anything could expand
             mark = ev.start_mark
+            assert mark is not None  # the parser marks every event; the stubs allow None
             pos = (mark.line + 1, mark.column + 1)
             # Where is this node?
             if not stack:
-                path: Path_ = ()
+                path = ()
                 self.node_pos[()] = pos
                 self.key_pos[()] = pos
             else:
@@ -347,7 +390,8 @@ def _raw_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
                 continue
             for key in ("users", "groups"):
                 seen: dict[str, int] = {}
-                for j, item in enumerate(pool.get(key) if isinstance(pool.get(key), list) else []):
+                listed = pool.get(key)
+                for j, item in enumerate(listed if isinstance(listed, list) else []):
                     if not isinstance(item, str):
                         continue
                     norm = item.strip().lower()
@@ -364,7 +408,7 @@ def _model_checks(sf: StackFile, now: datetime) -> list[tuple[Path_, str]]:
     owners: dict[str, str] = {}
     for dist_name, dist in sf.licenses.items():
         for i, pool in enumerate(dist.pools):
-            key = pool.license.model_dump_json(exclude={"source"})
+            key = pool.license.model_dump_json()
             if key in owners and owners[key] != dist_name:
                 out.append((("licenses", dist_name, "pools", i, "license"),
                             f"license {pool.license.describe()} is in both distributions "
@@ -441,7 +485,7 @@ def load_stack_file(path: str | Path, display: str | None = None, *, allow_empty
         # A second pass, only now that positions are needed, and only for the listed errors.
         wanted = {tuple(map(str, loc[:i])) for loc, _ in located[:MAX_ERRORS] for i in range(len(loc) + 1)}
         full = _scan(text, wanted)
-        problems: list[Problem] = []
+        problems = []
         for i, (loc, msg) in enumerate(located):
             # Only the listed ones need a position (140,000 unknown users must stay cheap).
             line, col = full.position(loc) if i < MAX_ERRORS else (None, None)
@@ -459,15 +503,15 @@ def _annotate_sources(sf: StackFile, scan: _Scan, rel: str) -> None:
 
     for section, items in (("sites", sf.sites), ("serviceApps", sf.service_apps), ("meetings", sf.meetings)):
         for name, item in items.items():
-            item.source = f"{rel}:{line_of((section, name))}"
+            item._source = f"{rel}:{line_of((section, name))}"
     for dname, dist in sf.licenses.items():
-        for i, pool in enumerate(dist.pools):
-            pool.source = f"{rel}:{line_of(('licenses', dname, 'pools', i))}"
+        dist._pool_sources = [f"{rel}:{line_of(('licenses', dname, 'pools', i))}" for i in range(len(dist.pools))]
+        dist._source = dist._pool_sources[0] if dist._pool_sources else f"{rel}:{line_of(('licenses', dname))}"
 
 
 def protected(sf: StackFile) -> set[str]:
     """``kind/name`` of every declaration with ``protect: true``."""
-    out = set()
+    out: set[str] = set()
     for section, items in (("sites", sf.sites), ("serviceApps", sf.service_apps),
                            ("licenses", sf.licenses), ("meetings", sf.meetings)):
         out.update(f"{section}/{name}" for name, item in items.items() if item.protect)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence, Union
 
 from . import ids
-from .errors import WebexError, forbidden, unauthorized
+from .errors import forbidden, unauthorized
 from .state import State, jdumps, jloads
 
 # Role names as they appear inside ROLE ids (e.g. ciscospark://us/ROLE/id_full_admin).
@@ -249,11 +249,3 @@ def bind_admin_tokens(db: sqlite3.Connection, org_uuid: str) -> None:
     db.execute("UPDATE tokens SET org_uuid=?, person_uuid=? WHERE kind='admin' AND org_uuid IS NULL",
                (org_uuid, admin["uuid"] if admin else None))
 
-
-def unbind_admin_tokens(db: sqlite3.Connection) -> None:
-    """After a reset the admin token's org is gone; it re-binds on the next seed."""
-    db.execute("UPDATE tokens SET org_uuid=NULL, person_uuid=NULL WHERE kind='admin'")
-
-
-def no_org_error() -> WebexError:
-    return WebexError(404, None, "The token is not bound to an organization (seed one first).")

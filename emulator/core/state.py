@@ -198,16 +198,6 @@ class State:
                     self.conn.execute(f"RELEASE {name}")
 
     # -- convenience --------------------------------------------------------------------------
-    def meta_get(self, key: str) -> str | None:
-        with self.lock:
-            row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-            return None if row is None else row[0]
-
-    def meta_set(self, key: str, value: str) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
-                       "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
-
     def has_org(self) -> bool:
         with self.lock:
             return self.conn.execute("SELECT 1 FROM orgs LIMIT 1").fetchone() is not None

@@ -192,36 +192,51 @@ class StackContext:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             return Missing(f"the stack file {rel} (it cannot be loaded: {first[:300]})")
 
+    def locate(self, kind: str | None, name: str, props: dict) -> dict:
+        """``props`` with ``source`` (file:line) from the stack file the pack read, for messages:
+        the resource's own, and each pool's for a distribution. Resource inputs carry no
+        ``source`` (it never enters the state); unknown here, messages say "source unknown"."""
+        try:
+            model = self.stack_file_model()
+        except Missing:
+            return props
+        decl = model.declaration(kind, name) if kind else None
+        if decl is None:
+            return props
+        out = {**props, "source": decl.source}
+        pools = props.get("pools")
+        if kind == "LicenseDistribution" and isinstance(pools, list):
+            out["pools"] = [{**p, "source": model.source_of(kind, name, i)} if isinstance(p, dict) else p
+                            for i, p in enumerate(pools)]
+        return out
+
     def settings(self, resources: list | None = None):
         """The stack file's reviewed ``policy:`` section (raises Missing when unreadable).
 
         With the run's ``resources``, it is first checked to be the file this run's program
-        declared them from: each resource whose ``source`` names ``stacks/<stack>.yaml`` must be
-        declared in the file the pack read. A pack run against another checkout
-        (its own project's stacks/ beside it) would otherwise apply the wrong policy section. A
-        program that declares nothing from a stack file (library use) and has none gets the
-        defaults."""
+        declared them from: each resource must be declared (kind and name) in the file the pack
+        read. A pack run against another checkout (its own project's stacks/ beside it) would
+        otherwise apply the wrong policy section. The webex-iac project's program always declares
+        from ``stacks/<stack>.yaml``, so for it a missing file fails closed; a program of another
+        project without a stack file (library use) gets the defaults. (Inputs carry no file:line
+        to tell the two apart: issue 16.)"""
+        from webex_iac.engine import PROJECT_NAME
+
         stack = self.require_stack()
         rel = f"stacks/{stack}.yaml"
-        declared = {}
-        for r in resources or []:
-            src = _source_of(r.props)
-            if src and src.startswith(rel + ":"):
-                declared[(r.kind, r.name)] = src
+        declared = {(r.kind, r.name) for r in resources or []}
         try:
             model = self.stack_file_model()
         except Missing:
-            if resources is not None and not declared and not (self.project_dir() / rel).exists():
+            library = self.project != PROJECT_NAME
+            if resources is not None and library and not (self.project_dir() / rel).exists():
                 from webex_iac.stack_file import PolicySettings
 
                 return PolicySettings()
             raise
         if declared:
-            in_file = _declarations(model)
-            # Names, not lines: an unchanged resource reaches the pack with its inputs of the last
-            # run, whose `source` line may predate edits above it.
-            wrong = [f"{kind} '{name}' ({src})" for (kind, name), src in sorted(declared.items())
-                     if (kind, name) not in in_file]
+            # Names, not lines: resource inputs carry no file:line.
+            wrong = [f"{kind} '{name}'" for kind, name in sorted(declared) if model.declaration(kind, name) is None]
             if wrong:
                 raise Missing(
                     f"the stack file this run was declared from: {self.project_dir() / rel} (beside the pack) does "
@@ -298,27 +313,6 @@ class StackContext:
         threading.Thread(target=self.prior_resources, name="prior-state", daemon=True).start()
 
 
-def _source_of(props: dict) -> str | None:
-    """Where a resource was declared: its own ``source``, or its first pool's (distributions)."""
-    src = props.get("source")
-    if isinstance(src, str) and src:
-        return src
-    pools = props.get("pools")
-    if isinstance(pools, list) and pools and isinstance(pools[0], dict) and isinstance(pools[0].get("source"), str):
-        return pools[0]["source"]
-    return None
-
-
-def _declarations(model) -> dict[tuple[str, str], str | None]:
-    """(kind, name) -> source of every declaration in a loaded stack file."""
-    out: dict[tuple[str, str], str | None] = {}
-    for section, kind in (("sites", "MeetingSite"), ("service_apps", "ServiceApp"),
-                          ("licenses", "LicenseDistribution"), ("meetings", "StandingMeeting")):
-        for name, decl in (getattr(model, section, None) or {}).items():
-            out[(kind, name)] = _source_of(decl.to_props())
-    return out
-
-
 class OrgView:
     """The live org as the policies need it: pools, holders, people, groups and their members."""
 
@@ -347,7 +341,7 @@ class OrgView:
 
         if not isinstance(ref, dict):
             return "no license reference"
-        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in ref.items() if k != "source"}
+        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in ref.items()}
         try:
             parsed = LicenseRef.model_validate(clean)
         except ValueError as e:
@@ -402,7 +396,7 @@ def install_configure_hook() -> bool:
 
     servicer = getattr(pp, "_PolicyAnalyzerServicer", None)
     original = getattr(servicer, "ConfigureStack", None)
-    if original is None:
+    if servicer is None or original is None:
         return False  # the config then comes from the environment, without secret keys: reported
     if getattr(original, "_webex_iac_hook", False):
         return True

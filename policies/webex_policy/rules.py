@@ -1,7 +1,8 @@
 """The webex-iac policies: each one a pure check over plain dicts, wrapped as a CrossGuard policy.
 
-Checks take the resource inputs exactly as the providers' ``check`` returned them (camelCase,
-with the ``source`` file:line the stack-file loader records) and return violation messages.
+Checks take the resource inputs exactly as the providers' ``check`` returned them (camelCase),
+plus ``source`` (file:line) from the stack file the pack loads (``StackContext.locate``; inputs
+and state never carry it), and return violation messages.
 Every message starts with the offending resource, e.g.
 ``StandingMeeting 'weekly-sync' (stacks/dev.yaml:147): host bob@acme.example.com ...``, and
 names the user where one is concerned. See policies/README.md for levels, config, the data
@@ -31,7 +32,8 @@ from pulumi_policy.proxy import UnknownValueError
 from . import packconfig
 from .context import CONTEXT, Missing, StackContext, explain, norm
 
-TYPE_PREFIX = "pulumi-python:dynamic/webex:"
+from resources import TYPE_PREFIX  # one definition for every kind (resources/_provider.py)
+from webex_client.types.licenses import pool_label
 
 
 class _Unknown:
@@ -135,10 +137,6 @@ def describe_ref(ref: Any) -> str:
         if ref.get(key):
             return f"{{{key}: {ref[key]}}}"
     return "?"
-
-
-def pool_label(lic) -> str:
-    return f"{lic.site_url} ({lic.name})" if lic.site_url else (lic.name or lic.id)
 
 
 def _pools(props: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -305,7 +303,7 @@ def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mappin
         site_pools = [lic for lic in org.licenses() if (lic.site_url or "").lower() == site]
         if pid is None or not site_pools:
             continue  # unknown host or site: the provider's check refuses it, naming it
-        licensed, losing = False, []
+        licensed, losing = False, list[Managed]()
         for lic in site_pools:
             holds_now = pid in org.holders(lic.id)
             entries = managed.get(lic.id)
@@ -407,7 +405,8 @@ def check_service_app_scopes(kind: str, name: str, props: Mapping[str, Any], ctx
 
 def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
     app_id, client_id, secret_key = props.get("applicationId"), props.get("clientId"), props.get("clientSecretConfig")
-    if not all(isinstance(v, str) and v for v in (app_id, client_id, secret_key)):
+    if not (isinstance(app_id, str) and app_id and isinstance(client_id, str) and client_id
+            and isinstance(secret_key, str) and secret_key):
         raise Missing("the app's identity (applicationId, clientId, clientSecretConfig) in its inputs")
     secret = ctx.require_config().get(ctx.qualified(secret_key.strip()))
     if not secret:
@@ -420,6 +419,8 @@ def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
     target = props.get("targetOrgId") if isinstance(props.get("targetOrgId"), str) else None
     try:
         target = target or org.config.org_id or org.client.people.me().org_id
+        if not target:
+            raise Missing("the org's id (webex:orgId; the token's own person has none)")
         return org.granted_scopes(app_id, client_id, secret, target)
     except Missing:
         raise
@@ -523,7 +524,7 @@ def _limit(ctx: StackContext, config: Mapping[str, Any], policy: str, key: str, 
     """The limit in force: the stack file's value up to the pack config's ceiling, else the pack's default."""
     default = int(config.get(key, DEFAULTS[policy][key]))
     ceiling = int(config.get(f"{key}Ceiling", DEFAULTS[policy][f"{key}Ceiling"]))
-    problems = []
+    problems: list[str] = []
     if stack_value is None:
         return min(default, ceiling), f"{policy}.{key} in the policy-pack config", problems
     if stack_value > ceiling:
@@ -731,7 +732,7 @@ def resource_policy(name: str, description: str, kinds: set[str], check: Resourc
             report_violation(_missing(name, subject, Missing(packconfig.ERROR)))
             return
         try:
-            props = plain(args.props)
+            props = CONTEXT.locate(kind, args.name, plain(args.props))
             subject = f"{kind} '{args.name}' ({where(props)})"
             messages = check(kind, args.name, props, CONTEXT, _config(args, name))
         except Missing as e:
@@ -753,7 +754,8 @@ def stack_policy(name: str, description: str, check: StackCheck,
             report_violation(_missing(name, "", Missing(packconfig.ERROR)))
             return
         try:
-            resources = [Res(kind_of(r.resource_type), r.name, r.urn, plain(r.props))
+            resources = [Res(kind_of(r.resource_type), r.name, r.urn,
+                             CONTEXT.locate(kind_of(r.resource_type), r.name, plain(r.props)))
                          for r in args.resources if kind_of(r.resource_type)]
             found = check(resources, CONTEXT, _config(args, name))
         except Missing as e:

@@ -120,14 +120,21 @@ def test_the_policy_section_is_only_taken_from_the_stack_file_the_run_was_declar
         "    siteUrl: acme.webex.com\n    title: t\n    start: 2027-01-04T10:00:00\n    durationMinutes: 30\n")
     ctx = StackContext(pack_dir=tmp_path / "policies")
     ctx.configure(project="webex-iac", stack="s", config={}, secret_keys=set(), dry_run=True)
-    same = [Res("StandingMeeting", "weekly", "urn:w", {"source": "stacks/s.yaml:5"})]  # where the loader says
+    same = [Res("StandingMeeting", "weekly", "urn:w", {})]
     assert ctx.settings(same).max_license_removals == 7
-    other = [Res("StandingMeeting", "weekly", "urn:w", {"source": "stacks/s.yaml:40"}),
-             Res("StandingMeeting", "standup", "urn:s", {"source": "stacks/s.yaml:50"})]
-    with pytest.raises(Missing, match=r"does not declare StandingMeeting 'standup' \(stacks/s.yaml:50\); run"):
+    other = [Res("StandingMeeting", "weekly", "urn:w", {}), Res("StandingMeeting", "standup", "urn:s", {})]
+    with pytest.raises(Missing, match=r"does not declare StandingMeeting 'standup'; run"):
         ctx.settings(other)
-    library = StackContext(pack_dir=tmp_path / "policies")
-    library.configure(project="webex-iac", stack="lib", config={}, secret_keys=set(), dry_run=True)
-    assert library.settings([Res("StandingMeeting", "m", "urn:m", {})]).max_license_removals is None
+    # Messages name where a resource is declared, from the file the pack read (inputs carry no file:line).
+    assert ctx.locate("StandingMeeting", "weekly", {"title": "t"}) == {"title": "t", "source": "stacks/s.yaml:5"}
+    assert ctx.locate("StandingMeeting", "standup", {}) == {}
+    # The webex-iac program always declares from stacks/<stack>.yaml: without it, fail closed.
+    missing = StackContext(pack_dir=tmp_path / "policies")
+    missing.configure(project="webex-iac", stack="lib", config={}, secret_keys=set(), dry_run=True)
     with pytest.raises(Missing, match="the stack file stacks/lib.yaml"):
-        library.settings([Res("StandingMeeting", "m", "urn:m", {"source": "stacks/lib.yaml:3"})])
+        missing.settings([Res("StandingMeeting", "m", "urn:m", {})])
+    # Another project's program (library use) without a stack file gets the defaults.
+    (tmp_path / "Pulumi.yaml").write_text("name: my-app\nruntime: python\n")
+    library = StackContext(pack_dir=tmp_path / "policies")
+    library.configure(project="my-app", stack="lib", config={}, secret_keys=set(), dry_run=True)
+    assert library.settings([Res("StandingMeeting", "m", "urn:m", {})]).max_license_removals is None

@@ -111,18 +111,43 @@ def test_monthly_rule_with_several_bymonthday_is_refused_rather_than_truncated(t
         load_stack_file(p)
 
 
-def test_sources_are_recorded_for_pools_and_meetings(tmp_path):
+def test_sources_are_recorded_for_messages_but_never_enter_the_resource_inputs(tmp_path):
     p = _write(tmp_path, """\
         licenses:
           hosts:
             pools:
               - license: {siteUrl: acme.webex.com}
                 users: [A@Acme.Example.com]
+        meetings:
+          weekly:
+            host: a@acme.example.com
+            siteUrl: acme.webex.com
+            title: t
+            start: 2027-01-04T10:00:00
+            durationMinutes: 30
         """)
     sf = load_stack_file(p, display="stacks/dev.yaml")
-    pool = sf.licenses["hosts"].pools[0]
-    assert pool.source == "stacks/dev.yaml:4"
-    assert pool.users == ["a@acme.example.com"]  # emails are compared case-insensitively
+    dist = sf.licenses["hosts"]
+    assert dist.pool_sources == ["stacks/dev.yaml:4"] and sf.source_of("LicenseDistribution", "hosts", 0) == "stacks/dev.yaml:4"
+    assert sf.source_of("StandingMeeting", "weekly") == "stacks/dev.yaml:8"  # where its body starts
+    assert dist.pools[0].users == ["a@acme.example.com"]  # emails are compared case-insensitively
+    # file:line moves with every edit above it: it is no input, so it is never in the state.
+    assert "source" not in dist.to_props()["pools"][0] and "source" not in sf.meetings["weekly"].to_props()
+
+
+def test_source_cannot_be_written_in_the_stack_file(tmp_path):
+    p = _write(tmp_path, """\
+        meetings:
+          weekly:
+            host: a@acme.example.com
+            siteUrl: acme.webex.com
+            title: t
+            start: 2027-01-04T10:00:00
+            durationMinutes: 30
+            source: elsewhere.yaml:1
+        """)
+    with pytest.raises(StackFileError, match=r"meetings.weekly.source: Extra inputs are not permitted"):
+        load_stack_file(p)
 
 
 def test_published_json_schema_is_current():

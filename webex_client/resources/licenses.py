@@ -4,7 +4,8 @@
 outcome is unknown). Why that is safe: the body is an explicit list of ``add``/``remove``
 operations on named licences and sites for one user; applying it a second time converges
 to the same final set (adding a held licence / removing an absent one is a no-op answered
-with the resulting set — REFERENCE.md §3, [ISSUE-1]). A replay can therefore not duplicate
+with the resulting set — spec: webex-admin.json PATCH /licenses/users; docs/webex-behaviour.md
+"License assignment"). A replay can therefore not duplicate
 anything; the worst case is re-asserting the desired state.
 
 A 206 answer means some of the changes were refused: :meth:`Licenses.assign` raises

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -69,7 +70,7 @@ class MeetingInvitees(SyncAPIResource):
         *,
         host_email: str | None = None,
         recover: bool = True,
-    ) -> list[Invitee]:
+    ) -> builtins.list[Invitee]:  # builtins: ``list`` here is the method above
         models = [self._coerce(BulkInviteeItem, i) for i in items]
         body = {"meetingId": meeting_id, "hostEmail": host_email, "items": [m.to_api() for m in models]}
         if host_email is None:

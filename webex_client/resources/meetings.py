@@ -14,17 +14,18 @@ Idempotency decisions:
   once. (Changing a series' start/end/recurrence cancels exception occurrences — the first
   application already did that; the replay changes nothing further.)
 * ``patch`` is sent as ``Content-Type: application/json-patch+json``, the only request content
-  type the spec declares for ``PATCH /meetings/{meetingId}`` (REFERENCE.md §1.1, §5.5). The
-  body is still a plain partial JSON object, as the spec's schema and example show, not RFC 6902
-  operations. The live service also takes ``application/json`` (REFERENCE.md §15), but only the
-  declared type is promised (issue 12 item 9; emulator/deviations.py
-  REQUEST_CONTENT_TYPES_LIVE_ACCEPTS).
+  type the spec declares for ``PATCH /meetings/{meetingId}`` (spec: webex-meeting.json
+  patchMeeting). The body is still a plain partial JSON object, as the spec's schema and example
+  show, not RFC 6902 operations. The live service also takes ``application/json``
+  (docs/webex-behaviour.md "Meeting PATCH content type"), but only the declared type is
+  promised (issue 12 item 9; emulator/deviations.py REQUEST_CONTENT_TYPES_LIVE_ACCEPTS).
 * ``update`` (PUT, full replace) and ``delete`` are idempotent; a DELETE whose earlier attempt
   was lost in flight and that then meets 404 counts as done.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -39,7 +40,7 @@ from ._resource import SyncAPIResource
 # The declared request content type of PATCH /meetings/{meetingId} (see the module docstring).
 PATCH_CONTENT_TYPE = "application/json-patch+json"
 
-# Webex truncates start/end to the minute (REFERENCE.md §5.2).
+# Webex truncates start/end to the minute (docs/webex-behaviour.md "Meeting times and recurrence").
 _START_TOLERANCE = timedelta(seconds=60)
 
 
@@ -165,8 +166,8 @@ class Meetings(SyncAPIResource):
         return Meeting.model_validate(self._client.decode(response))
 
     def reassign_host(
-        self, meeting_ids: list[str], host_email: str, *, site_url: str | None = None
-    ) -> list[ReassignResult]:
+        self, meeting_ids: builtins.list[str], host_email: str, *, site_url: str | None = None
+    ) -> builtins.list[ReassignResult]:  # builtins: ``list`` here is the method above
         """``POST /meetings/reassignHost``: give meeting series a new host, keeping their
         meetingId, meeting number and SIP address. All series must be on one site: the
         ``siteUrl`` header, else the admin's preferred site. Returns one result per meeting

@@ -100,8 +100,9 @@ class ServiceApps(SyncAPIResource):
         minting_token: "str | Secret | TokenSource | None" = None,
     ) -> Token:
         """``create_token`` whose answer carries ``scope``: the mint response has no such field
-        (spec), the OAuth refresh response has (REFERENCE.md §1.8), so a fresh pair is refreshed
-        once when needed. ``token.scopes`` are then the scopes the org granted the app."""
+        (spec), the OAuth refresh response has (docs/webex-behaviour.md "Tokens and OAuth"), so a
+        fresh pair is refreshed once when needed. ``token.scopes`` are then the scopes the org
+        granted the app."""
         token = self.create_token(application_id, client_id=client_id, client_secret=client_secret,
                                   target_org_id=target_org_id, minting_token=minting_token)
         if token.scope is None and token.refresh_token is not None:

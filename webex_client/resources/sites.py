@@ -17,6 +17,7 @@ Which site a call reaches (issue 12 items 2 and 3; spec webex-meeting.json):
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,7 +41,7 @@ def _leaves(node: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _same(a: Any, b: Any) -> bool:
-    # Enum values come back in the service's letter case (REFERENCE.md §15).
+    # Enum values come back in the service's letter case (docs/webex-behaviour.md "Wire formats").
     return a.lower() == b.lower() if isinstance(a, str) and isinstance(b, str) else a == b
 
 
@@ -66,10 +67,11 @@ class Sites(SyncAPIResource):
         )
         return Site.model_validate(body or {"siteUrl": site_url, "default": True})
 
-    def licensed_site_urls(self, *, org_id: str | None = None) -> dict[str, list[License]]:
+    # ``builtins.list``: inside this class ``list`` is the method above.
+    def licensed_site_urls(self, *, org_id: str | None = None) -> dict[str, builtins.list[License]]:
         """Meeting sites of the org as seen through its licences (siteUrl → licences).
         There is no API to list or create sites; this is how existence is read."""
-        out: dict[str, list[License]] = {}
+        out: dict[str, builtins.list[License]] = {}
         for raw in items_of(self._client.get_json("/licenses", params={"orgId": org_id})):
             lic = License.model_validate(raw)
             if lic.site_url:

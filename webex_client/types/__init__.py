@@ -5,7 +5,7 @@ The models follow the official OpenAPI descriptions — Webex OpenAPI specificat
 (``webex-admin.json`` and ``webex-meeting.json`` at commit 1be8332652c7c3dd34ea8148848c44ddf109a200;
 field names and enum values are taken from them, descriptions paraphrased). Where the live
 service is known to differ from the spec (enum casing, ``"true"``/``"false"`` strings,
-timestamp formats — REFERENCE.md §15) the models accept both.
+timestamp formats — docs/webex-behaviour.md "Wire formats") the models accept both.
 
 All models keep unknown fields (``extra="allow"``) so that a GET → modify → PUT round trip
 never drops data the client does not know about.

@@ -18,9 +18,10 @@ class CaseInsensitiveEnum(str, Enum):
     """A str enum that accepts and compares values case-insensitively.
 
     The live service spells some values differently from the spec (``ATTENDEE`` vs
-    ``attendee``, REFERENCE.md §3). Members keep the spec spelling (so requests send what
-    the spec documents) but parse any casing, and ``member == "ATTENDEE"`` is true.
-    Underscores, dashes and spaces are ignored too (``in_progress`` ≡ ``inProgress``).
+    ``attendee``, docs/webex-behaviour.md "License account types"). Members keep the spec
+    spelling (so requests send what the spec documents) but parse any casing, and
+    ``member == "ATTENDEE"`` is true. Underscores, dashes and spaces are ignored too
+    (``in_progress`` ≡ ``inProgress``).
     """
 
     @classmethod

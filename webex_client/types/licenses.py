@@ -1,4 +1,4 @@
-"""Licenses (webex-admin.json, tag Licenses; extracts/licenses.txt)."""
+"""Licenses (webex-admin.json, tag Licenses)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,13 @@ class License(WebexModel):
         if self.total_units is None or self.consumed_units is None:
             return None
         return self.total_units - self.consumed_units
+
+
+def pool_label(lic: License) -> str:
+    """How a pool is shown to people: ``site (license name)`` for a meeting pool, else its name
+    (its id when it has none). The one definition: the providers' plans and errors, the policy
+    pack and ``discover``/``migration-report`` all show pools this way."""
+    return f"{lic.site_url} ({lic.name})" if lic.site_url else (lic.name or lic.id)
 
 
 class LicenseProperties(WebexModel):

@@ -1,8 +1,9 @@
-"""Meetings (webex-meeting.json, tag Meetings; extracts/meetings.txt).
+"""Meetings (webex-meeting.json, tag Meetings).
 
 Only the fields an IaC reconciler reads are typed; everything else is kept verbatim thanks
-to ``extra="allow"``. Note (REFERENCE.md §1.7): on converged sites some attributes come back
-different from what was sent (``Warning: 1001``) — reconcilers must not flap on them.
+to ``extra="allow"``. Note (docs/webex-behaviour.md "Converged sites"): on converged sites
+some attributes come back different from what was sent (``Warning: 1001``) — reconcilers must
+not flap on them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""People (webex-admin.json, tag People; extracts/people.txt)."""
+"""People (webex-admin.json, tag People)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated, Protocol, Union
 
 from pydantic import Field
 
@@ -87,7 +87,8 @@ class Person(WebexModel):
 
     @property
     def primary_email(self) -> str | None:
-        return self.emails[0] if self.emails else None
+        """:func:`primary_email`, or None for a person without any email (a create body)."""
+        return primary_email(self) if self.emails else None
 
     @property
     def host_sites(self) -> list[str]:
@@ -96,3 +97,22 @@ class Person(WebexModel):
     @property
     def attendee_sites(self) -> list[str]:
         return [s[: -len(ATTENDEE_SUFFIX)] for s in self.site_urls or [] if s.lower().endswith(ATTENDEE_SUFFIX)]
+
+
+class HasEmails(Protocol):
+    """Any person record: a full :class:`Person` or a lean one read for speed."""
+
+    @property
+    def id(self) -> str | None: ...
+
+    @property
+    def emails(self) -> list[str] | None: ...
+
+
+def primary_email(person: HasEmails) -> str:
+    """The address a person is known by: their first listed email, lower-cased (every comparison
+    of emails here is case-insensitive); their id (else ``?``) when they have none. The spec
+    (``PUT /people/{personId}``) puts the primary email first but does not guarantee the order a
+    GET returns; people with one email, the common case, are unaffected. The one definition:
+    providers, policy pack, ``discover``, ``migration-report`` and ``snapshot`` all use it."""
+    return (person.emails or [person.id or "?"])[0].lower()

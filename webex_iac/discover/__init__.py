@@ -14,7 +14,7 @@ What is written, and why
     between sites, and one distribution moves a user with one ``PATCH`` carrying both the
     remove and the add, within both pools' capacity;
   - **one distribution per other pool** (keyed by ``id``; the license name is a comment —
-    names are not stable, REFERENCE.md §1.2), named after the license;
+    names are not stable, docs/webex-behaviour.md "Ids"), named after the license;
   - pools without holders are not declared (an empty exclusive pool would be a promise that
     nobody ever gets that license); the notes at the end of the file list them;
   - holders are grouped readably: a group whose members *all* hold the license is declared

@@ -134,8 +134,10 @@ def merge_meetings(doc: CommentedMap, org: OrgRead, stack: str, changes: list[st
         if m.id in claimed:
             continue
         props = meeting_props(m)
-        why = "no start or end" if props is None else (
-            "invitees unreadable" if m.invitees is None else check_meeting(props))
+        if props is None:
+            notes.not_adoptable.append((m, "no start or end"))
+            continue
+        why = "invitees unreadable" if m.invitees is None else check_meeting(props)
         if why:
             notes.not_adoptable.append((m, why))
             continue

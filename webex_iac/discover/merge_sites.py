@@ -32,8 +32,9 @@ def merge_sites(doc: CommentedMap, org: OrgRead, owner: str, changes: list[str])
         entry = CommentedMap()
         entry["siteUrl"] = url
         entry["owner"] = owner
-        if org.site_settings.get(url):
-            entry["commonSettings"] = to_commented(org.site_settings[url])
+        settings = org.site_settings.get(url)
+        if settings:
+            entry["commonSettings"] = to_commented(settings)
         name = slug(url.split(".")[0], "site")
         if name in sites:
             name = unique_name(slug(url, "site"), sites.keys())

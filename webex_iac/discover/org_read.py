@@ -72,6 +72,7 @@ class OrgRead:
     people: list[Person]
     by_id: dict[str, Person]
     by_email: dict[str, Person]
+    id_by_email: dict[str, str]                   # lower-case email -> person id
     admins: list[str]
     licenses: list[License]
     holders: dict[str, set[str]]                  # license id -> person ids
@@ -169,10 +170,13 @@ def read_org(
     steps.done(t)
     by_id = {p.id: p for p in people if p.id}
     by_email = {e.lower(): p for p in people for e in (p.emails or [])}
+    id_by_email = {e: p.id for e, p in by_email.items() if p.id}
     admins = sorted(primary_email(p) for p in people if role_names(p) & ADMIN_ROLES)
     licenses = sorted(client.licenses.list(org_id=conn.config.org_id), key=lambda l: (l.site_url or "~", l.name or "", l.id))
     holders: dict[str, set[str]] = {lic.id: set() for lic in licenses}
     for p in people:
+        if not p.id:
+            continue  # every listed person has an id; the model allows None for partial bodies
         for lid in p.licenses or []:
             if lid in holders:
                 holders[lid].add(p.id)
@@ -245,7 +249,7 @@ def read_org(
             scan_errors[primary_email(p)] = (f"{err.status}: {err.message}" if isinstance(err, WebexError)
                                              else f"{type(err).__name__}: {err}")
             continue
-        for m in r.value:
+        for m in r.value or []:
             if m.id not in seen:
                 seen[m.id] = _live_meeting(m)
     all_series = sorted(seen.values(), key=lambda m: (m.host, m.title.lower(), m.id))
@@ -261,14 +265,15 @@ def read_org(
         finally:
             steps.advance(t)
 
-    for m, r in zip(all_series, client.map_concurrent(invitees_of, all_series)):
-        m.invitees = r.value if r.ok else None
+    for m, found in zip(all_series, client.map_concurrent(invitees_of, all_series)):
+        m.invitees = found.value if found.ok else None
 
     meetings = [m for m in all_series if not m.room_id and m.scheduled_type == "meeting"]
     space = [m for m in all_series if m.room_id]
     other = [m for m in all_series if not m.room_id and m.scheduled_type != "meeting"]
 
-    apps, apps_note = [], "not read"
+    apps: list[dict[str, Any]] = []
+    apps_note = "not read"
     if read_authorizations:
         apps, apps_note = _read_authorizations(client, [p for p in people if role_names(p) & TOKEN_ADMIN_ROLES])
 
@@ -280,7 +285,8 @@ def read_org(
     return OrgRead(
         base_url=conn.config.base_url, org_id=org_id, org_name=org_name, org_created=org_created,
         me_email=primary_email(conn.me) if conn.me else None, people=people, by_id=by_id, by_email=by_email,
-        admins=admins, licenses=licenses, holders=holders, groups=groups, site_settings=site_settings,
+        id_by_email=id_by_email, admins=admins, licenses=licenses, holders=holders, groups=groups,
+        site_settings=site_settings,
         site_notes=site_notes, meetings=meetings, space_meetings=space, other_meetings=other,
         scanned_hosts={primary_email(p) for p in scan} - scan_errors.keys(), unscanned_hosts=unscanned,
         scan_errors=scan_errors, horizon_days=horizon_days,

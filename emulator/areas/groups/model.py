@@ -1,10 +1,13 @@
-"""Groups (REFERENCE.md §12.1; spec tag Groups in webex-admin.json)."""
+"""Groups backend: groups and their members (REFERENCE.md §12.1; spec tag Groups in
+webex-admin.json). Members are people of the group's org; their names come from the people
+backend."""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
+from emulator.areas.people import model as ppl
 from emulator.core import ids
 
 SCHEMA = """
@@ -47,11 +50,12 @@ def member_count(db: sqlite3.Connection, group_uuid: str) -> int:
 
 
 def members(db: sqlite3.Connection, group_uuid: str, offset: int, limit: int) -> list[dict[str, Any]]:
-    rows = db.execute(
-        "SELECT p.uuid, p.display_name FROM group_members m JOIN people p ON p.uuid=m.person_uuid "
-        "WHERE m.group_uuid=? ORDER BY m.seq LIMIT ? OFFSET ?", (group_uuid, limit, offset)).fetchall()
-    return [{"id": ids.person_id(r["uuid"]), "type": "user", "displayName": r["display_name"]}
-            for r in rows]
+    member_uuids = [r["person_uuid"] for r in db.execute(
+        "SELECT person_uuid FROM group_members WHERE group_uuid=? ORDER BY seq LIMIT ? OFFSET ?",
+        (group_uuid, limit, offset))]
+    people = ppl.get_many(db, member_uuids)
+    return [{"id": ids.person_id(p.uuid), "type": "user", "displayName": p.display_name}
+            for p in (people.get(u) for u in member_uuids) if p is not None]
 
 
 def group_json(db: sqlite3.Connection, row: sqlite3.Row, *, include_members: bool,
@@ -80,3 +84,68 @@ def add_member(db: sqlite3.Connection, group_uuid: str, person_uuid: str) -> Non
 def remove_member(db: sqlite3.Connection, group_uuid: str, person_uuid: str) -> None:
     db.execute("DELETE FROM group_members WHERE group_uuid=? AND person_uuid=?",
                (group_uuid, person_uuid))
+
+
+def clear_members(db: sqlite3.Connection, group_uuid: str) -> None:
+    db.execute("DELETE FROM group_members WHERE group_uuid=?", (group_uuid,))
+
+
+def on_person_deleted(db: sqlite3.Connection, person_uuid: str, org_uuid: str) -> None:
+    db.execute("DELETE FROM group_members WHERE person_uuid=?", (person_uuid,))
+
+
+def get(db: sqlite3.Connection, group_uuid: str) -> sqlite3.Row | None:
+    return db.execute("SELECT * FROM groups_ WHERE uuid=?", (group_uuid,)).fetchone()
+
+
+def name_taken(db: sqlite3.Connection, org_uuid: str, name: str, *, other_than: str | None = None) -> bool:
+    """Group names are unique per org, in any letter case (the column is NOCASE)."""
+    return db.execute("SELECT 1 FROM groups_ WHERE org_uuid=? AND display_name=? AND uuid IS NOT ?",
+                      (org_uuid, name, other_than)).fetchone() is not None
+
+
+def create(db: sqlite3.Connection, *, org_uuid: str, display_name: str, description: Any,
+           external_id: Any, usage: Any, now_iso: str, group_uuid: str | None = None) -> str:
+    gu = group_uuid or ids.new_uuid()
+    db.execute(
+        "INSERT INTO groups_(uuid, org_uuid, display_name, description, external_id, usage, created, "
+        "last_modified) VALUES(?,?,?,?,?,?,?,?)",
+        (gu, org_uuid, display_name, description, external_id, usage, now_iso, now_iso))
+    return gu
+
+
+def update(db: sqlite3.Connection, group_uuid: str, *, display_name: str, description: Any,
+           now_iso: str) -> None:
+    db.execute("UPDATE groups_ SET display_name=?, description=?, last_modified=? WHERE uuid=?",
+               (display_name, description, now_iso, group_uuid))
+
+
+def delete(db: sqlite3.Connection, group_uuid: str) -> None:
+    clear_members(db, group_uuid)
+    db.execute("DELETE FROM groups_ WHERE uuid=?", (group_uuid,))
+
+
+def list_page(db: sqlite3.Connection, org_uuid: str, *, name_op: str | None, name: str | None,
+              order_by: str, descending: bool, count: int, offset: int) -> tuple[int, list[sqlite3.Row]]:
+    """(total, rows) of a SCIM-style page. ``name_op``: ``eq`` (any letter case) or ``sw``;
+    ``order_by``: ``displayName``, ``id`` or empty (creation order)."""
+    where, args = ["org_uuid=?"], [org_uuid]
+    if name_op == "eq":
+        where.append("display_name=?")   # NOCASE column: SCIM eq is case-insensitive
+        args.append(name)
+    elif name_op == "sw":
+        assert name is not None
+        where.append("display_name LIKE ? ESCAPE '\\'")
+        args.append(name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    order_col = {"displayName": "display_name", "id": "uuid", "": "seq"}[order_by]
+    w = " AND ".join(where)
+    total = db.execute(f"SELECT COUNT(*) FROM groups_ WHERE {w}", args).fetchone()[0]
+    rows = db.execute(
+        f"SELECT * FROM groups_ WHERE {w} ORDER BY {order_col} "
+        f"{'DESC' if descending else 'ASC'}, seq LIMIT ? OFFSET ?", [*args, count, offset]).fetchall()
+    return total, rows
+
+
+def person_in_org(db: sqlite3.Connection, person_uuid: str | None, org_uuid: str) -> bool:
+    person = ppl.get(db, person_uuid)
+    return person is not None and person.org_uuid == org_uuid

@@ -46,33 +46,22 @@ def _scim_link(ctx: Ctx, start: int, count: int, total: int) -> dict[str, str]:
 def list_groups(ctx: Ctx) -> Any:
     org = ctx.org_uuid(ctx.q("orgId"))
     include = ctx.q_bool("includeMembers")
-    where, args = ["org_uuid=?"], [org]
+    name_op = name = None
     flt = ctx.q("filter")
     if flt:
         m = FILTER_RE.match(flt)
         if m is None:
             raise bad_request(f"Invalid filter '{flt}'. Supported: displayName eq \"x\" | sw \"x\".")
-        op, value = m.group(1).lower(), m.group(2).replace('\\"', '"')
-        if op == "eq":
-            where.append("display_name=?")   # NOCASE column: SCIM eq is case-insensitive
-            args.append(value)
-        else:
-            where.append("display_name LIKE ? ESCAPE '\\'")
-            args.append(value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-    sort_by = (ctx.q("sortBy") or "").lower()
-    order_col = {"displayname": "display_name", "id": "uuid", "": "seq"}.get(sort_by)
-    if order_col is None:
+        name_op, name = m.group(1).lower(), m.group(2).replace('\\"', '"')
+    order_by = {"displayname": "displayName", "id": "id", "": ""}.get((ctx.q("sortBy") or "").lower())
+    if order_by is None:
         raise bad_request("sortBy must be 'displayName' or 'id'.")
     direction = (ctx.q("sortOrder") or "ascending").lower()
     if direction not in ("ascending", "descending"):
         raise bad_request("sortOrder must be 'ascending' or 'descending'.")
     start, count = _index_count(ctx, dev.GROUPS_COUNT_DEFAULT, dev.GROUPS_COUNT_CAP)
-    w = " AND ".join(where)
-    total = ctx.db.execute(f"SELECT COUNT(*) FROM groups_ WHERE {w}", args).fetchone()[0]
-    rows = ctx.db.execute(
-        f"SELECT * FROM groups_ WHERE {w} ORDER BY {order_col} "
-        f"{'DESC' if direction == 'descending' else 'ASC'}, seq LIMIT ? OFFSET ?",
-        [*args, count, start - 1]).fetchall()
+    total, rows = model.list_page(ctx.db, org, name_op=name_op, name=name, order_by=order_by,
+                                  descending=direction == "descending", count=count, offset=start - 1)
     groups = [model.group_json(ctx.db, r, include_members=bool(include),
                                members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP) for r in rows]
     return ctx.ok({"totalResults": total, "startIndex": start, "itemsPerPage": len(groups),
@@ -84,8 +73,7 @@ def _member_uuid(ctx: Ctx, org: str, ref: Any) -> str:
     if not isinstance(ref, str) or not ref:
         raise bad_request("Each member needs an 'id' (or SCIM 'value').")
     pu = ids.decode_uuid(ref, ids.PEOPLE) or (ref.lower() if ids.is_uuid(ref) else None)
-    row = ctx.db.execute("SELECT org_uuid FROM people WHERE uuid=?", (pu,)).fetchone() if pu else None
-    if row is None or row["org_uuid"] != org:
+    if not model.person_in_org(ctx.db, pu, org):
         raise bad_request(f"Member '{ref}' is not a person of this organization.")
     return pu  # type: ignore[return-value]
 
@@ -97,8 +85,7 @@ def create_group(ctx: Ctx) -> Any:
     if not isinstance(name, str) or not name.strip():
         raise bad_request("'displayName' is required.")
     org = ctx.org_uuid(body.get("orgId"))
-    if ctx.db.execute("SELECT 1 FROM groups_ WHERE org_uuid=? AND display_name=?",
-                      (org, name)).fetchone():
+    if model.name_taken(ctx.db, org, name):
         raise conflict(f"A group named '{name}' already exists.")
     ext = body.get("urn:scim:schemas:extension:cisco:webexidentity:2.0:Group") or {}
     members = body.get("members") or []
@@ -106,16 +93,12 @@ def create_group(ctx: Ctx) -> Any:
         raise bad_request("'members' must be an array.")
     member_uuids = [_member_uuid(ctx, org, m.get("id") or m.get("value") if isinstance(m, dict) else None)
                     for m in members]
-    now = ctx.now_iso()
-    gu = ids.new_uuid()
-    ctx.db.execute(
-        "INSERT INTO groups_(uuid, org_uuid, display_name, description, external_id, usage, created, "
-        "last_modified) VALUES(?,?,?,?,?,?,?,?)",
-        (gu, org, name, body.get("description"), body.get("externalId"),
-         ext.get("usage") if isinstance(ext, dict) else None, now, now))
+    gu = model.create(ctx.db, org_uuid=org, display_name=name, description=body.get("description"),
+                      external_id=body.get("externalId"),
+                      usage=ext.get("usage") if isinstance(ext, dict) else None, now_iso=ctx.now_iso())
     for pu in member_uuids:
         model.add_member(ctx.db, gu, pu)
-    row = ctx.db.execute("SELECT * FROM groups_ WHERE uuid=?", (gu,)).fetchone()
+    row = model.get(ctx.db, gu)
     return ctx.ok(model.group_json(ctx.db, row, include_members=True), status=201)
 
 
@@ -195,19 +178,17 @@ def update_group(ctx: Ctx) -> Any:
     if name is not None:
         if not isinstance(name, str) or not name.strip():
             raise bad_request("'displayName' must be a non-empty string.")
-        clash = ctx.db.execute("SELECT uuid FROM groups_ WHERE org_uuid=? AND display_name=? "
-                               "AND uuid!=?", (org, name, gu)).fetchone()
-        if clash:
+        if model.name_taken(ctx.db, org, name, other_than=gu):
             raise conflict(f"A group named '{name}' already exists.")
     if purge:
-        ctx.db.execute("DELETE FROM group_members WHERE group_uuid=?", (gu,))
+        model.clear_members(ctx.db, gu)
     for pu in removes:
         model.remove_member(ctx.db, gu, pu)
     for pu in adds:
         model.add_member(ctx.db, gu, pu)
-    ctx.db.execute("UPDATE groups_ SET display_name=?, description=?, last_modified=? WHERE uuid=?",
-                   (name if name is not None else row["display_name"], description, ctx.now_iso(), gu))
-    row = ctx.db.execute("SELECT * FROM groups_ WHERE uuid=?", (gu,)).fetchone()
+    model.update(ctx.db, gu, display_name=name if name is not None else row["display_name"],
+                 description=description, now_iso=ctx.now_iso())
+    row = model.get(ctx.db, gu)
     return ctx.ok(model.group_json(ctx.db, row, include_members=True,
                                    members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP))
 
@@ -215,20 +196,17 @@ def update_group(ctx: Ctx) -> Any:
 @router.delete("/groups/{groupId}", scopes=WRITE, roles=WRITE_ADMIN)
 def delete_group(ctx: Ctx) -> Any:
     row = _group_or_404(ctx)
-    ctx.db.execute("DELETE FROM group_members WHERE group_uuid=?", (row["uuid"],))
-    ctx.db.execute("DELETE FROM groups_ WHERE uuid=?", (row["uuid"],))
+    model.delete(ctx.db, row["uuid"])
     return ctx.no_content()
 
 
 def seed_org(ctx: SeedContext) -> None:
     out: dict[str, str] = {}
     for g in ctx.org.get("groups") or []:
-        gu = g.get("id") or ids.stable_uuid("group", ctx.org_uuid, g["displayName"])
-        ctx.db.execute(
-            "INSERT INTO groups_(uuid, org_uuid, display_name, description, usage, created, "
-            "last_modified) VALUES(?,?,?,?,?,?,?)",
-            (gu, ctx.org_uuid, g["displayName"], g.get("description"), g.get("usage"),
-             ctx.now_iso, ctx.now_iso))
+        gu = model.create(ctx.db, org_uuid=ctx.org_uuid, display_name=g["displayName"],
+                          description=g.get("description"), external_id=None, usage=g.get("usage"),
+                          now_iso=ctx.now_iso,
+                          group_uuid=g.get("id") or ids.stable_uuid("group", ctx.org_uuid, g["displayName"]))
         members = list(g.get("members") or [])
         tag = g.get("membersTagged")
         if tag:
@@ -239,7 +217,5 @@ def seed_org(ctx: SeedContext) -> None:
     ctx.summary["groups"] = out
 
 
-AREA = Area(
-    name="groups", router=router, schema=model.SCHEMA, seed_org=seed_org, order=30,
-    on_person_deleted=lambda db, person_uuid, org_uuid: db.execute(
-        "DELETE FROM group_members WHERE person_uuid=?", (person_uuid,)))
+AREA = Area(name="groups", router=router, schema=model.SCHEMA, seed_org=seed_org, order=30,
+            on_person_deleted=model.on_person_deleted)

@@ -2,7 +2,8 @@
 
 from emulator.core import Area
 
-from .routes import SCHEMA, router
+from .model import SCHEMA
+from .routes import router
 
 AREA = Area(name="guests", router=router, schema=SCHEMA, order=70)
 

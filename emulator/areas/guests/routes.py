@@ -1,53 +1,19 @@
-"""Guests issued by a Service App (REFERENCE.md §10; webex-admin.json tag Guest Management).
-
-A guest is identified by ``subject`` per issuing app and org; asking again with the same subject
-issues another token (earlier ones stay valid) and a new ``displayName`` renames the guest.
-Guest tokens are real emulator tokens owned by the guest.
-"""
+"""Guest Management routes: ``POST /guests/token``, ``GET /guests/count`` (REFERENCE.md §10;
+webex-admin.json tag Guest Management). The rules are in :mod:`.model`."""
 
 from __future__ import annotations
 
-import base64
-import json
-import secrets
-import sqlite3
 from typing import Any
 
-from emulator.areas.service_apps import model as tokens
-from emulator.core import Ctx, Router, bad_request, forbidden, ids, issue_token
+from emulator.core import Ctx, Router, bad_request, forbidden, ids
 from emulator.core.wire import ApiResponse
+
+from . import model
 
 router = Router()
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS guests (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    uuid TEXT NOT NULL UNIQUE,
-    client_id TEXT NOT NULL,              -- issuing Service App
-    org_uuid TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    created TEXT NOT NULL,
-    UNIQUE (client_id, org_uuid, subject)
-);
-"""
-
 SUBJECT_MAX = 256
 DISPLAY_NAME_MAX = 256
-# What a guest may do with its token: user-level Webex (spark:all covers the spark:* user scopes).
-GUEST_SCOPES = ("spark:all",)
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _guest_token(guest_uuid: str, issuer: str, expires_at: float) -> str:
-    """A JWT-shaped opaque token (live guest tokens are JWTs, often >2000 characters)."""
-    header = {"alg": "RS256", "typ": "JWT"}
-    claims = {"sub": guest_uuid, "iss": issuer, "exp": int(expires_at), "jti": secrets.token_hex(16)}
-    signature = secrets.token_bytes(256)
-    return ".".join((_b64url(json.dumps(header).encode()), _b64url(json.dumps(claims).encode()), _b64url(signature)))
 
 
 def _string(body: dict[str, Any], name: str, limit: int) -> str:
@@ -73,26 +39,9 @@ def create_guest(ctx: Ctx) -> ApiResponse:
     body = ctx.json_object()
     subject = _string(body, "subject", SUBJECT_MAX)
     display_name = _string(body, "displayName", DISPLAY_NAME_MAX)
-    row: sqlite3.Row | None = ctx.db.execute(
-        "SELECT * FROM guests WHERE client_id=? AND org_uuid=? AND subject=?", (client_id, org_uuid, subject)
-    ).fetchone()
-    if row is None:
-        guest_uuid = ids.new_uuid()
-        ctx.db.execute(
-            "INSERT INTO guests(uuid, client_id, org_uuid, subject, display_name, created) VALUES(?,?,?,?,?,?)",
-            (guest_uuid, client_id, org_uuid, subject, display_name, ctx.now_iso()),
-        )
-    else:
-        guest_uuid = row["uuid"]
-        if row["display_name"] != display_name:  # same subject, new name = rename
-            ctx.db.execute("UPDATE guests SET display_name=? WHERE uuid=?", (display_name, guest_uuid))
-    lifetime = tokens.lifetimes(ctx.db)["guestToken"]
-    now = ctx.state.clock.time()
-    token, _ = issue_token(
-        ctx.db, person_uuid=guest_uuid, org_uuid=org_uuid, scopes=GUEST_SCOPES, now=now,
-        created_iso=ctx.now_iso(), kind="guest", roles=[], client_id=client_id, expires_in=lifetime,
-        token=_guest_token(guest_uuid, client_id, now + lifetime),
-    )
+    guest_uuid = model.upsert(ctx.db, client_id, org_uuid, subject, display_name, ctx.now_iso())
+    token, lifetime = model.issue(ctx.db, guest_uuid, client_id, org_uuid, now=ctx.state.clock.time(),
+                                  now_iso=ctx.now_iso())
     return ctx.ok({
         "id": ids.person_id(guest_uuid),
         "subject": subject,
@@ -106,8 +55,6 @@ def create_guest(ctx: Ctx) -> ApiResponse:
 @router.get("/guests/count", scopes=["guest-issuer:read", "guest-issuer:write"])
 def guest_count(ctx: Ctx) -> ApiResponse:
     client_id, org_uuid = _issuer(ctx)
-    count = ctx.db.execute(
-        "SELECT COUNT(*) FROM guests WHERE client_id=? AND org_uuid=?", (client_id, org_uuid)
-    ).fetchone()[0]
+    count = model.count(ctx.db, client_id, org_uuid)
     # The spec declares text/plain with a bare number (REFERENCE.md §10).
     return ApiResponse(status=200, body=str(count), content_type="text/plain")

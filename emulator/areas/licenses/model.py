@@ -12,7 +12,8 @@ Invariants (tests check them):
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from emulator import deviations as dev
 from emulator.core import ids
@@ -76,10 +77,6 @@ class ItemError(Exception):
 
 def public_id(row: sqlite3.Row) -> str:
     return ids.license_id(row["org_uuid"], row["offer_code"], row["uuid"])
-
-
-def is_meeting(row: sqlite3.Row) -> bool:
-    return row["site_url"] is not None
 
 
 def is_calling(row: sqlite3.Row) -> bool:
@@ -182,14 +179,30 @@ def holds_meeting_license_on_site(db: sqlite3.Connection, person_uuid: str, site
         (person_uuid, site_url.lower())).fetchone() is not None
 
 
-def has_site_access(db: sqlite3.Connection, person_uuid: str, site_url: str) -> bool:
-    return site_url.lower() in site_access(db, person_uuid)
-
-
 def person_site_urls(db: sqlite3.Connection, person_uuid: str) -> list[str]:
     """People ``siteUrls``: host sites plain, attendee sites with ``#attendee`` (REFERENCE.md §4)."""
     return [s if t == dev.ACCOUNT_TYPE_HOST else f"{s}#attendee"
             for s, t in site_access(db, person_uuid).items()]
+
+
+def licenses_and_site_urls_of(db: sqlite3.Connection, person_uuids: list[str]
+                              ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Many people's license ids and People ``siteUrls`` in 2 queries (a GET /people page)."""
+    marks = ",".join("?" * len(person_uuids))
+    licenses: dict[str, list[str]] = {u: [] for u in person_uuids}
+    hosts: dict[str, list[str]] = {u: [] for u in person_uuids}
+    for r in db.execute(
+            f"SELECT a.person_uuid, l.* FROM license_assignments a JOIN licenses l "
+            f"ON l.uuid=a.license_uuid WHERE a.person_uuid IN ({marks}) ORDER BY l.seq", person_uuids):
+        licenses[r["person_uuid"]].append(public_id(r))
+        if r["site_url"] and r["site_url"] not in hosts[r["person_uuid"]]:
+            hosts[r["person_uuid"]].append(r["site_url"])
+    sites: dict[str, list[str]] = {u: list(hosts[u]) for u in person_uuids}
+    for r in db.execute(f"SELECT person_uuid, site_url FROM attendee_sites WHERE person_uuid "
+                        f"IN ({marks}) ORDER BY seq", person_uuids):
+        if r["site_url"] not in hosts[r["person_uuid"]]:
+            sites[r["person_uuid"]].append(f"{r['site_url']}#attendee")
+    return licenses, sites
 
 
 def person_site_objects(db: sqlite3.Connection, person_uuid: str) -> list[dict[str, str]]:
@@ -242,6 +255,65 @@ def assign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row, now_iso: 
     return True
 
 
+@contextmanager
+def _item(db: sqlite3.Connection) -> Iterator[None]:
+    """One item of a multi-item change: a savepoint, so a failing item leaves no trace."""
+    db.execute("SAVEPOINT license_item")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK TO license_item")
+        db.execute("RELEASE license_item")
+        raise
+    db.execute("RELEASE license_item")
+
+
+def try_assign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row, now_iso: str) -> bool:
+    """``assign`` that skips a full pool instead of failing (POST/PUT /people)."""
+    try:
+        with _item(db):
+            return assign(db, person_uuid, row, now_iso)
+    except ItemError:
+        return False
+
+
+def apply_changes(db: sqlite3.Connection, person_uuid: str, org_uuid: str,
+                  lic_ops: list[tuple[str, sqlite3.Row]], site_ops: list[tuple[str, str]],
+                  now_iso: str) -> tuple[int, list[ItemError]]:
+    """PATCH /licenses/users after validation: (steps run, per-item failures).
+
+    Removes run before adds so that swaps work (deviations.py); each item runs in its own
+    savepoint so a failing item leaves no trace."""
+    steps: list[tuple[str, Any]] = (
+        [("lic-remove", r) for op, r in lic_ops if op == "remove"]
+        + [("site-remove", s) for op, s in site_ops if op == "remove"]
+        + [("lic-add", r) for op, r in lic_ops if op == "add"]
+        + [("site-add", s) for op, s in site_ops if op == "add"])
+    failures: list[ItemError] = []
+    for kind, target in steps:
+        try:
+            with _item(db):
+                if kind == "lic-remove":
+                    unassign(db, person_uuid, target)
+                elif kind == "site-remove":
+                    remove_attendee(db, person_uuid, target)
+                elif kind == "lic-add":
+                    assign(db, person_uuid, target, now_iso)
+                else:
+                    add_attendee(db, person_uuid, org_uuid, target)
+        except ItemError as e:
+            failures.append(e)
+    return len(steps), failures
+
+
+def assignments_page(db: sqlite3.Connection, license_uuid: str, after_seq: int,
+                     limit: int) -> list[tuple[int, str]]:
+    """(seq, person uuid) of a pool's assignments after ``after_seq``, in assignment order."""
+    return [(r["seq"], r["person_uuid"]) for r in db.execute(
+        "SELECT seq, person_uuid FROM license_assignments WHERE license_uuid=? AND seq>? "
+        "ORDER BY seq LIMIT ?", (license_uuid, after_seq, limit))]
+
+
 def unassign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row) -> bool:
     """Take pool ``row`` from ``person``. False if not held (no-op)."""
     cur = db.execute("DELETE FROM license_assignments WHERE license_uuid=? AND person_uuid=?",
@@ -271,7 +343,7 @@ def remove_attendee(db: sqlite3.Connection, person_uuid: str, site_url: str) -> 
     return cur.rowcount > 0
 
 
-def remove_person(db: sqlite3.Connection, person_uuid: str) -> None:
+def on_person_deleted(db: sqlite3.Connection, person_uuid: str, org_uuid: str) -> None:
     """Free every unit the person holds (DELETE /people)."""
     for row in person_license_rows(db, person_uuid):
         unassign(db, person_uuid, row)

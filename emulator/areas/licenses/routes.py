@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator import deviations as dev
+from emulator.areas.people import model as ppl
 from emulator.core import (ANY_ADMIN, WRITE_ADMIN, Area, Ctx, Router, SeedContext, WebexError,
                            bad_request, ids, not_found)
 from emulator.core.context import decode_cursor
@@ -50,39 +51,37 @@ def get_license(ctx: Ctx) -> Any:
         limit = ctx.q_int("limit", dev.LICENSE_USERS_LIMIT_DEFAULT, minimum=1) or 1
         limit = min(limit, dev.LICENSE_USERS_LIMIT_CAP)
         after = _after_from_token(ctx.q("next") or "") if ctx.q("next") else 0
-        rows = ctx.db.execute(
-            "SELECT a.seq, p.uuid, p.org_uuid, p.display_name, p.email FROM license_assignments a "
-            "JOIN people p ON p.uuid=a.person_uuid WHERE a.license_uuid=? AND a.seq>? "
-            "ORDER BY a.seq LIMIT ?", (row["uuid"], after, limit + 1)).fetchall()
-        if len(rows) > limit:
-            rows = rows[:limit]
-            headers = ctx.next_link({"next": _paging_token(rows[-1]["seq"])})
+        page = model.assignments_page(ctx.db, row["uuid"], after, limit + 1)
+        if len(page) > limit:
+            page = page[:limit]
+            headers = ctx.next_link({"next": _paging_token(page[-1][0])})
+        people = ppl.get_many(ctx.db, [pu for _, pu in page])
         body["users"] = [{
-            "id": ids.person_id(r["uuid"]),
-            "type": "INTERNAL" if r["org_uuid"] == row["org_uuid"] else "EXTERNAL",
-            "displayName": r["display_name"], "email": r["email"],
-        } for r in rows]
+            "id": ids.person_id(p.uuid),
+            "type": "INTERNAL" if p.org_uuid == row["org_uuid"] else "EXTERNAL",
+            "displayName": p.display_name, "email": p.email,
+        } for p in (people.get(pu) for _, pu in page) if p is not None]
     return ctx.ok(body, headers=headers)
 
 
-def _resolve_person(ctx: Ctx, body: dict[str, Any], org: str) -> Any:
+def _resolve_person(ctx: Ctx, body: dict[str, Any], org: str) -> ppl.Person:
     email, pid = body.get("email"), body.get("personId")
     if not email and not pid:
         raise bad_request("At least one of 'email' or 'personId' is required.")
     if email is not None and not isinstance(email, str) or pid is not None and not isinstance(pid, str):
         raise bad_request("'email' and 'personId' must be strings.")
-    row = None
+    person = None
     if pid:
         pu = ids.decode_uuid(pid, ids.PEOPLE)
-        row = ctx.db.execute("SELECT * FROM people WHERE uuid=?", (pu,)).fetchone() if pu else None
-        if row is not None and email and row["email_lc"] != email.lower():
+        person = ppl.get(ctx.db, pu) if pu else None
+        if person is not None and email and person.email_lc != email.lower():
             raise bad_request("'email' and 'personId' refer to different users.")
-    else:
-        row = ctx.db.execute("SELECT * FROM people WHERE email_lc=?", (email.lower(),)).fetchone()
-    if row is None or row["org_uuid"] != org:
+    elif email == email.strip():   # an email with surrounding blanks names nobody here
+        person = ppl.by_email(ctx.db, email)
+    if person is None or person.org_uuid != org:
         # Only existing users of the org can be licensed (spec); external users are not modelled.
         raise not_found("The user could not be found.")
-    return row
+    return person
 
 
 def _parse_operation(item: dict[str, Any]) -> str:
@@ -147,40 +146,20 @@ def assign_licenses(ctx: Ctx) -> Any:
                          f"Request contains invalid attendee siteUrls: {', '.join(bad_sites)}",
                          error_code=400216)
 
-    # 2. Apply in an order that makes swaps work (deviations: removes before adds). Each item runs
-    #    in its own savepoint so a failing item leaves no trace.
-    pu = person["uuid"]
+    # 2. Apply (removes before adds; per-item savepoints: the backend's rules).
+    pu = person.uuid
     now = ctx.now_iso()
-    steps: list[tuple[str, Any]] = (
-        [("lic-remove", r) for op, r in lic_ops if op == "remove"]
-        + [("site-remove", s) for op, s in site_ops if op == "remove"]
-        + [("lic-add", r) for op, r in lic_ops if op == "add"]
-        + [("site-add", s) for op, s in site_ops if op == "add"])
-    failures: list[ItemError] = []
-    for kind, target in steps:
-        try:
-            with ctx.state.transaction():
-                if kind == "lic-remove":
-                    model.unassign(ctx.db, pu, target)
-                elif kind == "site-remove":
-                    model.remove_attendee(ctx.db, pu, target)
-                elif kind == "lic-add":
-                    model.assign(ctx.db, pu, target, now)
-                else:
-                    model.add_attendee(ctx.db, pu, org, target)
-        except ItemError as e:
-            failures.append(e)
-
-    if failures and len(failures) == len(steps):
+    steps, failures = model.apply_changes(ctx.db, pu, org, lic_ops, site_ops, now)
+    if failures and len(failures) == steps:
         # Everything failed: a plain 400, nothing changed (the pipeline rolls back anyway).
         raise WebexError(400, failures[0].message or MESSAGES[400],
                          errors=[f.as_error() for f in failures])
     if steps:
-        ctx.db.execute("UPDATE people SET last_modified=? WHERE uuid=?", (now, pu))
+        ppl.touch(ctx.db, pu, now)
     result = {
         "orgId": ids.org_id(org),
         "personId": ids.person_id(pu),
-        "email": person["email"],
+        "email": person.email,
         "licenses": model.person_license_ids(ctx.db, pu),
         "siteUrls": model.person_site_objects(ctx.db, pu),
     }
@@ -226,4 +205,4 @@ def seed_org(ctx: SeedContext) -> None:
 
 
 AREA = Area(name="licenses", router=router, schema=model.SCHEMA, seed_org=seed_org, order=20,
-            on_person_deleted=lambda db, person_uuid, org_uuid: model.remove_person(db, person_uuid))
+            on_person_deleted=model.on_person_deleted)

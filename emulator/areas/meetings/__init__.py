@@ -2,8 +2,11 @@
 meeting invitees (REFERENCE.md §5, §6).
 
 Modules: ``recurrence`` (RRULE rules), ``model`` (ids, secrets, time rules, occurrences),
-``fields`` (option validation), ``store`` (SQLite), ``routes`` (/meetings),
-``invitees`` (/meetingInvitees), ``seed`` (legacy space meetings and standing series).
+``fields`` (option validation), ``store`` (the SQL), ``backend`` (the rules that need state or
+other areas' backends), ``access`` (who acts, what they may see), ``render`` (the wire object),
+``routes`` (/meetings), ``invitees`` (/meetingInvitees), ``seed`` (legacy space meetings and
+standing series). Route modules parse, call ``backend``/``store``, and render; only ``store``
+runs SQL.
 """
 
 from emulator.core import Area

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from dateutil import rrule as du
 from dateutil.relativedelta import relativedelta
@@ -317,14 +317,3 @@ def apply_limits(rec: Recurrence, dtstart: datetime, now: datetime) -> Recurrenc
     # An UNTIL rule stays an UNTIL rule; its end moves to the last occurrence that is kept.
     return replace(rec, until=kept[-1].astimezone(timezone.utc))
 
-
-def occurrence_window_end(rec: Recurrence | None, dtstart: datetime, duration: timedelta) -> datetime | None:
-    """End of the last occurrence, or None for an unlimited series."""
-    if rec is None:
-        return dtstart + duration
-    if not rec.bounded:
-        return None
-    last = None
-    for last in rec.rule(dtstart):
-        pass
-    return None if last is None else last + duration

@@ -19,12 +19,13 @@ import yaml
 
 from emulator import deviations as dev
 from emulator.areas.licenses import model as lic
+from emulator.areas.people import model as ppl
 from emulator.core import SeedContext, ids, parse_iso
 
 from . import fields, store
+from .backend import site_criteria
 from .model import Series, generate_numeric_secret, generate_password
 from .recurrence import apply_limits, parse_recurrence
-from .routes import site_criteria_for
 
 PRESETS_DIR = Path(__file__).resolve().parent / "seeds"
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -90,7 +91,7 @@ def _insert_series(
     data: dict[str, Any] = {
         **fields.with_defaults({}),
         "title": title,
-        "password": generate_password(site_criteria_for(ctx.db, ctx.org_uuid, site_url)),
+        "password": generate_password(site_criteria(ctx.db, ctx.org_uuid, site_url)),
         "phoneAndVideoSystemPassword": generate_numeric_secret(8),
         "scheduledType": "meeting",
     }
@@ -107,12 +108,12 @@ def _insert_series(
     for inv in invitees or []:
         email = inv["email"]
         person_uuid = ctx.people.get(email.lower())
-        row = ctx.db.execute("SELECT display_name FROM people WHERE uuid=?", (person_uuid,)).fetchone()
+        person = ppl.get(ctx.db, person_uuid)
         co_host = bool(inv.get("coHost")) and person_uuid is not None and lic.holds_meeting_license_on_site(
             ctx.db, person_uuid, site_url)
         store.insert_invitee(
             ctx.db, series_id=series.id, meeting_id=series.id, email=email,
-            display_name=inv.get("displayName") or (row["display_name"] if row else email),
+            display_name=inv.get("displayName") or (person.display_name if person else email),
             co_host=co_host, panelist=False, now_iso=ctx.now_iso,
         )
     return series.id
@@ -133,11 +134,12 @@ def seed_org(ctx: SeedContext) -> None:
         for i, email in enumerate(hosts):
             weekday = WEEKDAYS[i % 5]
             host_uuid = ctx.person_uuid(email)
-            name_row = ctx.db.execute("SELECT display_name FROM people WHERE uuid=?", (host_uuid,)).fetchone()
+            host = ppl.get(ctx.db, host_uuid)
+            assert host is not None
             following = [hosts[(i + k) % len(hosts)] for k in range(1, int(space.get("invitees", 0)) + 1)]
             summary["spaceMeetings"][email] = _insert_series(
                 ctx, key=f"space:{email.lower()}", host_email=email, site_url=space["site"],
-                title=space["title"].format(displayName=name_row["display_name"]), tz_name=tz.key,
+                title=space["title"].format(displayName=host.display_name), tz_name=tz.key,
                 start=_first_start(now, tz, weekday, space.get("time", "09:00"), int(space.get("weeksFromSeed", -1))),
                 duration=timedelta(minutes=int(space.get("durationMinutes", 30))),
                 recurrence=space["recurrence"].format(weekday=weekday) if space.get("recurrence") else None,

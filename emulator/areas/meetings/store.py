@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from emulator.core import iso, jdumps, jloads, parse_iso
@@ -156,14 +155,18 @@ def load(db: sqlite3.Connection, series_id: str) -> SeriesRecord | None:
     return None if row is None else _record_from_row(db, row)
 
 
-def load_where(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> list[SeriesRecord]:
+def _load_where(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> list[SeriesRecord]:
     rows = db.execute(f"SELECT * FROM meeting_series WHERE {where} ORDER BY seq", args).fetchall()
     return [_record_from_row(db, r) for r in rows]
 
 
+def adhoc_of_room(db: sqlite3.Connection, room_id: str) -> list[SeriesRecord]:
+    return _load_where(db, "room_id=? AND adhoc=1", (room_id,))
+
+
 def visible_to(db: sqlite3.Connection, person_uuid: str, email: str | None) -> list[SeriesRecord]:
     """Series a user hosts or is invited to (at series or occurrence level)."""
-    return load_where(
+    return _load_where(
         db,
         "host_uuid=? OR id IN (SELECT series_id FROM meeting_invitees WHERE email_lc=?)",
         (person_uuid, (email or "").lower()),
@@ -294,10 +297,42 @@ def insert_invitee(
     return row
 
 
+def is_invited(db: sqlite3.Connection, email: str, meeting_ids: set[str] | list[str]) -> bool:
+    """Invited to one of these meetings (series or occurrence ids)."""
+    marks = ",".join("?" for _ in meeting_ids)
+    return db.execute(
+        f"SELECT 1 FROM meeting_invitees WHERE email_lc=? AND meeting_id IN ({marks}) LIMIT 1",
+        (email.lower(), *meeting_ids),
+    ).fetchone() is not None
+
+
+def is_invited_to_series(db: sqlite3.Connection, series_id: str, email: str) -> bool:
+    """Invited to the series or to any of its scheduled meetings."""
+    return db.execute("SELECT 1 FROM meeting_invitees WHERE email_lc=? AND series_id=? LIMIT 1",
+                      (email.lower(), series_id)).fetchone() is not None
+
+
+def update_invitee(db: sqlite3.Connection, invitee_id: str, *, email: str, display_name: str,
+                   co_host: bool, panelist: bool) -> None:
+    db.execute(
+        "UPDATE meeting_invitees SET email=?, email_lc=?, display_name=?, co_host=?, panelist=? WHERE id=?",
+        (email, email.lower(), display_name, int(co_host), int(panelist), invitee_id),
+    )
+
+
+def delete_invitee(db: sqlite3.Connection, invitee_id: str) -> None:
+    db.execute("DELETE FROM meeting_invitees WHERE id=?", (invitee_id,))
+
+
+def delete_meeting_invitees(db: sqlite3.Connection, meeting_id: str) -> None:
+    """The invitees of one scheduled meeting (it was cancelled)."""
+    db.execute("DELETE FROM meeting_invitees WHERE meeting_id=?", (meeting_id,))
+
+
+def remove_series_invitee(db: sqlite3.Connection, series_id: str, email_lc: str) -> None:
+    db.execute("DELETE FROM meeting_invitees WHERE series_id=? AND email_lc=?", (series_id, email_lc))
+
+
 def delete_occurrence_invitees(db: sqlite3.Connection, series_id: str) -> None:
     """Occurrence-level invitees go with the exceptions when a series' schedule changes."""
     db.execute("DELETE FROM meeting_invitees WHERE series_id=? AND meeting_id<>?", (series_id, series_id))
-
-
-def parse_stored_time(value: str) -> datetime:
-    return parse_iso(value)

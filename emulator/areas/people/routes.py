@@ -6,9 +6,8 @@ import sqlite3
 from typing import Any
 
 from emulator import deviations as dev
-from emulator.areas.licenses import model as lic
 from emulator.core import (WRITE_ADMIN, Area, Ctx, Router, SeedContext, WebexError, bad_request,
-                           conflict, ids, not_found)
+                           conflict, ids, jloads, not_found)
 from emulator.core.auth import normalize_role
 
 from . import model
@@ -36,43 +35,26 @@ def list_people(ctx: Ctx) -> Any:
     cap = (dev.PEOPLE_MAX_CAP_LOCATION if location
            else dev.PEOPLE_MAX_CAP_CALLING_DATA if calling_data else dev.PEOPLE_MAX_CAP)
 
-    where = ["org_uuid=?"]
-    args: list[Any] = [org]
     not_found_ids: list[str] | None = None
-    if email:
-        where.append("email_lc=?")
-        args.append(email.strip().lower())
-    if name:
-        # Prefix match, case-insensitive (display_name is COLLATE NOCASE).
-        where.append("display_name LIKE ? ESCAPE '\\'")
-        args.append(name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    uuids: list[str] | None = None
     if id_list:
         raw_ids = [i.strip() for i in id_list.split(",") if i.strip()]
         if len(raw_ids) > dev.PEOPLE_ID_LIST_MAX:
             raise bad_request(f"At most {dev.PEOPLE_ID_LIST_MAX} ids may be given in 'id'.")
-        uuids = {}
-        for raw in raw_ids:
-            pu = ids.decode_uuid(raw, ids.PEOPLE)
-            uuids[raw] = pu
-        found = {r["uuid"] for r in ctx.db.execute(
-            f"SELECT uuid FROM people WHERE org_uuid=? AND uuid IN ({','.join('?' * len(uuids))})",
-            [org, *[u or "" for u in uuids.values()]])} if uuids else set()
-        not_found_ids = [raw for raw, u in uuids.items() if u not in found]
-        where.append(f"uuid IN ({','.join('?' * len(uuids))})")
-        args.extend(u or "" for u in uuids.values())
+        by_raw = {raw: ids.decode_uuid(raw, ids.PEOPLE) or "" for raw in raw_ids}
+        uuids = list(by_raw.values())
+        found = model.existing_uuids(ctx.db, org, uuids)
+        not_found_ids = [raw for raw, u in by_raw.items() if u not in found]
+    roles: list[str] | None = None
     if roles_q:
         if not admin:
             raise WebexError(403)
-        names = [normalize_role(r.strip()) for r in roles_q.split(",") if r.strip()]
-        where.append("(" + " OR ".join("roles LIKE ?" for _ in names) + ")")
-        args.extend(f'%"{n}"%' for n in names)
-    if location:
-        where.append("json_extract(data, '$.locationId')=?")
-        args.append(location)
-    sql = f"SELECT * FROM people WHERE {' AND '.join(where)} AND seq>? ORDER BY seq LIMIT ?"
+        roles = [normalize_role(r.strip()) for r in roles_q.split(",") if r.strip()]
+    query = model.list_query(org, email=email, name_prefix=name, uuids=uuids, roles=roles,
+                             location_id=location)
 
     def fetch(after: Any, n: int) -> list[sqlite3.Row]:
-        return ctx.db.execute(sql, [*args, int(after or 0), n]).fetchall()
+        return model.list_page(ctx.db, query, int(after or 0), n)
 
     rows, headers = ctx.keyset(fetch, key=lambda r: r["seq"], default=dev.PEOPLE_MAX_DEFAULT, cap=cap)
     # "These fields are shown when accessing a user via GET /people/{id}, not when doing a
@@ -85,7 +67,7 @@ def list_people(ctx: Ctx) -> Any:
 
 
 def _person_or_404(ctx: Ctx) -> sqlite3.Row:
-    row = model.resolve(ctx.db, ctx.params["personId"])
+    row = model.resolve_row(ctx.db, ctx.params["personId"])
     if row is None or not (ctx.auth.can_access_org(row["org_uuid"])):
         raise not_found()
     return row
@@ -164,54 +146,6 @@ def _site_entries(body: dict[str, Any]) -> list[str] | None:
     return sites
 
 
-def _apply_licenses(db: sqlite3.Connection, person_uuid: str, org: str, wanted_ids: list[str],
-                    now: str, *, replace: bool) -> None:
-    """Make the person's licenses ``wanted_ids``; invalid or unavailable ones are skipped
-    ("the system will assign all valid and available licenses", spec POST/PUT)."""
-    wanted = [r for r in (lic.resolve(db, i, org) for i in wanted_ids) if r is not None]
-    wanted_uuids = {r["uuid"] for r in wanted}
-    if replace:   # free units first so a swap within one pool cannot fail on capacity
-        for row in lic.person_license_rows(db, person_uuid):
-            if row["uuid"] not in wanted_uuids:
-                lic.unassign(db, person_uuid, row)
-    for row in wanted:
-        try:
-            with_savepoint(db, lambda r=row: lic.assign(db, person_uuid, r, now))
-        except lic.ItemError:
-            pass
-
-
-def with_savepoint(db: sqlite3.Connection, fn: Any) -> Any:
-    db.execute("SAVEPOINT people_item")
-    try:
-        out = fn()
-    except BaseException:
-        db.execute("ROLLBACK TO people_item")
-        db.execute("RELEASE people_item")
-        raise
-    db.execute("RELEASE people_item")
-    return out
-
-
-def _apply_attendee_sites(db: sqlite3.Connection, person_uuid: str, org: str, entries: list[str],
-                          *, remove_missing: bool) -> None:
-    wanted = []
-    for entry in entries:
-        site, _, suffix = entry.strip().lower().partition("#")
-        if suffix == "attendee" and lic.site_exists(db, org, site):
-            wanted.append(site)
-        # Plain entries are host sites: host access follows `licenses` (deviations.py).
-    if remove_missing:
-        for site in lic.attendee_sites(db, person_uuid):
-            if site not in wanted:
-                lic.remove_attendee(db, person_uuid, site)
-    for site in wanted:
-        try:
-            lic.add_attendee(db, person_uuid, org, site)
-        except lic.ItemError:
-            pass   # the person hosts the site; host wins
-
-
 @router.post("/people", scopes=WRITE, roles=WRITE_ADMIN)
 def create_person(ctx: Ctx) -> Any:
     body = ctx.json_object()
@@ -232,8 +166,8 @@ def create_person(ctx: Ctx) -> Any:
     pu = model.insert(ctx.db, org_uuid=org, email=emails[0],
                       display_name=display or " ".join(x for x in (first, last) if x),
                       data=data, roles=model.validate_roles(body.get("roles")), now_iso=now)
-    _apply_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=False)
-    _apply_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=False)
+    model.set_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=False)
+    model.set_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=False)
     row = model.get_row(ctx.db, pu)
     if min_response:
         return ctx.ok({"id": ids.person_id(pu)})
@@ -255,11 +189,11 @@ def update_person(ctx: Ctx) -> Any:
     if org_id and ids.decode_uuid(org_id, ids.ORGANIZATION) != row["org_uuid"]:
         raise bad_request("A person cannot be moved to another organization.")
     pu, org = row["uuid"], row["org_uuid"]
-    old = model.jloads(row["data"], {})
+    old = jloads(row["data"], {})
     emails = _emails(body, required=False) or old.get("emails") or [row["email"]]
     if emails[0].lower() != row["email_lc"]:
         other = model.by_email(ctx.db, emails[0])
-        if other is not None and other["uuid"] != pu:
+        if other is not None and other.uuid != pu:
             raise conflict(f"User with email '{emails[0]}' already exists.")
     login = body.get("loginEnabled", True)
     if not isinstance(login, bool):
@@ -273,12 +207,10 @@ def update_person(ctx: Ctx) -> Any:
     data.update({"emails": emails, "loginEnabled": login})
     roles = model.validate_roles(body.get("roles"))
     now = ctx.now_iso()
-    ctx.db.execute(
-        "UPDATE people SET email=?, email_lc=?, display_name=?, roles=?, data=?, last_modified=? "
-        "WHERE uuid=?", (emails[0], emails[0].lower(), display, model.jdumps(roles),
-                         model.jdumps(data), now, pu))
-    _apply_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=True)
-    _apply_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=bool(show_all))
+    model.update(ctx.db, pu, email=emails[0], display_name=display, roles=roles, data=data, now_iso=now)
+    model.set_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=True)
+    model.set_attendee_sites(ctx.db, pu, org, _site_entries(body) or [],
+                             remove_missing=bool(show_all))
     if min_response:
         return ctx.no_content()
     return ctx.ok(model.person_json(ctx.db, model.get_row(ctx.db, pu), admin=True))

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from emulator import deviations as dev
-from emulator.core import FULL_ADMIN, ids, issue_token, parse_iso
+from emulator.core import FULL_ADMIN, ids, issue_token, jloads, parse_iso
 from emulator.core import service_apps as sa
 
 # meta-table keys and defaults (seconds). Defaults are the spec's example values for
@@ -148,3 +148,40 @@ def expiry_ms(row: sqlite3.Row) -> int:
 
 def token_row(db: sqlite3.Connection, token_id: str) -> sqlite3.Row | None:
     return db.execute("SELECT * FROM tokens WHERE id=?", (token_id,)).fetchone()
+
+
+def token_holder_org(db: sqlite3.Connection, person_uuid: str) -> str | None:
+    """The org of someone who holds tokens without being a directory person (a machine account)."""
+    row = db.execute("SELECT org_uuid FROM tokens WHERE person_uuid=? LIMIT 1", (person_uuid,)).fetchone()
+    return None if row is None else row["org_uuid"]
+
+
+def revoke_client(db: sqlite3.Connection, client_id: str, org_uuid: str) -> None:
+    """Every token a client holds in an org (DELETE /authorizations?clientId=)."""
+    db.execute("UPDATE tokens SET revoked=1 WHERE client_id=? AND org_uuid=? AND kind<>'admin'",
+               (client_id, org_uuid))
+
+
+def refresh(db: sqlite3.Connection, app: dict[str, Any], row: sqlite3.Row, refresh_token: str, *,
+            now: float, now_iso: str) -> dict[str, Any]:
+    """The OAuth refresh grant for a valid refresh token ``row``: a new access token; the token JSON."""
+    access_ttl = app_lifetime(db, app, "serviceAppAccessToken")
+    refresh_ttl = app_lifetime(db, app, "serviceAppRefreshToken")
+    scopes = row["scopes"].split()
+    token, _ = issue_token(
+        db, person_uuid=row["person_uuid"], org_uuid=row["org_uuid"], scopes=scopes, now=now,
+        created_iso=now_iso, kind=row["kind"], token_type="access",
+        roles=jloads(row["roles"], None), client_id=app["clientId"], parent_id=row["id"],
+        expires_in=access_ttl,
+    )
+    # "Refresh tokens when being regularly used will be refreshed to last forever" ([DOCS]
+    # authorizations): the same refresh token comes back with a renewed lifetime.
+    db.execute("UPDATE tokens SET expires_at=? WHERE id=?", (now + refresh_ttl, row["id"]))
+    return {
+        "access_token": token,
+        "expires_in": access_ttl,
+        "refresh_token": refresh_token,
+        "refresh_token_expires_in": refresh_ttl,
+        "token_type": "Bearer",
+        "scope": " ".join(sorted(scopes)),
+    }

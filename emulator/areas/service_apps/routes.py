@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from emulator.areas.people import model as ppl
 from emulator.core import (FULL_ADMIN, USER_ADMIN, Ctx, Router, WebexError, bad_request, forbidden, ids,
-                           issue_token, jloads, not_found)
+                           not_found)
 from emulator.core import service_apps as sa
 from emulator.core.auth import DEVICE_ADMIN, lookup
 from emulator.core.wire import ApiResponse
@@ -108,26 +108,7 @@ def access_token(ctx: Ctx) -> ApiResponse:
         return oauth_error("invalid_grant", BAD_REFRESH)
     if not sa.is_authorized(ctx.db, client_id, row["org_uuid"]):
         return oauth_error("invalid_grant", BAD_REFRESH)
-    access_ttl = model.app_lifetime(ctx.db, app, "serviceAppAccessToken")
-    refresh_ttl = model.app_lifetime(ctx.db, app, "serviceAppRefreshToken")
-    scopes = row["scopes"].split()
-    token, _ = issue_token(
-        ctx.db, person_uuid=row["person_uuid"], org_uuid=row["org_uuid"], scopes=scopes, now=now,
-        created_iso=ctx.now_iso(), kind=row["kind"], token_type="access",
-        roles=jloads(row["roles"], None), client_id=client_id, parent_id=row["id"],
-        expires_in=access_ttl,
-    )
-    # "Refresh tokens when being regularly used will be refreshed to last forever" ([DOCS]
-    # authorizations): the same refresh token comes back with a renewed lifetime.
-    ctx.db.execute("UPDATE tokens SET expires_at=? WHERE id=?", (now + refresh_ttl, row["id"]))
-    return ctx.ok({
-        "access_token": token,
-        "expires_in": access_ttl,
-        "refresh_token": form["refresh_token"],
-        "refresh_token_expires_in": refresh_ttl,
-        "token_type": "Bearer",
-        "scope": " ".join(sorted(scopes)),
-    })
+    return ctx.ok(model.refresh(ctx.db, app, row, form["refresh_token"], now=now, now_iso=ctx.now_iso()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,21 +121,21 @@ def _person_uuid_for(ctx: Ctx) -> str:
     if bool(person_id) == bool(email):
         raise bad_request("Either personId or personEmail must be provided.")
     if email:
-        row = ppl.by_email(ctx.db, email)
-        if row is None or not ctx.auth.can_access_org(row["org_uuid"]):
+        person = ppl.by_email(ctx.db, email)
+        if person is None or not ctx.auth.can_access_org(person.org_uuid):
             raise not_found(f"Person '{email}' not found.")
-        return str(row["uuid"])
+        return person.uuid
     person_uuid = ids.decode_uuid(person_id, ids.PEOPLE)
     if person_uuid is None:
         raise not_found(f"Person '{person_id}' not found.")
-    row = ppl.get_row(ctx.db, person_uuid)
-    if row is not None:
-        if not ctx.auth.can_access_org(row["org_uuid"]):
+    person = ppl.get(ctx.db, person_uuid)
+    if person is not None:
+        if not ctx.auth.can_access_org(person.org_uuid):
             raise not_found(f"Person '{person_id}' not found.")
         return person_uuid
     # Machine accounts of Service Apps are not directory people but do hold tokens.
-    owner = ctx.db.execute("SELECT org_uuid FROM tokens WHERE person_uuid=? LIMIT 1", (person_uuid,)).fetchone()
-    if owner is None or not ctx.auth.can_access_org(owner["org_uuid"]):
+    owner = model.token_holder_org(ctx.db, person_uuid)
+    if owner is None or not ctx.auth.can_access_org(owner):
         raise not_found(f"Person '{person_id}' not found.")
     return person_uuid
 
@@ -195,8 +176,7 @@ def delete_client_authorizations(ctx: Ctx) -> ApiResponse:
             # Only a Full Admin can (de)authorize a Service App for the org (REFERENCE.md §9).
             raise forbidden("Only a Full Administrator can revoke a Service App's authorization.")
         sa.deauthorize(ctx.db, client_id, org_uuid)  # also revokes the app's tokens there
-    ctx.db.execute("UPDATE tokens SET revoked=1 WHERE client_id=? AND org_uuid=? AND kind<>'admin'",
-                   (client_id, org_uuid))
+    model.revoke_client(ctx.db, client_id, org_uuid)
     return ctx.no_content()
 
 

@@ -9,6 +9,7 @@ import sqlite3
 from typing import Any
 
 from emulator.areas.licenses import model as lic
+from emulator.areas.people import model as ppl
 from emulator.core import jdumps, jloads
 
 SCHEMA = """
@@ -53,8 +54,7 @@ def default_site(db: sqlite3.Connection, person_uuid: str) -> str | None:
     access = lic.site_access(db, person_uuid)
     if not access:
         return None
-    row = db.execute("SELECT preferred_site FROM people WHERE uuid=?", (person_uuid,)).fetchone()
-    pref = row["preferred_site"] if row else None
+    pref = ppl.preferred_site(db, person_uuid)
     if pref and pref in access:
         return pref
     return next(iter(access))
@@ -66,7 +66,7 @@ def site_list(db: sqlite3.Connection, person_uuid: str) -> list[dict[str, Any]]:
 
 
 def set_default_site(db: sqlite3.Connection, person_uuid: str, site_url: str) -> None:
-    db.execute("UPDATE people SET preferred_site=? WHERE uuid=?", (site_url.lower(), person_uuid))
+    ppl.set_preferred_site(db, person_uuid, site_url)
 
 
 def get_settings(db: sqlite3.Connection, org_uuid: str, site_url: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ exists when its org has a meeting license pool with that ``siteUrl``."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from emulator import deviations as dev
@@ -21,17 +20,17 @@ router = Router()
 OTHER_USER_FORBIDDEN = "Not permitted to view or change other user's preferences."   # spec 403 example
 
 
-def _target_user(ctx: Ctx, admin_scope: str) -> sqlite3.Row:
+def _target_user(ctx: Ctx, admin_scope: str) -> people.Person:
     """The caller, or ``userEmail``'s user when the caller is an admin with ``admin_scope``."""
     email = ctx.q("userEmail")
-    me = people.get_row(ctx.db, ctx.auth.person_uuid)
-    if email and (me is None or me["email_lc"] != email.strip().lower()):
+    me = people.get(ctx.db, ctx.auth.person_uuid)
+    if email and (me is None or me.email_lc != email.strip().lower()):
         if not (ctx.auth.has_scope(admin_scope) and ctx.auth.is_admin):
             raise forbidden(OTHER_USER_FORBIDDEN)
-        row = people.by_email(ctx.db, email)
-        if row is None or not ctx.auth.can_access_org(row["org_uuid"]):
+        person = people.by_email(ctx.db, email)
+        if person is None or not ctx.auth.can_access_org(person.org_uuid):
             raise not_found(f"User '{email}' not found.")
-        return row
+        return person
     if me is None:
         raise not_found("The token has no user.")
     return me
@@ -47,14 +46,14 @@ def _check_lookup_site(ctx: Ctx, org: str) -> None:
             scopes=["meeting:preferences_read", "meeting:admin_preferences_read"])
 def get_site_list(ctx: Ctx) -> Any:
     user = _target_user(ctx, "meeting:admin_preferences_read")
-    _check_lookup_site(ctx, user["org_uuid"])
-    if user["uuid"] != ctx.auth.person_uuid:
+    _check_lookup_site(ctx, user.org_uuid)
+    if user.uuid != ctx.auth.person_uuid:
         # [SM] siteUrl: "If siteUrl is not specified, the query will use the default site for the
         # admin's authorization token": another user is only found on the site searched.
         site = ctx.q("siteUrl") or model.default_site(ctx.db, ctx.auth.person_uuid)
-        if not site or site.lower() not in lic.site_access(ctx.db, user["uuid"]):
-            raise not_found(f"User '{user['email']}' not found on site '{site}'.")
-    return ctx.ok({"sites": model.site_list(ctx.db, user["uuid"])})
+        if not site or site.lower() not in lic.site_access(ctx.db, user.uuid):
+            raise not_found(f"User '{user.email}' not found on site '{site}'.")
+    return ctx.ok({"sites": model.site_list(ctx.db, user.uuid)})
 
 
 @router.put("/meetingPreferences/sites",
@@ -69,12 +68,12 @@ def update_default_site(ctx: Ctx) -> Any:
     if not isinstance(site, str) or not site.strip():
         raise bad_request("'siteUrl' is required.")
     site = site.strip().lower()
-    if site not in lic.site_access(ctx.db, user["uuid"]):
+    if site not in lic.site_access(ctx.db, user.uuid):
         # A user can only default to a site where they host or attend (REFERENCE.md §7).
         raise bad_request(f"User does not have access to site '{site}'.")
     if default_flag:
-        model.set_default_site(ctx.db, user["uuid"], site)
-    return ctx.ok({"siteUrl": site, "default": model.default_site(ctx.db, user["uuid"]) == site})
+        model.set_default_site(ctx.db, user.uuid, site)
+    return ctx.ok({"siteUrl": site, "default": model.default_site(ctx.db, user.uuid) == site})
 
 
 def _settings_site(ctx: Ctx, *, site_param: bool = True) -> tuple[str, str]:
