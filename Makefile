@@ -36,6 +36,11 @@ PULUMI_ENV = PATH="$(PULUMI_BIN):$$PATH" \
   $(if $(filter dev,$(STACK)),PULUMI_CONFIG_PASSPHRASE="$${PULUMI_CONFIG_PASSPHRASE-$(DEV_PASSPHRASE)}")
 PULUMI = $(PULUMI_ENV) pulumi
 
+# A preview writes no state, yet Pulumi 3.274 checkpoints the whole state after every step of it
+# (quadratic at thousands of resources) and diffs one resource at a time: docs/pulumi-checkpoints.md,
+# webex_iac/engine.py PREVIEW_ENV. `up` keeps its per-step checkpoints (crash safety).
+PREVIEW_ENV = PULUMI_SKIP_CHECKPOINTS=true PULUMI_PARALLEL_DIFF=true
+
 # The pack applies its own policies/config.json; add --policy-pack-config FILE here to override it.
 POLICY_ARGS = --policy-pack policies
 
@@ -105,11 +110,11 @@ up: bootstrap $(ORG)
 
 preview: bootstrap $(ORG)
 	@$(STACK_READY)
-	$(ORG_ENV) $(PULUMI) preview --diff --stack $(STACK)
+	$(ORG_ENV) $(PREVIEW_ENV) $(PULUMI) preview --diff --stack $(STACK)
 
 policy: bootstrap $(ORG)
 	@$(STACK_READY)
-	$(ORG_ENV) $(PULUMI) preview --stack $(STACK) $(POLICY_ARGS)
+	$(ORG_ENV) $(PREVIEW_ENV) $(PULUMI) preview --stack $(STACK) $(POLICY_ARGS)
 
 refresh: bootstrap $(ORG)
 	@$(STACK_READY)

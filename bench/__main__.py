@@ -540,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--profile", type=Path, default=None,
                     help="profile every provider call (cProfile) into this directory")
+    ap.add_argument("--timings", type=Path, default=None,
+                    help="time every provider call (wall, thread CPU; no profiler) into DIR/calls.log")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bench.json")
     args = ap.parse_args(argv)
@@ -547,9 +549,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
     tmp = Path(tempfile.mkdtemp(prefix="webex-bench-"))
     extra_env: dict[str, str] = {}
-    if args.profile:
-        args.profile.mkdir(parents=True, exist_ok=True)
-        extra_env = {"WEBEX_IAC_PROFILE_DIR": str(args.profile.resolve()), "PULUMI_PYTHON_CMD": str(launcher(tmp))}
+    if args.profile or args.timings:
+        where = args.profile or args.timings
+        where.mkdir(parents=True, exist_ok=True)
+        extra_env = {"WEBEX_IAC_PROFILE_DIR": str(where.resolve()), "PULUMI_PYTHON_CMD": str(launcher(tmp))}
+        if not args.profile:
+            extra_env["WEBEX_IAC_PROFILE_MODE"] = "time"
     org = BenchOrg.generate(args.users)
     res: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),

@@ -8,8 +8,9 @@ two-line shell script that runs ``python -m bench.provider_profile ARGS`` instea
 
 Each call (Check, Diff, Update, …) runs under its own ``cProfile.Profile`` on the gRPC worker
 thread that serves it; its stats go to ``$WEBEX_IAC_PROFILE_DIR/<pid>-<n>-<Method>.prof`` and a
-line ``method start_s seconds`` to ``calls.log``. ``python -m bench.provider_profile --report DIR``
-prints the timeline and the top functions.
+line ``pid n method start_s wall_s thread_cpu_s`` to ``calls.log``. ``python -m
+bench.provider_profile --report DIR`` prints the timeline and the top functions. With
+``WEBEX_IAC_PROFILE_MODE=time`` (bench ``--timings DIR``) only the timeline is written.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from pathlib import Path
 METHODS = ("Check", "Diff", "Create", "Update", "Read", "Delete", "Configure")
 
 
-def _install(out: Path) -> None:
+def _install(out: Path, profile: bool = True) -> None:
+    """``profile=False`` (``WEBEX_IAC_PROFILE_MODE=time``, bench ``--timings``): only the
+    timeline, no cProfile. cProfile's per-call overhead inflates code that makes many small
+    calls (the SDK's per-element serialisation) several-fold: profile to see *where* the time
+    goes, time without it to say *how much*."""
     from pulumi.runtime.proto import provider_pb2_grpc
 
     seq = itertools.count(1)
@@ -40,15 +45,16 @@ def _install(out: Path) -> None:
         @functools.wraps(fn)
         def timed(request, context):
             n = next(seq)
-            prof = cProfile.Profile()
-            start = time.time()
+            prof = cProfile.Profile() if profile else None
+            start, cpu = time.time(), time.thread_time()
             try:
-                return prof.runcall(fn, request, context)
+                return prof.runcall(fn, request, context) if prof else fn(request, context)
             finally:
-                seconds = time.time() - start
-                prof.dump_stats(str(out / f"{os.getpid()}-{n:05d}-{name}.prof"))
+                seconds, cpu = time.time() - start, time.thread_time() - cpu
+                if prof:
+                    prof.dump_stats(str(out / f"{os.getpid()}-{n:05d}-{name}.prof"))
                 with lock, open(out / "calls.log", "a") as f:
-                    f.write(f"{os.getpid()} {n} {name} {start - t0:.3f} {seconds:.3f}\n")
+                    f.write(f"{os.getpid()} {n} {name} {start - t0:.3f} {seconds:.3f} {cpu:.3f}\n")
         return timed
 
     def add(servicer, server):
@@ -73,7 +79,7 @@ def main() -> None:
         return
     out = Path(os.environ["WEBEX_IAC_PROFILE_DIR"])
     out.mkdir(parents=True, exist_ok=True)
-    _install(out)
+    _install(out, profile=os.environ.get("WEBEX_IAC_PROFILE_MODE") != "time")
     sys.argv = ["pulumi.dynamic", *sys.argv[1:]]
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 

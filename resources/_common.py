@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+# One definition for every reader of an org (webex_iac/org_model.py), re-exported for the kinds.
+from webex_iac.org_model import LicenseRef as LicenseRef
 
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
@@ -39,27 +42,6 @@ class Model(BaseModel):
 
 
 Owner = Annotated[str, Field(min_length=1, description="Owning team or email, for reviewers and the ownership policy.")]
-
-
-class LicenseRef(Model):
-    """Which license pool: by id, or by the meeting site it belongs to, or by name.
-
-    Names are only a last resort: Webex renamed license products in 2026 (REFERENCE.md §1.2).
-    """
-
-    id: str | None = Field(default=None, description="License id (base64 ciscospark://us/LICENSE/...).")
-    site_url: str | None = Field(default=None, description="Meeting site of a meeting license pool, e.g. acme.webex.com.")
-    name: str | None = Field(default=None, description="License name, e.g. 'Meeting - Webex Meeting Center'.")
-    subscription_id: str | None = Field(default=None, description="Disambiguates two pools with the same site or name.")
-
-    @model_validator(mode="after")
-    def _one_key(self) -> "LicenseRef":
-        if not (self.id or self.site_url or self.name):
-            raise ValueError("a license needs one of id, siteUrl or name")
-        return self
-
-    def describe(self) -> str:
-        return self.id or self.site_url or self.name or "?"
 
 
 # --- the SDK's pickler leak ------------------------------------------------------------------

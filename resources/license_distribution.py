@@ -26,6 +26,7 @@ from pydantic import Field, model_validator
 
 from webex_client import PartialContentError, PermissionDeniedError, WebexError
 from webex_client.types.licenses import License, pool_label
+from webex_iac.org_model import resolve_license as resolve_license  # re-exported: resources.resolve_license
 
 from ._common import Email, LicenseRef, Model
 from ._provider import Outputs, WebexProvider, WebexResource
@@ -118,29 +119,6 @@ class Plan:
     @property
     def changes(self) -> bool:
         return bool(self.users)
-
-
-def resolve_license(ref: LicenseRef, licenses: dict[str, License]) -> License | str:
-    if ref.id:
-        from webex_client import normalize_id  # padding-insensitive comparison
-
-        want = normalize_id(ref.id)
-        for lic in licenses.values():
-            if normalize_id(lic.id) == want:
-                return lic
-        return f"no license with id {ref.id} in the org"
-    found = [
-        lic for lic in licenses.values()
-        if (not ref.site_url or (lic.site_url or "").lower() == ref.site_url.lower())
-        and (not ref.name or (lic.name or "").lower() == ref.name.lower())
-        and (not ref.subscription_id or lic.subscription_id == ref.subscription_id)
-    ]
-    if not found:
-        return f"no license pool matches {ref.describe()} (GET /licenses lists {len(licenses)} pools)"
-    if len(found) > 1:
-        ids = ", ".join(f"{l.name} [{l.subscription_id}]" for l in found)
-        return f"{ref.describe()} matches {len(found)} pools ({ids}); add name, subscriptionId or id"
-    return found[0]
 
 
 def make_plan(args: LicenseDistributionArgs, snap: OrgSnapshot) -> Plan:

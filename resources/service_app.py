@@ -219,10 +219,13 @@ class ServiceAppProvider(WebexProvider[ServiceAppArgs]):
         app_client = rt.client.with_options(token=access_token)
         issued = app_client.map_concurrent(lambda g: app_client.guests.create(g.subject, g.display_name), args.guests)
         issued.raise_first()
-        guests = [IssuedGuest(subject=g.subject, display_name=g.display_name, person_id=r.value.id, email=r.value.email)
-                  for g, r in zip(args.guests, issued)]
-        tokens = {g.subject: r.value.access_token.get_secret_value() for g, r in zip(args.guests, issued)}
-        expires = min((r.value.expires_in or 0) for r in issued)
+        answers = [r.value for r in issued if r.value is not None]
+        if len(answers) != len(args.guests):
+            raise RuntimeError(f"{len(args.guests) - len(answers)} guest token requests returned no guest")
+        guests = [IssuedGuest(subject=g.subject, display_name=g.display_name, person_id=t.id, email=t.email)
+                  for g, t in zip(args.guests, answers)]
+        tokens = {g.subject: t.access_token.get_secret_value() for g, t in zip(args.guests, answers)}
+        expires = min((t.expires_in or 0) for t in answers)
         return {"issued_guests": guests, "guest_tokens": tokens, "guest_tokens_expire_at": time.time() + expires}
 
 

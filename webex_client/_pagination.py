@@ -101,7 +101,9 @@ class Paginator(Generic[T]):
         """The same listing, each page parsed straight from its JSON bytes by
         ``parse_page(content) -> items`` (e.g. a pydantic ``TypeAdapter.validate_json`` of a
         model with only the fields the caller needs): no dict per item, no full model.
-        Only for lists paged by ``Link`` headers (the SCIM envelope needs the parsed body)."""
+        Only for lists paged by ``Link`` headers (the SCIM envelope needs the parsed body).
+        Meant to be drained: the next page is requested while this one is parsed, so a caller
+        that stops early (without ``limit``) has cost one page more."""
         if self._scim:
             raise ValueError("lean parsing needs Link-header paging, not a SCIM envelope")
         self._parse_page = parse_page

@@ -22,7 +22,7 @@ from pathlib import Path
 import click
 
 from . import engine
-from .project import project_dir_option
+from .project import CODE_PACKAGE, activate_for_args, find_project_dir, no_project_error, project_dir_option
 
 
 def _settings(project_dir: Path) -> engine.EngineSettings:
@@ -163,7 +163,63 @@ def _policy_flags(policy_packs: tuple[str, ...], policy_configs: tuple[str, ...]
     return flags
 
 
-@click.group()
+# Commands whose modules import the project's resources/ (not installed: webex_iac/project.py)
+# at their top. They are imported when named, after the project they will work on is activated,
+# so `import webex_iac.cli` and `webex-iac --help` work anywhere.
+_PROJECT_COMMANDS = {
+    # Adopting an existing org (issue #7): webex_iac/discover/, webex_iac/migration_report.py.
+    "discover": ("webex_iac.discover", "discover_command"),
+    "migration-report": ("webex_iac.migration_report", "migration_report_command"),
+    # Teams and fleets (issue #17): one stack per org, in parallel (webex_iac/fleet.py).
+    "fleet": ("webex_iac.fleet", "fleet_command"),
+    # Rehearsing a migration (issue #18): webex_iac/snapshot.py, webex_iac/rehearse.py.
+    "snapshot": ("webex_iac.snapshot", "snapshot_command"),
+    "rehearse": ("webex_iac.rehearse", "rehearse_command"),
+}
+
+
+class _Commands(click.Group):
+    """``main``'s group: the commands above load on first use (click's lazy-subcommand pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_PROJECT_COMMANDS})
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] in _PROJECT_COMMANDS and args[0] not in self.commands:
+            self.project_root = activate_for_args(args[1:])
+        return super().resolve_command(ctx, args)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands or name not in _PROJECT_COMMANDS:
+            return super().get_command(ctx, name)
+        import importlib
+
+        module, attr = _PROJECT_COMMANDS[name]
+        try:
+            command = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as e:
+            if e.name != CODE_PACKAGE:
+                raise
+            return _needs_project(name, getattr(self, "project_root", None) or find_project_dir())
+        self.add_command(command, name)
+        return command
+
+
+def _needs_project(name: str, root: Path | None) -> click.Command:
+    """Stands in for a command whose project code (resources/) was not found: says so when run."""
+
+    def fail() -> None:
+        if root is None:
+            raise no_project_error()
+        raise click.UsageError(
+            f"cannot import {CODE_PACKAGE}: {root} has no {CODE_PACKAGE}/ package (the project's providers, "
+            "which live in the project, not in the installed webex-iac)")
+
+    return click.Command(name, callback=fail, help="(run inside a webex-iac project)",
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+
+
+@click.group(cls=_Commands)
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of provider errors (sets WEBEX_IAC_DEBUG=1).")
 def main(debug: bool) -> None:
     """webex-iac: declare a Webex org in stacks/<stack>.yaml and reconcile it with Pulumi."""
@@ -291,26 +347,6 @@ def engine_info() -> None:
         raise click.ClickException(str(e)) from None
     host = subprocess.run([str(bin_dir / "pulumi-language-python"), "-version"], capture_output=True, text=True).stdout.strip()
     click.echo(f"pulumi {engine.pulumi_version(bin_dir)}, pulumi-language-python {host or '?'} ({bin_dir})")
-
-
-# Adopting an existing org (issue #7): webex_iac/discover/, webex_iac/migration_report.py.
-from .discover import discover_command  # noqa: E402
-from .migration_report import migration_report_command  # noqa: E402
-
-main.add_command(discover_command)
-main.add_command(migration_report_command)
-
-# Teams and fleets (issue #17): one stack per org, in parallel (webex_iac/fleet.py).
-from .fleet import fleet_command  # noqa: E402
-
-main.add_command(fleet_command)
-
-# Rehearsing a migration (issue #18): webex_iac/snapshot.py, webex_iac/rehearse.py.
-from .rehearse import rehearse_command  # noqa: E402
-from .snapshot import snapshot_command  # noqa: E402
-
-main.add_command(snapshot_command)
-main.add_command(rehearse_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

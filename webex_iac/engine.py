@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+from .project import python_path
+
 PULUMI_VERSION = "v3.274.1"
 # The oldest CLI the project is tested with (policy pack config and dynamic-provider `configure`).
 MIN_PULUMI_VERSION = (3, 181, 0)
@@ -124,6 +126,12 @@ class EngineSettings:
                     "built-in, public passphrase."
                 )
         env.update(self.extra_env)
+        # The project's code (resources/) is not installed: the program, the providers and the
+        # policy pack import it from the project root, which a scratch copy of a project
+        # (rehearse, tests, bench) does not hold (webex_iac/project.py). A PYTHONPATH in
+        # extra_env is the caller's choice of code (the upgrade test runs an older release).
+        if "PYTHONPATH" not in self.extra_env and (pythonpath := python_path(self.project_dir, supplied)):
+            env["PYTHONPATH"] = pythonpath
         if env["PULUMI_BACKEND_URL"].startswith("postgres://") and "PULUMI_DIY_BACKEND_PARALLEL" not in supplied:
             # Pulumi's PostgreSQL backend (v3.274.1) deadlocks listing stacks (`stack ls`) once
             # it has ~6 stacks: its 10 parallel readers each hold a pooled connection while asking

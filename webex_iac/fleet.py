@@ -42,6 +42,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from . import engine
+from .project import project_dir_option
 from .stack_file import StackFileError
 
 _STACK = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
@@ -438,9 +439,7 @@ def _command():
                   help="JSON config of the --policy-pack at the same position.")
     @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
                   help="Keep each org's engine log here (default: a temp dir, kept only if an org failed).")
-    @click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=engine.REPO_ROOT,
-                  envvar="WEBEX_IAC_PROJECT_DIR", show_default=False,
-                  help="Directory holding Pulumi.yaml (default: this checkout; env WEBEX_IAC_PROJECT_DIR).")
+    @project_dir_option()
     def fleet(fleet_file: Path, parallel: int, only: tuple[str, ...], slice_: str | None, preview_only: bool,
               summary_json: Path | None, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
               log_dir: Path | None, project_dir: Path) -> None:

@@ -63,7 +63,7 @@ import click
 import yaml
 
 from . import engine
-from .project import project_dir_option
+from .project import project_dir_option, python_path
 from .sessions import kill_session
 from .snapshot import Pseudonymiser, SnapshotError, connection_to, dumps, load_key, take_snapshot
 
@@ -174,6 +174,9 @@ class TempProject:
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
             "WEBEX_IAC_PROJECT_DIR": str(root),
             "PYTHONUNBUFFERED": "1",
+            # The copy holds no resources/: its CLI, program, providers and policy pack import the
+            # real project's (webex_iac/project.py).
+            "PYTHONPATH": python_path(project_dir, env),
         })
         (root / ".pulumi-state").mkdir()
         (root / ".pulumi-home").mkdir()

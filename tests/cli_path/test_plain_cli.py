@@ -195,6 +195,7 @@ def record(tmp_path_factory):
         # finds its project from where it is, never from the cwd, and fails closed.
         elsewhere = tmp_path_factory.mktemp("pack-elsewhere")
         shutil.copytree(co.root / "policies", elsewhere / "policies")
+        shutil.copytree(co.root / "resources", elsewhere / "resources")  # project code: not installed
         shutil.copy2(co.root / "Pulumi.yaml", elsewhere / "Pulumi.yaml")
         (elsewhere / ".venv").symlink_to(sys.prefix)
         r["preview, stack file out of the pack's reach"] = co.pulumi(

@@ -25,6 +25,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from webex_iac import engine, sessions
+from webex_iac.project import python_path
 from webex_iac.sessions import alive, session_pids
 
 PASSPHRASE = "crash-test-passphrase"
@@ -134,6 +135,9 @@ class CrashProject:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+            # The scratch project holds no resources/ (the project's code, not installed): the
+            # child CLI and everything it starts run this checkout's.
+            "PYTHONPATH": python_path(engine.REPO_ROOT),
         }
         self.runs = 0
         if not configure:

@@ -16,6 +16,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from webex_iac import engine
+from webex_iac.project import python_path
 
 PASSPHRASE = "e2e-test-passphrase"
 # The venv running the tests is the project's (absolute: the project lives in a temp dir).
@@ -56,7 +57,9 @@ class WebexStack:
             project_dir=root,
             backend_url=(root / ".pulumi-state").as_uri(),
             pulumi_home=root / ".pulumi-home",
-            extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+            # The scratch project holds no resources/ (the project's code, not installed): the
+            # engine's children, and a CLI a test starts with this environment, run this checkout's.
+            extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "PYTHONPATH": python_path(engine.REPO_ROOT)},
         )
         self.stack = engine.open_stack(name, settings=self.settings)
         self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))

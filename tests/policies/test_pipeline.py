@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 from harness import PASSPHRASE, WebexStack, org_holders
 from webex_iac import engine
 from webex_iac.engine import REPO_ROOT
+from webex_iac.project import python_path
 from webex_iac.plan_summary import MARKER
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "webex-iac.yml"
@@ -68,6 +69,9 @@ class Runner:
             # What the workflow takes from vars/secrets, for the scratch project:
             "STACK": stack, "EPHEMERAL_ORG": "false",
             "WEBEX_IAC_PROJECT_DIR": str(project),
+            # The scratch project holds no resources/ (the project's code, not installed): the
+            # commands (plan-summary loads the stack file) run this checkout's, as the harness does.
+            "PYTHONPATH": python_path(REPO_ROOT),
             # The workflow's "Install the Pulumi CLI" step: the local bundle, first on PATH.
             "PATH": f"{engine.find_pulumi_bin_dir()}{os.pathsep}{os.environ['PATH']}",
             "PULUMI_BACKEND_URL": (project / ".pulumi-state").as_uri(),

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.generate import meeting_holders
+from webex_iac import engine
+from webex_iac.project import python_path
 from webex_iac.sessions import kill_session, session_pids
 
 PASSPHRASE = "team-test-passphrase"
@@ -88,9 +90,11 @@ def org_token(emu, org: dict[str, Any], *, roles: list[str] | None = None) -> st
 # -- runs of the CLI in a session of their own -------------------------------------------------
 
 def cli_env(backend_url: str, **extra: str) -> dict[str, str]:
+    # PYTHONPATH: the scratch project holds no resources/ (the project's code, not installed);
+    # it runs this checkout's.
     return {**os.environ, "PULUMI_BACKEND_URL": backend_url, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            **extra}
+            "PYTHONPATH": python_path(engine.REPO_ROOT), **extra}
 
 
 def start(root: Path, env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
