@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from resources import TYPE_PREFIX
-
 # (kind, name, pool index or None) -> where it is declared ("stacks/dev.yaml:12"), or None.
 Sources = Callable[[str, str, "int | None"], "str | None"]
 
@@ -36,7 +34,6 @@ MAX_CHARS = 60000  # GitHub refuses comments over 65536 characters
 # file:line releases up to 737dc3e stored in the inputs).
 _IGNORED_INPUTS = {"source", "name", "stack", "plan", "live"}
 _REPLACE_OPS = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}
-_KIND_PREFIX = TYPE_PREFIX
 _COLOR = re.compile(r"<\{%[^%]*%\}>|\x1b\[[0-9;]*m")
 
 
@@ -56,7 +53,10 @@ class Step:
 
     @property
     def kind(self) -> str:
-        return self.type[len(_KIND_PREFIX):] if self.type.startswith(_KIND_PREFIX) else self.type
+        # The project's code (not installed): imported when used, from the project root.
+        from resources import TYPE_PREFIX
+
+        return self.type[len(TYPE_PREFIX):] if self.type.startswith(TYPE_PREFIX) else self.type
 
     @property
     def op(self) -> str:
