@@ -18,6 +18,7 @@ Widget join it by ``meetingNumber``/``sipAddress``/``webLink`` (its ``meetingDes
 from __future__ import annotations
 
 import hashlib
+import weakref
 from datetime import datetime, timedelta, timezone as dt_timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -344,7 +345,9 @@ def invitee_changes(args: StandingMeetingArgs, live: list[Any]) -> tuple[list[In
 # --- provider --------------------------------------------------------------------------------
 
 # (client, host, site) -> why admin scheduling is impossible (None: possible), per provider process.
-_ADMIN_PROBES: dict[tuple[int, str, str], str | None] = {}
+# Per client (weakly: a test's client that is gone must not hand its answers to a new one
+# that happens to get the same id()), per (host, site): None or why scheduling is refused.
+_ADMIN_PROBES: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], str | None]] = weakref.WeakKeyDictionary()
 
 
 def _cannot_schedule(host: str, site_url: str, e: PermissionDeniedError) -> str:
@@ -506,11 +509,12 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
         once per host and site). The write scope itself cannot be probed without a write. For a
         ``new`` series the probe is the read its create searches (resources/_meeting_cache.py)."""
         client = self.runtime.client
-        key = (id(client), args.host, args.site_url.lower())
-        if key not in _ADMIN_PROBES:
+        probes = _ADMIN_PROBES.setdefault(client, {})
+        key = (args.host, args.site_url.lower())
+        if key not in probes:
             me = _meeting_cache.me(client)
             if args.host in {e.lower() for e in (me.emails or [])}:
-                _ADMIN_PROBES[key] = None   # the token's own meetings: no admin rights needed
+                probes[key] = None   # the token's own meetings: no admin rights needed
             else:
                 try:
                     if new:
@@ -519,10 +523,10 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
                     else:
                         next(iter(client.meetings.list(host_email=args.host, site_url=args.site_url,
                                                        meeting_type="meetingSeries", page_size=1)), None)
-                    _ADMIN_PROBES[key] = None
+                    probes[key] = None
                 except PermissionDeniedError as e:
-                    _ADMIN_PROBES[key] = _cannot_schedule(args.host, args.site_url, e)
-        return _ADMIN_PROBES[key]
+                    probes[key] = _cannot_schedule(args.host, args.site_url, e)
+        return probes[key]
 
     def _reassign(self, live: Meeting, args: StandingMeetingArgs) -> Meeting:
         """``POST /meetings/reassignHost`` on the meeting's site; a 207 item is reported as is."""
