@@ -41,8 +41,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
-
 from emulator.testing import EmulatorServer  # noqa: E402
 
 from . import ours  # noqa: E402
@@ -277,8 +275,7 @@ def run_big(args, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
     with EmulatorServer(seed=None, state_path=tmp / "big.db", subprocess=True, startup_timeout=1800) as emu:
         # Seeding 100,000 people takes 10 s on an idle machine and over the control client's
         # 30 s on a busy one: seed here with a longer read timeout.
-        emu._http.timeout = httpx.Timeout(900.0)
-        emu.seed_summary = emu.seed(org.seed)
+        emu.seed_summary = emu.seed(org.seed, timeout=900.0)
         emu.set_rate_limit(args.rate, burst=args.burst)
         summary = emu.seed_summary["orgs"][0]
         st = ours.make_stack(tmp / "big", emu, stack_config(args), extra_env)

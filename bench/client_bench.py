@@ -67,6 +67,12 @@ def client_for(emu: EmulatorServer, concurrency: int) -> WebexClient:
     )
 
 
+def seeded_org(emu: EmulatorServer) -> dict[str, Any]:
+    """The seed summary of the bench's one org (its license ids)."""
+    assert emu.seed_summary is not None   # every bench emulator starts from a seed
+    return emu.seed_summary["orgs"][0]
+
+
 def list_people(emu: EmulatorServer) -> tuple[dict[str, Any], list[Any]]:
     client = client_for(emu, 1)
     t = time.perf_counter()
@@ -77,7 +83,7 @@ def list_people(emu: EmulatorServer) -> tuple[dict[str, Any], list[Any]]:
 
 
 def patches(emu: EmulatorServer, people: list[Any], n: int, concurrency: int, *, to_new: bool) -> dict[str, Any]:
-    org = emu.seed_summary["orgs"][0]
+    org = seeded_org(emu)
     classic, new = org["licenses"]["classic-meetings"], org["licenses"]["new-meetings"]
     add, remove = (new, classic) if to_new else (classic, new)
     requests = [
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     with EmulatorServer(seed=large_org_seed(10_000), subprocess=True, state_path=temp_state_path()) as emu:
         out["list"], people = list_people(emu)
         print(f"list 10,001 people: {out['list']['seconds']:.2f}s ({out['list']['people_per_s']:.0f} people/s)")
-        org = emu.seed_summary["orgs"][0]
+        org = seeded_org(emu)
         classic, new = org["licenses"]["classic-meetings"], org["licenses"]["new-meetings"]
         movers = [p for p in people
                   if any(same_id(x, classic) for x in p.licenses or [])

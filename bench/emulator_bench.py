@@ -185,9 +185,9 @@ def main() -> int:
     print(f"\nEmulator bench — {args.clients} concurrent clients, {args.duration:.0f}s each, "
           f"{total_people} users / {2 * args.users + 3} assignments, file-backed state")
     print(f"{'operation':<34}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
-    for name, r in ((f"GET /people?max=1000 (page={cap})", people),
-                    ("PATCH /licenses/users", patch)):
-        print(f"{name:<34}{r['rps']:>10}{r['p50_ms']:>10}{r['p95_ms']:>10}{r['errors']:>8}")
+    for name, stats in ((f"GET /people?max=1000 (page={cap})", people),
+                        ("PATCH /licenses/users", patch)):
+        print(f"{name:<34}{stats['rps']:>10}{stats['p50_ms']:>10}{stats['p95_ms']:>10}{stats['errors']:>8}")
     print(f"emulator RSS: {rss_after_seed:.1f} MB after seed, {rss_after_load:.1f} MB after load")
     print(f"seed time: {seed_s:.2f}s; new-site consumedUnits before/after toggling: "
           f"{lic0['consumedUnits']} / {lic1['consumedUnits']} (odd in-flight toggles leave +≤{args.clients})")

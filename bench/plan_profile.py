@@ -19,6 +19,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Callable, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -31,6 +32,7 @@ from resources import OrgSnapshot  # noqa: E402
 from webex_client import ClientSettings, WebexClient  # noqa: E402
 
 BASE = "https://webexapis.com/v1"
+T = TypeVar("T")
 
 
 def fake_org(n: int) -> tuple[list[bytes], bytes]:
@@ -88,17 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     provider = _Provider(OrgSnapshot(client_for(pages, lic), None))
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     prof = cProfile.Profile()
-    timings = {}
-    for name, call in (("check (reads the org)", lambda: provider.check({}, props)),
-                       ("diff", lambda: provider.diff("meetings", checked.inputs, checked.inputs))):
+    timings: dict[str, tuple[float, float]] = {}
+
+    def timed(name: str, call: Callable[[], T]) -> T:
         w, c = time.perf_counter(), time.process_time()
         prof.enable()
         out = call()
         prof.disable()
         timings[name] = (time.perf_counter() - w, time.process_time() - c)
-        if name.startswith("check"):
-            checked = out
-            assert not out.failures, out.failures
+        return out
+
+    checked = timed("check (reads the org)", lambda: provider.check({}, props))
+    assert not checked.failures, checked.failures
+    timed("diff", lambda: provider.diff("meetings", checked.inputs, checked.inputs))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{n} users, 2 pools, {len(pages)} pages of people")
     for name, (w, c) in timings.items():

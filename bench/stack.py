@@ -63,11 +63,12 @@ class BenchStack:
         self.root, self.emu, self.name = root, emu, name
         (root / "stacks").mkdir(parents=True, exist_ok=True)
         (root / "Pulumi.yaml").write_text("name: webex-iac\nruntime:\n  name: python\nstackConfigDir: stacks\n")
+        backend_url = (root / ".pulumi-state").as_uri()
         settings = engine.EngineSettings(
-            project_dir=root, backend_url=(root / ".pulumi-state").as_uri(),
+            project_dir=root, backend_url=backend_url,
             pulumi_home=root / ".pulumi-home", extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **(extra_env or {})},
         )
-        self.env = {**os.environ, "PULUMI_BACKEND_URL": settings.backend_url, "PULUMI_HOME": str(settings.pulumi_home),
+        self.env = {**os.environ, "PULUMI_BACKEND_URL": backend_url, "PULUMI_HOME": str(settings.pulumi_home),
                     **settings.extra_env}
         self.stack = engine.open_stack(name, program, settings)
         self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))

@@ -206,9 +206,9 @@ class RequestContract:
                     out.append(Violation("type", f"header {p['name']}", why))
             elif where == "path":
                 # Emulator route parameter names may differ from the spec's; match by position.
-                value = _path_value(op.path, template, p["name"], path_params)
-                if value is not None:
-                    why = _check_scalar(value, schema, False)
+                segment = _path_value(op.path, template, p["name"], path_params)
+                if segment is not None:
+                    why = _check_scalar(segment, schema, False)
                     if why:
                         out.append(Violation("type", f"path {p['name']}", why))
         return out

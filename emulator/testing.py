@@ -208,11 +208,13 @@ class EmulatorServer:
         headers.update(kw.pop("headers", {}))
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=kw.pop("timeout", 30.0), **kw)
 
-    def _call(self, http_method: str, path: str, body: Any = None, **params: Any) -> Any:
+    def _call(self, http_method: str, path: str, body: Any = None, *, timeout: float | None = None,
+              **params: Any) -> Any:
         assert self._http is not None, "server not started"
         r = self._http.request(http_method, path, params={k: v for k, v in params.items() if v is not None},
                                content=None if body is None else json.dumps(body),
-                               headers={"Content-Type": "application/json"})
+                               headers={"Content-Type": "application/json"},
+                               timeout=self._http.timeout if timeout is None else timeout)
         if r.status_code >= 400:
             raise RuntimeError(f"control {http_method} {path} -> {r.status_code}: {r.text}")
         return r.json()
@@ -221,17 +223,18 @@ class EmulatorServer:
     def orgs(self) -> list[dict[str, Any]]:
         return self._call("GET", "/orgs")["orgs"]
 
-    def seed(self, seed: Seed) -> dict[str, Any]:
-        """Seed "sample"/a file path/a dict; returns the summary (ids of orgs, licenses, ...)."""
+    def seed(self, seed: Seed, *, timeout: float | None = None) -> dict[str, Any]:
+        """Seed "sample"/a file path/a dict; returns the summary (ids of orgs, licenses, ...).
+        ``timeout``: seconds to wait for the answer, for seeds larger than 30 s can build."""
         if isinstance(seed, dict):
-            return self._call("POST", "/seed", seed)
+            return self._call("POST", "/seed", seed, timeout=timeout)
         p = Path(str(seed))
         if p.exists():
             # The emulator reads no file outside its seed directories: send the document.
             from emulator.core.seeding import load_seed
 
-            return self._call("POST", "/seed", load_seed(p))
-        return self._call("POST", "/seed", {"name": str(seed)})
+            return self._call("POST", "/seed", load_seed(p), timeout=timeout)
+        return self._call("POST", "/seed", {"name": str(seed)}, timeout=timeout)
 
     def reset(self, seed: Seed = None) -> dict[str, Any]:
         out = self._call("POST", "/reset", {})

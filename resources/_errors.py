@@ -76,6 +76,6 @@ def install() -> bool:
         module = sys.modules.get(name)
         if module is not None and hasattr(module, "_abort_with_traceback"):
             if not isinstance(getattr(module, "traceback", None), _Traceback):
-                module.traceback = _Traceback()
+                setattr(module, "traceback", _Traceback())  # the SDK module's own global, replaced
             return True
     return False

@@ -194,11 +194,8 @@ class OrgSnapshot:
 
     def holders(self, license_id: str) -> set[str]:
         """Person ids holding ``license_id`` (from the people read, so no per-pool paging)."""
-        return {p.id for p in self._people_by_id_all() if license_id in (p.licenses or [])}
-
-    def _people_by_id_all(self) -> list[SnapshotPerson]:
         self.people()
-        return list(self._people_by_id.values())
+        return {pid for pid, p in self._people_by_id.items() if license_id in (p.licenses or [])}
 
     def record_assignment(self, person_id: str, licenses: list[str], site_urls: list[str] | None) -> None:
         """Write our own PATCH result through, so later diffs in this run see it."""
@@ -212,17 +209,22 @@ class OrgSnapshot:
                 p.site_urls = list(site_urls)
             lic = self.licenses()
             for gained in set(licenses) - before:
-                if gained in lic and lic[gained].consumed_units is not None:
-                    lic[gained].consumed_units += 1
+                pool = lic.get(gained)
+                if pool is not None and pool.consumed_units is not None:
+                    pool.consumed_units += 1
             for lost in before - set(licenses):
-                if lost in lic and lic[lost].consumed_units is not None:
-                    lic[lost].consumed_units -= 1
+                pool = lic.get(lost)
+                if pool is not None and pool.consumed_units is not None:
+                    pool.consumed_units -= 1
 
     # -- groups ---------------------------------------------------------------------------
     def groups(self) -> dict[str, Any]:
         with self._lock:
             if self._groups is None:
-                self._groups = {g.display_name: g for g in self._client.groups.list(org_id=self._org_id)}
+                # A group without a name cannot be named by a stack file (nor compared by the
+                # policy pack's norm()), so it is not indexed.
+                self._groups = {g.display_name: g for g in self._client.groups.list(org_id=self._org_id)
+                                if g.display_name is not None}
             return self._groups
 
     def group_member_ids(self, group_name: str) -> list[str] | None:
@@ -242,6 +244,7 @@ class Runtime:
         self.raw_get = raw_get or (lambda key: None)
         self._client: WebexClient | None = None
         self._snapshot: OrgSnapshot | None = None
+        self._token_org: str | None = None  # the token's org (people/me), read once
         self._lock = threading.Lock()
 
     @property
@@ -257,9 +260,7 @@ class Runtime:
         if self.config.org_id:
             return self.config.org_id
         with self._lock:
-            if getattr(self, "_token_org", None) is None:
-                pass
-            else:
+            if self._token_org is not None:
                 return self._token_org
         org = self.client.people.me().org_id
         with self._lock:

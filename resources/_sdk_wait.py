@@ -47,4 +47,4 @@ def neutralise_quadratic_wait() -> None:
         return
     shim = _Asyncio("asyncio")
     setattr(shim, _MARK, True)
-    sdk_stack.asyncio = shim  # type: ignore[assignment]
+    sdk_stack.asyncio = shim

@@ -182,9 +182,12 @@ def _names(emails: Iterable[str]) -> str:
 
 def describe_plan(plan: Plan, snap: OrgSnapshot) -> list[dict[str, Any]]:
     """A reviewer's view: per pool, who gains and who loses, and the units before and after."""
+    def email(pid: str) -> str:
+        person = snap.person_by_id(pid)
+        return snap.primary_email(person) if person is not None else pid
+
     out = []
     for p in plan.pools:
-        email = lambda pid: snap.primary_email(snap.person_by_id(pid)) if snap.person_by_id(pid) else pid  # noqa: E731
         out.append({
             "pool": pool_label(p.license),
             "licenseId": p.license.id,
@@ -254,7 +257,7 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
         return ok
 
     # 1. Users who only lose licenses: they free units for everyone else.
-    frees = [(c, set(), set(c.removes)) for c in pending.values() if not c.adds]
+    frees: list[tuple[UserChange, set[str], set[str]]] = [(c, set(), set(c.removes)) for c in pending.values() if not c.adds]
     for (change, _, removes), ok in zip(frees, send(frees)):
         pending.pop(change.person_id)
         if ok:

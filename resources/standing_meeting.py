@@ -30,6 +30,7 @@ from pydantic import Field, field_validator
 
 from webex_client import NotFoundError, PermissionDeniedError
 from webex_client.types.meetings import Meeting
+from webex_iac.org_model import site_pools
 
 from . import _meeting_cache
 from ._common import ERROR_30105, Email, Model
@@ -332,14 +333,31 @@ def _patch_body(patch: dict[str, Any], args: StandingMeetingArgs) -> dict[str, A
     return body
 
 
-def invitee_changes(args: StandingMeetingArgs, live: list[Any]) -> tuple[list[Invitee], list[Any], list[tuple[Any, Invitee]]]:
-    """(to add, to remove, to update) — the host is never an invitee of their own meeting."""
+def invitee_changes(args: StandingMeetingArgs, live: list[Any], settled: frozenset[str] = frozenset(),
+                    ) -> tuple[list[Invitee], list[Any], list[tuple[Any, Invitee]]]:
+    """(to add, to remove, to update) — the host is never an invitee of their own meeting.
+    ``settled``: declared co-hosts Webex keeps as plain invitees (see ``kept_as_invitees``): their
+    ``coHost: false`` is Webex's answer, not a difference (re-sending it would change nothing)."""
     want = {i.email: i for i in args.invitees if i.email != args.host}
     have = {(i.email or "").lower(): i for i in live}
     adds = [want[e] for e in sorted(want.keys() - have.keys())]
     removes = [have[e] for e in sorted(have.keys() - want.keys())]
-    updates = [(have[e], want[e]) for e in sorted(want.keys() & have.keys()) if bool(have[e].co_host) != want[e].co_host]
+    updates = [(have[e], want[e]) for e in sorted(want.keys() & have.keys())
+               if bool(have[e].co_host) != want[e].co_host and not (e in settled and not have[e].co_host)]
     return adds, removes, updates
+
+
+def kept_as_invitees(args: StandingMeetingArgs, live: list[Any]) -> list[str]:
+    """Declared co-hosts that Webex holds as plain invitees (state output ``coHostsKeptAsInvitees``).
+
+    Only someone who can host on the meeting's site (holds its meeting license) can be a co-host;
+    Webex invites anyone else "as a non-cohost invitee" ([SM] createMeeting invitees) without an
+    error. The policy pack refuses such a declaration before any write (cohost-licensed-on-site);
+    without it, the provider records Webex's answer so the stack settles instead of sending the
+    same PUT on every run, and sends it again once the person holds the license (diff)."""
+    cohost = {(i.email or "").lower(): bool(i.co_host) for i in live}
+    return sorted(i.email for i in args.invitees
+                  if i.co_host and i.email != args.host and cohost.get(i.email) is False)
 
 
 # --- provider --------------------------------------------------------------------------------
@@ -370,6 +388,8 @@ class StandingMeetingOutputs(Outputs):
     adopted: bool | None = Field(default=None, description="Taken over with adoptMeetingId (not created).")
     server_normalised: dict[str, Any] | None = Field(
         default=None, description="Converged-site options the service answered differently: {option: {sent, got}}.")
+    co_hosts_kept_as_invitees: list[str] | None = Field(
+        default=None, description="Declared co-hosts Webex keeps as plain invitees (no meeting license on the site).")
 
 
 class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
@@ -418,13 +438,14 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
         host_changes = (live.host_email or "").lower() != args.host
         changed = host_changes or bool(meeting_changes(args, live, olds.get("serverNormalised")))
         inv = self.runtime.client.meeting_invitees.list(_id, host_email=live.host_email or args.host)
-        changed = changed or any(invitee_changes(args, list(inv)))
+        changed = changed or any(invitee_changes(args, list(inv), self._settled(args, olds.get("coHostsKeptAsInvitees"))))
         return DiffResult(changes=changed or self.declaration_changed(olds, news), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = self.parse(props)
         client = self.runtime.client
         adopted = fresh = False
+        live: Meeting | None   # None only until the tagged search below falls back to a create
         if args.adopt_meeting_id:
             live = client.meetings.get(args.adopt_meeting_id, host_email=args.host)
             if (live.site_url or "").lower() != args.site_url.lower():
@@ -450,8 +471,8 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
                 live = client.meetings.create(body)
                 _meeting_cache.record(client, args.host, args.site_url, live)   # the next search sees it
                 fresh = True
-        live = self._reconcile(live, args, fresh=fresh)
-        outs = self.outputs(args, props, **self._live_outputs(live, adopted, server_normalised(args, live)))
+        live, kept = self._reconcile(live, args, fresh=fresh)
+        outs = self.outputs(args, props, **self._live_outputs(live, adopted, server_normalised(args, live), kept))
         return CreateResult(id_=live.id, outs=outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -462,9 +483,9 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
         if (live.host_email or "").lower() != args.host:
             live = self._reassign(live, args)
         before = olds.get("serverNormalised")
-        live = self._reconcile(live, args, before)
+        live, kept = self._reconcile(live, args, before, kept=olds.get("coHostsKeptAsInvitees"))
         outs = self.outputs(args, news, **self._live_outputs(live, bool(olds.get("adopted")),
-                                                             server_normalised(args, live, before)))
+                                                             server_normalised(args, live, before), kept))
         return UpdateResult(outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -480,7 +501,7 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
             "recurrence": props.get("recurrence") if same_recurrence(props.get("recurrence"), live.recurrence) else live.recurrence,
         })
         outs.update(self.outputs_model(**self._live_outputs(
-            live, bool(props.get("adopted")), props.get("serverNormalised"))).to_state())
+            live, bool(props.get("adopted")), props.get("serverNormalised"), props.get("coHostsKeptAsInvitees"))).to_state())
         return ReadResult(id_, outs)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -561,30 +582,52 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
                     "earlier run with other credentials (integration tags are visible only to the client that "
                     f"set them). Adopt it with `adoptMeetingId: {m.id}`, or delete it, then run again")
 
-    def _reconcile(self, live: Meeting, args: StandingMeetingArgs,
-                   normalised: dict[str, Any] | None = None, fresh: bool = False) -> Meeting:
+    def _reconcile(self, live: Meeting, args: StandingMeetingArgs, normalised: dict[str, Any] | None = None,
+                   fresh: bool = False, kept: Any = None) -> tuple[Meeting, list[str]]:
+        """Writes what differs; returns the series and the declared co-hosts Webex keeps as plain
+        invitees (``kept``: those recorded before, see ``kept_as_invitees``), from its answers."""
         client = self.runtime.client
         patch = meeting_changes(args, live, normalised)
         if patch:
             live = client.meetings.patch(live.id, _patch_body(patch, args))
         # A series we just created (POST without invitees) has none: no read needed.
         have = [] if fresh else list(client.meeting_invitees.list(live.id, host_email=args.host))
-        adds, removes, updates = invitee_changes(args, have)
+        adds, removes, updates = invitee_changes(args, have, self._settled(args, kept))
+        now = {(i.email or "").lower(): i for i in have}
         for inv in removes:
             client.meeting_invitees.delete(inv.id, host_email=args.host, send_email=False)
-        for have, want in updates:
-            client.meeting_invitees.update(have.id, {"email": want.email, "displayName": want.display_name or have.display_name,
-                                                     "coHost": want.co_host, "hostEmail": args.host, "sendEmail": False})
-        for want in adds:
-            client.meeting_invitees.create({"meetingId": live.id, "email": want.email, "displayName": want.display_name,
-                                            "coHost": want.co_host, "hostEmail": args.host, "sendEmail": False})
-        return live
+            now.pop((inv.email or "").lower(), None)
+        for old, want in updates:
+            now[want.email] = client.meeting_invitees.update(old.id, {
+                "email": want.email, "displayName": want.display_name or old.display_name,
+                "coHost": want.co_host, "hostEmail": args.host, "sendEmail": False})
+        for want in adds:   # coHost as declared: whether Webex keeps it is its answer
+            now[want.email] = client.meeting_invitees.create({
+                "meetingId": live.id, "email": want.email, "displayName": want.display_name,
+                "coHost": want.co_host, "hostEmail": args.host, "sendEmail": False})
+        return live, kept_as_invitees(args, list(now.values()))
+
+    def _settled(self, args: StandingMeetingArgs, kept: Any) -> frozenset[str]:
+        """Co-hosts recorded as kept as plain invitees who still hold no meeting license on the
+        site: Webex would keep them so again. One who holds it now is a difference again (the
+        license may have come from a LicenseDistribution of this stack, applied before us)."""
+        if not kept:
+            return frozenset()
+        snap = self.runtime.snapshot
+        pools = {lic.id for lic in site_pools(snap.licenses().values(), args.site_url)}
+        out = set()
+        for email in (str(e).lower() for e in kept):
+            person = snap.person(email)
+            if person is None or not pools & set(person.licenses or ()):
+                out.add(email)
+        return frozenset(out)
 
     @staticmethod
-    def _live_outputs(live: Meeting, adopted: bool, normalised: dict[str, Any] | None) -> dict[str, Any]:
+    def _live_outputs(live: Meeting, adopted: bool, normalised: dict[str, Any] | None,
+                      kept: list[str] | None = None) -> dict[str, Any]:
         return {"meeting_id": live.id, "meeting_number": live.meeting_number, "sip_address": live.sip_address,
                 "web_link": live.web_link, "password": live.password, "host_key": live.host_key,
-                "adopted": adopted, "server_normalised": normalised}
+                "adopted": adopted, "server_normalised": normalised, "co_hosts_kept_as_invitees": kept or None}
 
 
 class StandingMeeting(WebexResource, kind="StandingMeeting"):

@@ -35,6 +35,7 @@ from .accounting import Accounting, LogEntry, body_for_log
 from .area import Area, discover_areas
 from .auth import authenticate, ensure_admin_token, new_token_string, require
 from .context import Ctx
+from .control import ControlGuard, ControlSettings, control_routes
 from .errors import MESSAGES, WebexError
 from .faults import FaultInjector, FaultSpec, withhold_one_license
 from .ratelimit import RateLimiter, parse_config
@@ -76,6 +77,8 @@ class EmulatorRuntime:
         self.rate_limiter = RateLimiter(parse_config(rate_limit))
         self.faults = FaultInjector(faults)
         self.accounting = Accounting()
+        # Who may drive the /_emulator surface; __main__ and emulator.testing adjust it before serving.
+        self.control = ControlSettings()
         ensure_admin_token(state, admin_token)
 
     # -- seeding / reset ----------------------------------------------------------------------
@@ -127,7 +130,7 @@ async def _drop(scope: dict[str, Any], send: Any) -> None:
     raw_send = scope.get("emulator.raw_send", send)
     cycle = getattr(raw_send, "__self__", None)
     transport = getattr(cycle, "transport", None)
-    if transport is not None and hasattr(cycle, "disconnected"):
+    if cycle is not None and transport is not None and hasattr(cycle, "disconnected"):
         cycle.disconnected = True
         transport.close()
         return
@@ -308,8 +311,6 @@ def create_app(state_path: str = ":memory:", seed: Any = None, admin_token: str 
     ``{"rate", "burst"}``. ``faults``: see :mod:`emulator.core.faults`. ``strict``: hold
     requests to the spec as written (default: ``WEBEX_EMULATOR_STRICT``; emulator/contract.py).
     """
-    from .control import ControlGuard, control_routes  # local import: control depends on this module
-
     if state_path != ":memory:":
         Path(state_path).parent.mkdir(parents=True, exist_ok=True)
     state = State(state_path)

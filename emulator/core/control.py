@@ -167,8 +167,6 @@ async def _body(request: Request) -> Any:
 
 def control_routes(rt: "EmulatorRuntime") -> list[Route]:
     state = rt.state
-    if getattr(rt, "control", None) is None:
-        rt.control = ControlSettings()
 
     async def health(request: Request) -> Any:
         return {"ok": True, "instance": rt.control.instance}

@@ -57,10 +57,10 @@ def parse_config(data: Any) -> RateLimitConfig | None:
         rate = float(data)
         return RateLimitConfig(rate=rate, burst=max(1, math.ceil(rate)))
     if isinstance(data, dict):
-        rate = data.get("rate", data.get("rps"))
-        if rate is None:
+        raw = data.get("rate", data.get("rps"))
+        if raw is None:
             return None
-        rate = float(rate)
+        rate = float(raw)
         if rate <= 0:
             raise ValueError("rate must be > 0 (use null to disable)")
         burst = data.get("burst")

@@ -78,6 +78,7 @@ PEM_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 DEFAULTS: dict[str, dict[str, Any]] = {
     "license-capacity": {},
     "host-licensed-on-site": {},
+    "cohost-licensed-on-site": {},
     "no-space-destination": {},
     "service-app-scopes": {"allowedScopes": DEFAULT_ALLOWED_SCOPES, "additionalScopes": []},
     "no-plaintext-secrets": {"secretKeyFragments": DEFAULT_SECRET_KEY_FRAGMENTS,
@@ -267,6 +268,50 @@ def check_license_capacity(resources: list[Res], ctx: StackContext, config: Mapp
 
 # --- host-licensed-on-site ------------------------------------------------------------------------
 
+@dataclass
+class _Managed:
+    """A pool of this stack naming one live license: who it declares."""
+
+    dist: str
+    source: str
+    exclusive: bool
+    ids: set[str]
+
+
+def _managed_pools(dists: list[Res], org) -> dict[str, list[_Managed]]:
+    """The stack's pools by live license id."""
+    managed: dict[str, list[_Managed]] = {}
+    for d in dists:
+        for pool in _pools(d.props):
+            lic = org.resolve(pool.get("license"))
+            if isinstance(lic, str):
+                continue
+            managed.setdefault(lic.id, []).append(
+                _Managed(d.name, where(pool), pool.get("exclusive") is not False, declared_holders(pool, org).ids))
+    return managed
+
+
+def _site_license(pid: str, site_pools: list, managed: dict[str, list[_Managed]], org) -> tuple[bool, list[_Managed]]:
+    """Whether person ``pid`` holds, or is declared to hold, a meeting license of the site after
+    this change; if not, the exclusive pools of this stack that take away the one they hold now."""
+    licensed, losing = False, list[_Managed]()
+    for lic in site_pools:
+        holds_now = pid in org.holders(lic.id)
+        entries = managed.get(lic.id)
+        if entries is None:
+            licensed = licensed or holds_now
+            continue
+        if any(pid in e.ids for e in entries) or (holds_now and not any(e.exclusive for e in entries)):
+            licensed = True
+        elif holds_now:
+            losing.extend(e for e in entries if e.exclusive)
+    return licensed, losing
+
+
+def _site_pools(org, site: str) -> list:
+    return [lic for lic in org.licenses() if (lic.site_url or "").lower() == site]
+
+
 def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
     """Every meeting's host holds, or is declared to hold, a meeting license on its site."""
     dists = [r for r in resources if r.kind == "LicenseDistribution"]
@@ -276,23 +321,8 @@ def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mappin
     try:
         org = ctx.org()
     except Missing as missing:
-        return _hosts_without_org(dists, meetings, missing)
-
-    @dataclass
-    class Managed:
-        dist: str
-        source: str
-        exclusive: bool
-        ids: set[str]
-
-    managed: dict[str, list[Managed]] = {}
-    for d in dists:
-        for pool in _pools(d.props):
-            lic = org.resolve(pool.get("license"))
-            if isinstance(lic, str):
-                continue
-            managed.setdefault(lic.id, []).append(
-                Managed(d.name, where(pool), pool.get("exclusive") is not False, declared_holders(pool, org).ids))
+        return _unconfirmed(dists, [(m, "host", str(m.props.get("host") or "")) for m in meetings], missing)
+    managed = _managed_pools(dists, org)
     out: Found = []
     for m in meetings:
         host, site = m.props.get("host"), m.props.get("siteUrl")
@@ -300,20 +330,10 @@ def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mappin
             continue  # unknown during preview; the provider checks it at create
         host, site = host.strip().lower(), site.strip().lower()
         pid = org.person_id(host)
-        site_pools = [lic for lic in org.licenses() if (lic.site_url or "").lower() == site]
+        site_pools = _site_pools(org, site)
         if pid is None or not site_pools:
             continue  # unknown host or site: the provider's check refuses it, naming it
-        licensed, losing = False, list[Managed]()
-        for lic in site_pools:
-            holds_now = pid in org.holders(lic.id)
-            entries = managed.get(lic.id)
-            if entries is None:
-                licensed = licensed or holds_now
-                continue
-            if any(pid in e.ids for e in entries) or (holds_now and not any(e.exclusive for e in entries)):
-                licensed = True
-            elif holds_now:
-                losing.extend(e for e in entries if e.exclusive)
+        licensed, losing = _site_license(pid, site_pools, managed, org)
         if licensed:
             continue
         if losing:
@@ -330,22 +350,80 @@ def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mappin
     return out
 
 
-def _hosts_without_org(dists: list[Res], meetings: list[Res], missing: Missing) -> Found:
-    """Without the org only a pool of the site that lists the host by email proves the license."""
+def _unconfirmed(dists: list[Res], people: list[tuple[Res, str, str]], missing: Missing) -> Found:
+    """Without the org only a pool of the site that lists the person by email proves the license.
+    ``people``: (meeting, who — ``host`` or ``invitees[i]: co-host``, email)."""
     out: Found = []
-    for m in meetings:
-        host = str(m.props.get("host") or "").strip().lower()
+    for m, role, email in people:
+        email = email.strip().lower()
         site = str(m.props.get("siteUrl") or "").strip().lower()
         declared = any(
-            host in _emails(p.get("users"))
+            email in _emails(p.get("users"))
             for d in dists for p in _pools(d.props)
             if str((p.get("license") or {}).get("siteUrl") or "").strip().lower() == site
         )
         if not declared:
             out.append((
-                f"StandingMeeting '{m.name}' ({where(m.props)}): host {host}'s meeting license on {site} "
-                f"cannot be confirmed: missing {missing}, and no pool of {site} in this stack lists the host "
+                f"StandingMeeting '{m.name}' ({where(m.props)}): {role} {email}'s meeting license on {site} "
+                f"cannot be confirmed: missing {missing}, and no pool of {site} in this stack lists them "
                 f"by email", m.urn))
+    return out
+
+
+# --- cohost-licensed-on-site -----------------------------------------------------------------------
+
+def _cohosts(props: Mapping[str, Any]) -> list[tuple[int, str]]:
+    """(index, email) of each invitee declared ``coHost: true`` (the host is never an invitee)."""
+    host = str(props.get("host") or "").strip().lower()
+    invitees = props.get("invitees")
+    out = []
+    for i, inv in enumerate(invitees if isinstance(invitees, list) else []):
+        email = inv.get("email") if isinstance(inv, dict) and inv.get("coHost") is True else None
+        if isinstance(email, str) and email.strip() and email.strip().lower() != host:
+            out.append((i, email.strip().lower()))
+    return out
+
+
+def check_cohosts_licensed(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
+    """Every declared co-host holds, or is declared to hold, a meeting license on the meeting's
+    site. Webex keeps anyone else as a plain invitee without an error ([SM] createMeeting
+    invitees: "not qualified to be a cohost will be invited as a non-cohost invitee"), so the
+    declaration could never be met: refused here, before any write. A policy, not the provider's
+    check, for the host rule's reason: the license may come from a pool of this same stack."""
+    dists = [r for r in resources if r.kind == "LicenseDistribution"]
+    meetings = [r for r in resources if r.kind == "StandingMeeting" and _cohosts(r.props)]
+    if not meetings:
+        return []
+    try:
+        org = ctx.org()
+    except Missing as missing:
+        return _unconfirmed(dists, [(m, f"invitees[{i}]: co-host", e) for m in meetings for i, e in _cohosts(m.props)],
+                            missing)
+    managed = _managed_pools(dists, org)
+    out: Found = []
+    for m in meetings:
+        raw_site = m.props.get("siteUrl")
+        site = raw_site.strip().lower() if isinstance(raw_site, str) else ""
+        site_pools = _site_pools(org, site) if site else []
+        if not site_pools:
+            continue  # unknown during preview, or not a site: the provider's check names it
+        for i, email in _cohosts(m.props):
+            who = f"StandingMeeting '{m.name}' ({where(m.props)}): invitees[{i}]: co-host {email}"
+            pid = org.person_id(email)
+            licensed, losing = _site_license(pid, site_pools, managed, org) if pid else (False, [])
+            if licensed:
+                continue
+            if pid is None:
+                why = (f"is not a person of this org: Webex keeps them as a plain invitee (only someone who "
+                       f"holds a meeting license on {site} can be a co-host); declare coHost: false")
+            elif losing:
+                why = (f"holds the meeting license on {site} now but would lose it: LicenseDistribution "
+                       f"'{losing[0].dist}' (pool at {losing[0].source}) does not declare them, and Webex keeps "
+                       f"a co-host without it as a plain invitee; declare them in that pool, or coHost: false")
+            else:
+                why = (f"holds no meeting license on {site}: Webex keeps them as a plain invitee; add them to a "
+                       f"LicenseDistribution pool with license {{siteUrl: {site}}}, or declare coHost: false")
+            out.append((f"{who} {why}", m.urn))
     return out
 
 
@@ -793,6 +871,11 @@ def policies() -> list:
             "Every standing meeting's host holds, or is declared in this stack to hold, a meeting "
             "license on the meeting's site.",
             check_hosts_licensed),
+        stack_policy(
+            "cohost-licensed-on-site",
+            "Every standing meeting's co-host (invitee with coHost: true) holds, or is declared in this "
+            "stack to hold, a meeting license on the meeting's site: Webex keeps anyone else as a plain invitee.",
+            check_cohosts_licensed),
         resource_policy(
             "no-space-destination",
             "Standing meetings are addressed by meetingId/SIP, never by a space (roomId), declared or adopted: error 30105.",

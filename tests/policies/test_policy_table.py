@@ -140,6 +140,12 @@ meetings:
 {meeting("mt-adopt-space-dana", p[112], adopt=org['space'][p[112].lower()])}
 {meeting("mt-adopt-series-ok", "ada.admin@acme.example.com", site="acme-classic.webex.com",
          adopt=org['series']['weekly-all-hands'])}
+{meeting("mt-cohosts", "hiro.becker20@acme.example.com")}    invitees:
+      - {{email: {p[119]}, coHost: true}}          # no license on acme.webex.com, none declared
+      - {{email: guest@partner.example.net, coHost: true}}  # not a person of the org
+      - {{email: {p[127]}, coHost: true}}          # declared in cap-by-name
+      - {{email: {p[30]}, coHost: true}}           # licensed now
+      - {{email: {p[120]}}}                        # a plain invitee needs no license
 """
 
 
@@ -199,6 +205,22 @@ def test_host_without_a_license_on_the_site_is_refused(table):
 def test_host_declared_in_a_pool_named_by_license_name_or_licensed_now_passes(table):
     assert not table.of("host-licensed-on-site", "mt-declared-by-name")
     assert not table.of("host-licensed-on-site", "mt-licensed-now")
+
+
+# --- cohost-licensed-on-site ---------------------------------------------------------------------
+
+def test_cohost_without_a_license_on_the_site_or_outside_the_org_is_refused_naming_the_invitee(table, org):
+    msgs = table.messages("cohost-licensed-on-site", "mt-cohosts")
+    assert (f"invitees[0]: co-host {org['people'][119]} holds no meeting license on acme.webex.com: "
+            "Webex keeps them as a plain invitee") in msgs, msgs
+    assert "invitees[1]: co-host guest@partner.example.net is not a person of this org" in msgs, msgs
+    assert len(table.of("cohost-licensed-on-site")) == 2, msgs
+
+
+def test_cohost_declared_in_a_pool_or_licensed_now_and_plain_invitees_pass(table, org):
+    msgs = table.messages("cohost-licensed-on-site")
+    for n in (127, 30, 120):
+        assert org["people"][n] not in msgs
 
 
 # --- no-space-destination ------------------------------------------------------------------------

@@ -57,7 +57,8 @@ def test_secret_outputs_are_declared_once_in_the_outputs_model():
 def test_output_names_keep_the_camel_case_earlier_releases_wrote():
     # Renaming an output would change the state and every reader of it (tests/upgrade).
     assert StandingMeetingProvider.outputs_model.names() == [
-        "meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted", "serverNormalised"]
+        "meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted", "serverNormalised",
+        "coHostsKeptAsInvitees"]
     assert ServiceAppProvider.outputs_model.names() == [
         "accessToken", "refreshToken", "expiresAt", "tokenLifetime", "grantedScopes", "tokenRenewals",
         "issuedGuests", "guestTokens", "guestTokensExpireAt"]

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from resources.standing_meeting import (
-    StandingMeetingArgs, _future_window, meeting_changes, past_start_problem, same_recurrence, server_normalised,
+    StandingMeetingArgs, _future_window, invitee_changes, kept_as_invitees, meeting_changes, past_start_problem,
+    same_recurrence, server_normalised,
 )
+from webex_client.types.meeting_invitees import Invitee
 from webex_client.types.meetings import Meeting
 
 NOW = datetime.now(timezone.utc)
@@ -55,6 +57,20 @@ def test_a_converged_site_answer_recorded_once_is_not_a_difference_again():
     # A new declaration is compared again.
     assert meeting_changes(args(options={"publicMeeting": False}), live, recorded) == {}
     assert server_normalised(args(options={"publicMeeting": False}), live, recorded) == {}
+
+
+def test_a_cohost_webex_kept_as_a_plain_invitee_is_not_a_difference_once_settled():
+    a = args(invitees=[{"email": "carol@acme.example.com", "coHost": True}, {"email": "dan@acme.example.com"}])
+    live = [Invitee.model_validate({"id": f"m_{n}", "meetingId": "m", "email": e, "displayName": e, "coHost": False})
+            for n, e in enumerate(["Carol@acme.example.com", "dan@acme.example.com"])]
+    assert kept_as_invitees(a, live) == ["carol@acme.example.com"]
+    assert invitee_changes(a, live)[2], "not settled (never recorded, or licensed now): sent again"
+    assert invitee_changes(a, live, frozenset({"carol@acme.example.com"})) == ([], [], [])
+    # Demoting a co-host is always a difference: Webex can store it.
+    demoted = args(invitees=[{"email": "carol@acme.example.com"}])
+    cohost = [live[0].model_copy(update={"co_host": True})]
+    assert invitee_changes(demoted, cohost, frozenset({"carol@acme.example.com"}))[2]
+    assert kept_as_invitees(demoted, cohost) == []
 
 
 def test_a_one_off_meeting_whose_start_has_passed_is_never_sent_with_a_past_start():

@@ -60,9 +60,10 @@ def _free_port() -> int:
 
 class PostgresServer:
     def __init__(self, bin_dir: Path | None = None) -> None:
-        self.bin_dir = bin_dir or find_bin_dir()
-        if self.bin_dir is None:
+        found = bin_dir or find_bin_dir()
+        if found is None:
             raise PostgresUnavailable(f"PostgreSQL is not installed: {INSTALL_HINT}")
+        self.bin_dir: Path = found
         self.password = secrets.token_urlsafe(18)
         self.port = 0
         self.root: Path | None = None

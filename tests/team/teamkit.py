@@ -65,7 +65,9 @@ def live_holders(emu, token: str, org: dict[str, Any]) -> dict[str, set[str]]:
             site = lic.get("siteUrl")
             if site not in (f"{org['key']}-classic.webex.com", f"{org['key']}.webex.com"):
                 continue
-            got, url, params = set(), f"/licenses/{lic['id']}", {"includeAssignedTo": "user", "limit": 300}
+            got: set[str] = set()
+            url: str | None = f"/licenses/{lic['id']}"
+            params: dict[str, Any] | None = {"includeAssignedTo": "user", "limit": 300}  # then the next link's own
             while url:
                 page = c.get(url, params=params)
                 page.raise_for_status()

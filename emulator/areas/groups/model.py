@@ -130,11 +130,10 @@ def list_page(db: sqlite3.Connection, org_uuid: str, *, name_op: str | None, nam
     """(total, rows) of a SCIM-style page. ``name_op``: ``eq`` (any letter case) or ``sw``;
     ``order_by``: ``displayName``, ``id`` or empty (creation order)."""
     where, args = ["org_uuid=?"], [org_uuid]
-    if name_op == "eq":
+    if name_op == "eq" and name is not None:
         where.append("display_name=?")   # NOCASE column: SCIM eq is case-insensitive
         args.append(name)
-    elif name_op == "sw":
-        assert name is not None
+    elif name_op == "sw" and name is not None:
         where.append("display_name LIKE ? ESCAPE '\\'")
         args.append(name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     order_col = {"displayName": "display_name", "id": "uuid", "": "seq"}[order_by]

@@ -99,6 +99,7 @@ def create_group(ctx: Ctx) -> Any:
     for pu in member_uuids:
         model.add_member(ctx.db, gu, pu)
     row = model.get(ctx.db, gu)
+    assert row is not None   # created above, in this request's transaction
     return ctx.ok(model.group_json(ctx.db, row, include_members=True), status=201)
 
 
@@ -188,8 +189,9 @@ def update_group(ctx: Ctx) -> Any:
         model.add_member(ctx.db, gu, pu)
     model.update(ctx.db, gu, display_name=name if name is not None else row["display_name"],
                  description=description, now_iso=ctx.now_iso())
-    row = model.get(ctx.db, gu)
-    return ctx.ok(model.group_json(ctx.db, row, include_members=True,
+    updated = model.get(ctx.db, gu)
+    assert updated is not None   # updated above, in this request's transaction
+    return ctx.ok(model.group_json(ctx.db, updated, include_members=True,
                                    members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP))
 
 

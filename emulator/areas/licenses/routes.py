@@ -76,7 +76,7 @@ def _resolve_person(ctx: Ctx, body: dict[str, Any], org: str) -> ppl.Person:
         person = ppl.get(ctx.db, pu) if pu else None
         if person is not None and email and person.email_lc != email.lower():
             raise bad_request("'email' and 'personId' refer to different users.")
-    elif email == email.strip():   # an email with surrounding blanks names nobody here
+    elif isinstance(email, str) and email == email.strip():   # an email with surrounding blanks names nobody here
         person = ppl.by_email(ctx.db, email)
     if person is None or person.org_uuid != org:
         # Only existing users of the org can be licensed (spec); external users are not modelled.

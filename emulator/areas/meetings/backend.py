@@ -276,7 +276,7 @@ def _apply_common(
     updates = meeting_rule(fields.parse_options, body)
     data = dict(current)
     if full:
-        keep = {k: data[k] for k in ("password", "phoneAndVideoSystemPassword", "scheduledType",
+        keep: dict[str, Any] = {k: data[k] for k in ("password", "phoneAndVideoSystemPassword", "scheduledType",
                                     "panelistPassword", "registration", "simultaneousInterpretation") if k in data}
         data = {**fields.with_defaults(updates), **keep}
         tags = dict(current.get("integrationTags") or {})

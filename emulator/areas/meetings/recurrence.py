@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from typing import Literal
 
 from dateutil import rrule as du
 from dateutil.relativedelta import relativedelta
@@ -58,7 +59,8 @@ MAX_OCCURRENCES: dict[str, int] = {"YEARLY": 5, "MONTHLY": 60, "WEEKLY": 261, "D
 # "the actual furthest date accepted for the recurring meeting is five years from now"
 HORIZON = relativedelta(years=5)
 
-_FREQS = {"DAILY": du.DAILY, "WEEKLY": du.WEEKLY, "MONTHLY": du.MONTHLY, "YEARLY": du.YEARLY}
+# Typed as the stubs' frequency literals (YEARLY=0 .. DAILY=3) so rrule() accepts them.
+_FREQS: dict[str, Literal[0, 1, 2, 3]] = {"DAILY": du.DAILY, "WEEKLY": du.WEEKLY, "MONTHLY": du.MONTHLY, "YEARLY": du.YEARLY}
 _WEEKDAYS = {"MO": du.MO, "TU": du.TU, "WE": du.WE, "TH": du.TH, "FR": du.FR, "SA": du.SA, "SU": du.SU}
 _BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _UNTIL_RE = re.compile(r"^(\d{8})(?:T(\d{6})(Z)?)?$")

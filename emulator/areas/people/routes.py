@@ -168,9 +168,10 @@ def create_person(ctx: Ctx) -> Any:
                       data=data, roles=model.validate_roles(body.get("roles")), now_iso=now)
     model.set_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=False)
     model.set_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=False)
-    row = model.get_row(ctx.db, pu)
     if min_response:
         return ctx.ok({"id": ids.person_id(pu)})
+    row = model.get_row(ctx.db, pu)
+    assert row is not None   # inserted above, in this request's transaction
     return ctx.ok(model.person_json(ctx.db, row, admin=True))
 
 
@@ -213,7 +214,9 @@ def update_person(ctx: Ctx) -> Any:
                              remove_missing=bool(show_all))
     if min_response:
         return ctx.no_content()
-    return ctx.ok(model.person_json(ctx.db, model.get_row(ctx.db, pu), admin=True))
+    updated = model.get_row(ctx.db, pu)
+    assert updated is not None   # updated above, in this request's transaction
+    return ctx.ok(model.person_json(ctx.db, updated, admin=True))
 
 
 @router.delete("/people/{personId}", scopes=WRITE, roles=WRITE_ADMIN)

@@ -85,8 +85,8 @@ def mint_pair(
         person_uuid=machine, org_uuid=org_uuid, scopes=app["scopes"], now=now, created_iso=now_iso,
         kind="service_app", roles=[FULL_ADMIN], client_id=app["clientId"],
     )
-    refresh, refresh_id = issue_token(db, token_type="refresh", expires_in=refresh_ttl, **common)  # type: ignore[arg-type]
-    access, _ = issue_token(db, token_type="access", parent_id=refresh_id, expires_in=access_ttl, **common)  # type: ignore[arg-type]
+    refresh, refresh_id = issue_token(db, token_type="refresh", expires_in=refresh_ttl, **common)
+    access, _ = issue_token(db, token_type="access", parent_id=refresh_id, expires_in=access_ttl, **common)
     return {
         "access_token": access,
         "expires_in": access_ttl,

@@ -50,7 +50,8 @@ def get_site_list(ctx: Ctx) -> Any:
     if user.uuid != ctx.auth.person_uuid:
         # [SM] siteUrl: "If siteUrl is not specified, the query will use the default site for the
         # admin's authorization token": another user is only found on the site searched.
-        site = ctx.q("siteUrl") or model.default_site(ctx.db, ctx.auth.person_uuid)
+        me = ctx.auth.person_uuid   # None for a token of no person: then no default site
+        site = ctx.q("siteUrl") or (model.default_site(ctx.db, me) if me else None)
         if not site or site.lower() not in lic.site_access(ctx.db, user.uuid):
             raise not_found(f"User '{user.email}' not found on site '{site}'.")
     return ctx.ok({"sites": model.site_list(ctx.db, user.uuid)})
