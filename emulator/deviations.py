@@ -185,7 +185,10 @@ MEETINGS_DEVELOPER_PORTAL_CLIENT = "developer-portal"
 
 # Alternate hosts (coHost) need a host account on the meeting's site. [SM] createMeeting says an
 # unqualified invitee "will be invited as a non-cohost invitee"; the emulator applies that rule to
-# every way of inviting (create meeting, POST/PUT /meetingInvitees, bulkInsert).
+# every way of inviting (create meeting, POST/PUT /meetingInvitees, bulkInsert): no error, the
+# answer carries `coHost: false`. "Qualified" read as [SM]'s Personal Room options put it ("any
+# attendee with a host account on the target site"): holding the site's meeting license. The
+# product refuses such a declaration in its policy pack (cohost-licensed-on-site).
 MEETINGS_COHOST_NEEDS_HOST_LICENSE = True
 
 # Converged sites (seed `sites[].converged: true`) answer some attributes differently from what

@@ -9,6 +9,11 @@ Widget join it by ``meetingNumber``/``sipAddress``/``webLink`` (its ``meetingDes
   and for the host (``POST /meetings/reassignHost``: meetingId, meeting number and SIP address
   stay, so every SDK/widget destination keeps working). Only ``siteUrl`` replaces.
 * Recurrence is compared as a rule, not as text: Webex reorders RRULE components.
+* Co-hosts: only someone holding the site's meeting license can be one; Webex keeps anyone else
+  as a plain invitee, without an error. The policy pack refuses that declaration before any write
+  (cohost-licensed-on-site: the license may come from this stack). Without the pack, Webex's
+  answer is recorded (``coHostsKeptAsInvitees``) and is not a difference while the person still
+  lacks the license, so the stack settles instead of re-sending the same PUT on every run.
 * Adoption: ``adoptMeetingId`` takes over an existing series instead of creating one (Python
   dynamic providers cannot use ``pulumi import``). Every managed series also carries an
   integration tag, so a create whose outcome was lost is found again rather than duplicated.
@@ -402,7 +407,8 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
         failures = []
         # The migration's core rule: the host's license on the site decides the meeting. Whether
         # the host holds it is judged by the policy pack (host-licensed-on-site), not here: the
-        # license may come from a LicenseDistribution of this same stack, applied before us.
+        # license may come from a LicenseDistribution of this same stack, applied before us. So are
+        # co-hosts (cohost-licensed-on-site).
         snap = self.runtime.snapshot
         host = snap.person(args.host)
         if host is None:

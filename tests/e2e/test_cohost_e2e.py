@@ -109,12 +109,14 @@ def test_cohost_without_license_on_the_site_is_refused_in_preview_naming_them_wi
     assert "cohost-licensed-on-site" in msg
     assert (f"co-host {COHOST} holds no meeting license on a.webex.com: Webex keeps them as a plain invitee"
             in msg), msg
+    assert msg.count("[mandatory]") == 1, msg   # that, and nothing else, stops it
     assert _writes(emu) == before
 
 
 def test_cohost_without_license_on_the_site_settles_after_one_up_without_the_policy_pack(co):
     """Without the pack the series is created; Webex stores Carol as a plain invitee, and that
-    answer settles: the next previews show no change (and the next `up` writes nothing)."""
+    answer settles: the next previews show no change, and an unrelated update (the title) sends
+    its PATCH only, not Carol's PUT again."""
     emu, st = co
     st.write(_stack())
     assert st.up().summary.result == "succeeded"
