@@ -1,8 +1,10 @@
 """Every place where the emulator knowingly differs from the OpenAPI spec, in ONE place.
 
 Webex OpenAPI specifications © Cisco Webex, from webex/webex-openapi-specs, licensed CC BY 4.0.
-Facts cited as "REFERENCE.md §x" are in REFERENCE.md next to the spec files (the folder
-`emulator.spec.default_spec_dir()` finds: $WEBEX_OPENAPI_DIR, else ../shared/webex-openapi).
+The spec files are found by `emulator.spec.default_spec_dir()` ($WEBEX_OPENAPI_DIR, else
+../shared/webex-openapi). Facts about the live service are cited as sections of
+docs/webex-behaviour.md, which says what the project does about each and defines the source
+tags used here ([SA] webex-admin.json, [SM] webex-meeting.json, [MTG], [DOCS], [WXC]).
 
 Two kinds of entries:
 
@@ -23,28 +25,27 @@ from __future__ import annotations
 
 # PATCH /licenses/users responses (and pendingSiteUrls) spell accountType in upper case,
 # although the spec enum is lower-case `attendee`/`host`.
-# REFERENCE.md §3 "Observed: accountType values come back upper-case" + §14 item 15 ([WXC]
-# commits 1a2e0135 / bbb46bed) + §15 "A lower-case accountType breaks strict clients".
+# docs/webex-behaviour.md "License account types" ([WXC] commits 1a2e0135 / bbb46bed; a lower-case
+# accountType breaks strict clients).
 # Requests still accept only `attendee` (case-insensitive), per the spec request enum.
 ACCOUNT_TYPE_HOST = "HOST"
 ACCOUNT_TYPE_ATTENDEE = "ATTENDEE"
 REQUEST_ACCOUNT_TYPES = frozenset({"attendee"})
 
 # Timestamps are `2015-10-18T14:26:16.000Z` everywhere (core/wire.py `iso`), although
-# organization/authorization examples in the spec show `+00:00`. REFERENCE.md §15 "Timestamps".
+# organization/authorization examples in the spec show `+00:00`. docs/webex-behaviour.md "Wire formats".
 
 # `invitePending` / `loginEnabled` are the STRINGS "true"/"false" in Person responses (spec
 # agrees for responses; PUT takes a boolean `loginEnabled`; areas/people/model.py
-# `person_json`). REFERENCE.md §4, §15.
+# `person_json`). docs/webex-behaviour.md "People".
 
 # Path segments match in any letter case (e.g. /groups/{id}/Members as [WXC] sends it;
-# core/routing.py). REFERENCE.md §12.1 and §15 "path segments such as /groups/{id}/members in
-# any letter case".
+# core/routing.py). docs/webex-behaviour.md "Groups".
 
 # POST /groups and PATCH /groups accept the simple form the spec EXAMPLE and [WXC] send
 # ({displayName, orgId, description, members:[{id[, operation]}]}) besides the SCIM form of the
 # spec schema (areas/groups/routes.py); `operation: "delete"` removes a member, as [WXC] sends
-# it. REFERENCE.md §12.1.
+# it. docs/webex-behaviour.md "Groups".
 GROUP_MEMBER_REMOVE_OPERATIONS = frozenset({"delete", "remove"})
 
 # ---------------------------------------------------------------------------------------------
@@ -53,26 +54,24 @@ GROUP_MEMBER_REMOVE_OPERATIONS = frozenset({"delete", "remove"})
 # WEBEX_EMULATOR_STRICT=1) rejects it, so the product keeps to the spec as written.
 # ---------------------------------------------------------------------------------------------
 
-# Booleans in query strings as `True`/`TRUE` besides `true`. REFERENCE.md §15 "What clients send
-# that the service accepts: booleans in query strings as true, True or TRUE".
+# Booleans in query strings as `True`/`TRUE` besides `true`. docs/webex-behaviour.md "Wire formats".
 QUERY_BOOLEANS_ANY_CASE = True
 
-# PATCH /meetings/{meetingId} declares only `application/json-patch+json` ([SM]; REFERENCE.md §1
-# "JSON bodies"); the live service also takes `application/json` (REFERENCE.md §15 "meeting PATCH
-# bodies as application/json (as well as application/json-patch+json)"). The product sends the
+# PATCH /meetings/{meetingId} declares only `application/json-patch+json` ([SM] patchMeeting);
+# the live service also takes `application/json` (docs/webex-behaviour.md "Meeting PATCH content type"). The product sends the
 # declared type (decision in webex_client/resources/meetings.py).
 REQUEST_CONTENT_TYPES_LIVE_ACCEPTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("PATCH", "/meetings/{meetingId}"): ("application/json",),
 }
 
-# Query parameters the emulator's own next links carry (REFERENCE.md §1.6: live next links carry
-# `cursor=…`, a parameter no operation declares). Clients echo them from the `Link` header, so
+# Query parameters the emulator's own next links carry (docs/webex-behaviour.md "Paging": live next links
+# carry `cursor=…`, a parameter no operation declares). Clients echo them from the `Link` header, so
 # they are accepted on every GET without counting as unknown.
 PAGING_LINK_PARAMS = frozenset({"cursor", "next"})
 
 # Body fields the spec's own prose lets clients send as JSON null although the schema types them
 # as strings/objects ([SM] updateMeeting: "agenda, recurrence, trackingCodes ... null to clear";
-# REFERENCE.md §5.5 "PATCH ... may be sent as JSON `null` to clear"). Followed in both modes.
+# docs/webex-behaviour.md "Meeting PATCH content type"). Followed in both modes.
 REQUEST_NULLABLE: dict[tuple[str, str], tuple[str, ...]] = {
     ("PATCH", "/meetings/{meetingId}"): ("agenda", "recurrence", "trackingCodes"),
 }
@@ -81,11 +80,11 @@ REQUEST_NULLABLE: dict[tuple[str, str], tuple[str, ...]] = {
 # regex, source). Lax emulator: served and counted; strict emulator: 400.
 REQUEST_BODY_LIVE_ACCEPTS: tuple[tuple[str, str, str, str, str], ...] = (
     ("POST", "/groups", "<root>", "'schemas' is a required property",
-     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (groups simple form)"),
+     "the simple form of the spec example and [WXC], docs/webex-behaviour.md \"Groups\""),
     ("PATCH", "/groups/{groupId}", "<root>", "'(schemas|Operations)' is a required property",
-     "the simple form of the spec example and [WXC], REFERENCE.md §12.1 (groups simple form)"),
+     "the simple form of the spec example and [WXC], docs/webex-behaviour.md \"Groups\""),
     ("PATCH", "/licenses/users", r"(siteUrls|pendingSiteUrls)/\d+/accountType", "is not one of",
-     "accountType in any letter case, REFERENCE.md §3 (REQUEST_ACCOUNT_TYPES)"),
+     "accountType in any letter case, docs/webex-behaviour.md \"License account types\" (REQUEST_ACCOUNT_TYPES)"),
 )
 
 # Body violations that are the spec contradicting itself, accepted in BOTH modes: (method, spec
@@ -98,14 +97,14 @@ REQUEST_BODY_SPEC_CONTRADICTIONS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 # Next links repeat every original query parameter (the live service was reported to drop
-# some — the emulator does what clients need; core/context.py `next_link`). REFERENCE.md §1.6,
-# §15, [ISSUE-2].
+# some — the emulator does what clients need; core/context.py `next_link`). docs/webex-behaviour.md "Paging"
+# (WebexCommunity/WebexPythonSDK#168).
 
 # ---------------------------------------------------------------------------------------------
 # ASSUMPTIONS (spec silent or contradictory)
 # ---------------------------------------------------------------------------------------------
 
-# Page-size caps (`max` above the cap is silently reduced, REFERENCE.md §1.6). The People spec
+# Page-size caps (`max` above the cap is silently reduced, docs/webex-behaviour.md "Paging"). The People spec
 # documents default 100, "≤100 with callingData" and ≤50 with locationId, so a plain list
 # allows more than 100; the emulator takes 1,000 (the page size the project's benchmarks name,
 # `GET /people?max=1000`). callingData=true caps at 100.
@@ -132,18 +131,18 @@ GROUP_INCLUDED_MEMBERS_CAP = 500        # spec: includeMembers returns at most 5
 # Capacity failures have no documented errorCode; the emulator sends message "License
 # assignment failed" (the 400112 message) and no errorCode.
 LICENSE_CAPACITY_MESSAGE = "License assignment failed"
-# Add of an already-held license / remove of an absent one is a no-op success (REFERENCE.md
-# §3 "Idempotency": treat as no-op 200; areas/licenses/model.py `assign`, `unassign`).
+# Add of an already-held license / remove of an absent one is a no-op success
+# (docs/webex-behaviour.md "License assignment"; areas/licenses/model.py `assign`, `unassign`).
 # Within one PATCH the operations run in this order so that "swap" requests work:
 # license removes, attendee removes, license adds, attendee adds.
 # Gaining a site's meeting license makes the user a host there: an `site#attendee` entry for the
 # same site is dropped (the spec: "For host account, remove attendee and assign the license").
 
-# Offer codes that are calling licenses (need phoneNumber or extension, REFERENCE.md §3).
+# Offer codes that are calling licenses (need phoneNumber or extension, [SA] PATCH /licenses/users).
 CALLING_OFFER_CODES = frozenset({"BCSTD", "BCBASIC", "BCPRO", "UCPREM", "UCMSTD", "CXESS", "ATTCONS"})
 
 # PUT /people: plain (host) entries in `siteUrls` are ignored — host access follows the
-# `licenses` array (REFERENCE.md §4 "licenses drive host siteUrls"); licenses that are unknown or
+# `licenses` array (docs/webex-behaviour.md "People": host sites follow licenses); licenses that are unknown or
 # over capacity are skipped (spec: "the system will assign all valid and available licenses").
 # Omitted `licenses` = remove all licenses (full replace). `#attendee` entries missing from the
 # body are only removed with showAllTypes=true (spec PUT description).
@@ -156,7 +155,7 @@ PEOPLE_FILTER_REQUIRED_MESSAGE = "Email, displayName, or id list should be speci
 # and `.telephonySupport` are REQUIRED in the schema but the spec's own request example omits
 # `telephonySupport`; the emulator requires them in the merged result only. `telephonyConfig`
 # is read-only: accepted when unchanged, 400 when a client tries to change it.
-# Scopes for commonSettings are not stated in any source (REFERENCE.md §2): the emulator uses
+# Scopes for commonSettings are not stated in any source (docs/webex-behaviour.md "Scopes"): the emulator uses
 # meeting:admin_config_read / meeting:admin_config_write and requires a full admin. As for every
 # documented read/write pair, the write scope does not imply the read scope.
 COMMON_SETTINGS_READ_SCOPES = ("meeting:admin_config_read",)
@@ -192,15 +191,16 @@ MEETINGS_DEVELOPER_PORTAL_CLIENT = "developer-portal"
 MEETINGS_COHOST_NEEDS_HOST_LICENSE = True
 
 # Converged sites (seed `sites[].converged: true`) answer some attributes differently from what
-# was sent, with the response header `Warning: 1001 ...` (REFERENCE.md §1.7 "Unsupported
+# was sent, with the response header `Warning: 1001 ...` (docs/webex-behaviour.md "Converged sites": "Unsupported
 # attributes on a converged site"). Emulated for these attributes -> the value kept:
 CONVERGED_SITE_NORMALISED = {"publicMeeting": False}
 CONVERGED_SITE_WARNING = '1001 - "Unsupported attributes on a converged site"'
 
 # Other meeting behaviours the spec leaves open (implemented in emulator/areas/meetings):
 # * Host rule: a meeting's host must hold the meeting license of the meeting's site, on create
-#   AND on update/delete-free edits (PATCH/PUT) — REFERENCE.md §3 "host access on a site ==
-#   holding that site's meeting license", §13 "every user must be licensed to create meetings".
+#   AND on update/delete-free edits (PATCH/PUT) — docs/webex-behaviour.md "License assignment"
+#   (hosting on a site means holding its meeting license) and "Migration to Improved Space
+#   Meetings" (every host needs that license).
 #   403 otherwise. Seeded legacy space meetings violate it on purpose (the migration story).
 # * hostEmail naming someone else needs meeting:admin_schedule_write (writes) or
 #   meeting:admin_schedule_read|write (reads) AND an admin role in the host's org (403 otherwise);
@@ -221,7 +221,7 @@ CONVERGED_SITE_WARNING = '1001 - "Unsupported attributes on a converged site"'
 # * Invitees of a scheduled meeting = the series' invitees + that occurrence's own.
 # * Password rules come from the site's commonSettings securityOptions (sites area); the
 #   mixed-case message is the spec's own example, the other messages follow its pattern.
-# * Response timestamps: UTC as `...000Z` (REFERENCE.md §15); with a `timezone` request header,
+# * Response timestamps: UTC as `...000Z` (docs/webex-behaviour.md "Wire formats"); with a `timezone` request header,
 #   ISO 8601 with milliseconds and that zone's offset.
 MEETINGS_INVALID_INPUT_MESSAGE = "The input parameters contain invalid items."
 
@@ -235,20 +235,20 @@ DEVELOPER_PORTAL_APPLICATION_NAME = "Developer Portal"
 # A client id the emulator does not know as a Service App (e.g. a minted integration token).
 UNKNOWN_CLIENT_APPLICATION_NAME = "Integration"
 
-# A Service App's tokens belong to its machine account in the target org (REFERENCE.md §9). The
+# A Service App's tokens belong to its machine account in the target org (docs/webex-behaviour.md "Service Apps"). The
 # machine account is not a directory person (it does not appear in GET /people); its tokens act
 # with the app's scopes and the Full Administrator role of the admin who authorized the app.
 
 # POST /access_token: the spec has no schema for it (only the OAuth `tokenUrl`); it answers with
-# the token JSON of POST /applications/{id}/token plus `scope` (REFERENCE.md §1.8). A refresh
+# the token JSON of POST /applications/{id}/token plus `scope` (docs/webex-behaviour.md "Tokens and OAuth"). A refresh
 # returns the SAME refresh token with a renewed lifetime ("refreshed to last forever", [DOCS]).
 # Bad client credentials are 400 `invalid_client` (RFC 6749 §5.2 allows 400; no Authorization
 # header is involved); bad/expired/revoked refresh tokens are 400 `invalid_grant`.
 
 # DELETE /authorizations?clientId=&orgId= of an authorized Service App also removes the app's
-# Control Hub authorization in that org (REFERENCE.md §9 lists it as the API way to revoke).
+# Control Hub authorization in that org (docs/webex-behaviour.md "Service Apps": the API way to revoke).
 
-# POST /guests/token needs a Service App token (REFERENCE.md §10); guests are kept by the guests
+# POST /guests/token needs a Service App token (docs/webex-behaviour.md "Guests"); guests are kept by the guests
 # area (not directory people) and counted per issuing app and org by GET /guests/count.
 
 # ---------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ class ResponseDeviation:
     where: str                                  # body location; "/"-separated, "*" = each item
     live_check: _Callable[[_Any], bool]         # the value as the live service sends it
     to_spec: _Callable[[_Any], _Any]            # the same value spelled as the spec schema wants
-    fact: str                                   # the REFERENCE.md fact this follows
+    fact: str                                   # the documented live fact this follows
 
 
 def _upper_account_type(value: _Any) -> bool:
@@ -280,8 +280,8 @@ def _upper_account_type(value: _Any) -> bool:
 RESPONSE_DEVIATIONS: tuple[ResponseDeviation, ...] = tuple(
     ResponseDeviation(
         "PATCH", "/licenses/users", where, _upper_account_type, str.lower,
-        "REFERENCE.md §3 'Observed: accountType values come back upper-case' ([WXC] 1a2e0135, "
-        "bbb46bed) and §15 'A lower-case accountType breaks strict clients'",
+        "docs/webex-behaviour.md 'License account types': the live service answers upper case ([WXC] 1a2e0135, "
+        "bbb46bed); a lower-case accountType breaks strict clients",
     )
     for where in ("siteUrls/*/accountType", "pendingSiteUrls/*/accountType")
 )
@@ -289,12 +289,12 @@ RESPONSE_DEVIATIONS: tuple[ResponseDeviation, ...] = tuple(
 # Non-JSON success bodies: (method, path) -> regular expression the whole body must match,
 # instead of the spec schema. GET /guests/count: the spec declares `text/plain` but gives it an
 # object schema with a property named "112" (its example value); the live body is the bare
-# number. REFERENCE.md §10 "GET /v1/guests/count ... text/plain with a single number".
+# number. docs/webex-behaviour.md "Wire formats".
 TEXT_RESPONSE_BODIES: dict[tuple[str, str], str] = {("GET", "/guests/count"): r"\d+"}
 
 # Operations the spec declares without a response schema, validated against another operation's
-# 200 schema. POST /access_token exists in the specs only as the OAuth `tokenUrl`; REFERENCE.md
-# §1.8: it answers with the same token JSON as /applications/{id}/token (plus `scope`).
+# 200 schema. POST /access_token exists in the specs only as the OAuth `tokenUrl`;
+# docs/webex-behaviour.md "Tokens and OAuth": it answers with the same token JSON as /applications/{id}/token (plus `scope`).
 RESPONSE_SCHEMA_ALIASES: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/access_token"): ("POST", "/applications/{applicationId}/token"),
 }

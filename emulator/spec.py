@@ -1,7 +1,7 @@
 """The official Webex OpenAPI specs as a contract the emulator is held against.
 
 * ``Spec.load()`` reads ``webex-admin.json`` and ``webex-meeting.json`` (OpenAPI 3.0, paths
-  relative to ``/v1``; REFERENCE.md §0/§1.1).
+  relative to ``/v1``: the files carry no ``servers`` block).
 * ``Spec.has_operation(method, template)`` answers "does the spec define this route?".  The OAuth
   token endpoint (``POST /access_token``) is part of the contract too, but the specs declare it only
   as the ``tokenUrl`` of their OAuth security scheme, not under ``paths``; it is added from there.

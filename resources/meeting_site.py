@@ -3,7 +3,7 @@
 The API cannot create a site (sites come from subscriptions, in Control Hub), so this resource
 adopts one by ``siteUrl``: create verifies that the site exists and is licensed for the org,
 then applies the declared common settings. Only declared settings are ever compared or
-written; delete stops managing the site and touches nothing (REFERENCE.md §7).
+written; delete stops managing the site and touches nothing (docs/webex-behaviour.md "Sites").
 
 Users' default site (``defaultSiteFor``) is declared here too: the users and group members
 listed get this site as their default meeting site.

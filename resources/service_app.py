@@ -1,7 +1,7 @@
 """ServiceApp: a Service App authorized for the org, its org token, and the guests it issues.
 
 Service Apps are created by a developer on developer.webex.com and authorized by a Full Admin
-in Control Hub; neither step has a public API (REFERENCE.md §9). This resource declares the
+in Control Hub; neither step has a public API (docs/webex-behaviour.md "Service Apps"). This resource declares the
 app for the org, verifies the authorization (``POST /applications/{id}/token`` answers 403
 until it exists, and the error says exactly what to click), mints the org-specific token and
 exposes it only as a secret output, renewing it on ``up`` when it is near expiry. Guests are
@@ -17,7 +17,7 @@ app's own. Without it ``check`` (so preview) fails and says what to configure. A
 apart: the generic "missing required scopes" answer means the minting token lacks
 ``spark:applications_token``; "Service App not authorized by Full Admin" means Control Hub.
 ``grantedScopes`` comes from the ``scope`` of the OAuth token response (``POST /access_token``,
-REFERENCE.md §1.8): the mint response has no such field, so a fresh pair is refreshed once.
+docs/webex-behaviour.md "Tokens and OAuth"): the mint response has no such field, so a fresh pair is refreshed once.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from ._provider import Outputs, Secret, WebexProvider, WebexResource
 
 MINTING_SCOPE = "spark:applications_token"
 # The 403 wording of POST /applications/{id}/token when the app lacks the org's authorization
-# (REFERENCE.md §9); any other 403 there is the minting token's scope or role.
+# (docs/webex-behaviour.md "Service Apps"); any other 403 there is the minting token's scope or role.
 _NOT_AUTHORIZED_MARK = "not authorized by full admin"
 
 DEFAULT_RENEW_BEFORE_SECONDS = 24 * 3600  # as wxc_sdk: refresh when under a day is left

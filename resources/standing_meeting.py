@@ -42,13 +42,13 @@ from ._common import ERROR_30105, Email, Model
 from ._provider import Outputs, Secret, WebexProvider, WebexResource
 
 TAG_PREFIX = "webex-iac:"
-# Webex's own limits (REFERENCE.md §5.2).
+# Webex's own limits ([SM] createMeeting).
 MIN_MINUTES, MAX_MINUTES = 10, 23 * 60 + 59
 MAX_OCCURRENCES = {"YEARLY": 5, "MONTHLY": 60, "WEEKLY": 261, "DAILY": 1826}
 # -- What the service normalises: the ONE list the comparisons below follow ----------------------
 # A false difference is destructive, not cosmetic: each PATCH of start or recurrence cancels all
-# exception occurrences of a series ([SM] updateMeeting). Sources: REFERENCE.md §5.2 (RRULE
-# normalisation and truncation), §1.7 (Warning 1001 "Unsupported attributes on a converged site").
+# exception occurrences of a series ([SM] updateMeeting). Sources: docs/webex-behaviour.md
+# "Meeting times and recurrence" (RRULE normalisation, truncation), "Converged sites" (Warning 1001 "Unsupported attributes on a converged site").
 #
 # RRULE: component order and letter case; defaults spelled out or dropped (INTERVAL=1, WKST=MO);
 # the order of BYDAY/BYMONTHDAY/BYMONTH/BYSETPOS lists; a WEEKLY rule without BYDAY gets the
@@ -275,7 +275,7 @@ def server_normalised(args: StandingMeetingArgs, live: Meeting,
     return out
 
 
-# Webex refuses a start in the past ([SM] createMeeting; REFERENCE.md §5.2); this margin keeps a
+# Webex refuses a start in the past ([SM] createMeeting); this margin keeps a
 # start that is "now" at planning time from having passed when the request arrives.
 START_MARGIN = timedelta(minutes=2)
 
@@ -531,7 +531,7 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
 
     def _admin_scheduling_problem(self, args: StandingMeetingArgs, new: bool = False) -> str | None:
         """Scheduling for someone else (``hostEmail``) needs ``meeting:admin_schedule_write`` and
-        an admin of the site ([SM] hostEmail; REFERENCE.md §2). Checked in preview with a read
+        an admin of the site ([SM] hostEmail; docs/webex-behaviour.md "Scopes"). Checked in preview with a read
         that needs the same admin standing: listing the host's series on the site (read-only;
         once per host and site). The write scope itself cannot be probed without a write. For a
         ``new`` series the probe is the read its create searches (resources/_meeting_cache.py)."""

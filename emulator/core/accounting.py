@@ -12,7 +12,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
-# Body fields never written to the log (REFERENCE.md §9 token/secret fields).
+# Body fields never written to the log (the token and secret fields of the Service App and OAuth operations).
 SECRET_KEYS = frozenset({
     "clientsecret", "client_secret", "access_token", "refresh_token", "accesstoken",
     "password", "token", "panelistpassword",

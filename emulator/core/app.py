@@ -147,7 +147,7 @@ def _fault_response(spec: FaultSpec, tracking_id: str) -> ApiResponse:
     if spec.retry_after is not None:
         headers["Retry-After"] = str(int(spec.retry_after))
     elif status == 429:
-        headers["Retry-After"] = "1"   # clients call int() on it (REFERENCE.md §15)
+        headers["Retry-After"] = "1"   # clients call int() on it (docs/webex-behaviour.md "Rate limits and retries")
     err = WebexError(status, spec.message or MESSAGES.get(status), headers=headers)
     return _error(err, tracking_id)
 

@@ -1,4 +1,4 @@
-"""Bearer-token authentication, scope and role checks (REFERENCE.md §2).
+"""Bearer-token authentication, scope and role checks (docs/webex-behaviour.md "Scopes").
 
 Tokens live in the ``tokens`` table (SHA-256 only). A token has an owner person (or none for
 machine tokens), an org, a scope set (``*`` = all scopes, used by the emulator admin token)
@@ -40,7 +40,7 @@ ANY_ADMIN = frozenset({FULL_ADMIN, USER_ADMIN, READONLY_ADMIN})
 WRITE_ADMIN = frozenset({FULL_ADMIN, USER_ADMIN})      # people/licenses/groups writes
 FULL_ADMIN_ONLY = frozenset({FULL_ADMIN})
 
-# Every scope named in REFERENCE.md §2: what the emulator's own admin token (the control
+# Every scope the emulated operations' descriptions name: what the emulator's own admin token (the control
 # surface's, tests' verification reads) holds. Products under test get least-privilege tokens
 # (seeded `tokens:` or POST /_emulator/tokens), never this set.
 KNOWN_SCOPES: tuple[str, ...] = (
@@ -103,7 +103,7 @@ class Auth:
         if scope in self.scopes:
             return True
         # spark:all is the broad *user* scope: it covers every spark:<x> user scope, never
-        # spark-admin:*, identity:* or meeting:* (REFERENCE.md §2 lists them separately).
+        # spark-admin:*, identity:* or meeting:* (docs/webex-behaviour.md "Scopes").
         return scope.startswith("spark:") and "spark:all" in self.scopes
 
     def satisfies(self, requirement: ScopeReq | None) -> bool:
@@ -226,7 +226,7 @@ def authenticate(state: State, authorization: str | None) -> Auth:
 
 
 def ensure_admin_token(state: State, token: str) -> None:
-    """Make ``token`` a full-admin, all-orgs token with every scope REFERENCE.md §2 names. It is bound to the first org's
+    """Make ``token`` a full-admin, all-orgs token with every scope in ``KNOWN_SCOPES``. It is bound to the first org's
     first full admin now if one exists, else later by :func:`bind_admin_tokens` (seeding)."""
     with state.transaction() as db:
         row = db.execute("SELECT id FROM tokens WHERE token_hash=?", (hash_token(token),)).fetchone()

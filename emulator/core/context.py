@@ -129,7 +129,7 @@ class Ctx:
         return self.query.get(name, default)
 
     def q_bool(self, name: str, default: bool | None = False) -> bool | None:
-        """Booleans accept true/True/TRUE and false/... (REFERENCE.md §15); else 400."""
+        """Booleans accept true/True/TRUE and false/... (docs/webex-behaviour.md "Wire formats"); else 400."""
         raw = self.query.get(name)
         if raw is None or raw == "":
             return default
@@ -155,7 +155,7 @@ class Ctx:
         """Resolve an ``orgId`` parameter (default: the token's org) and check access.
 
         Only tokens that may act on other orgs (emulator admin / partner) may name a foreign
-        org; others get 403 (REFERENCE.md §4 ``orgId``: "Only admin users of another
+        org; others get 403 ([SA] GET /people ``orgId``: "Only admin users of another
         organization (such as partners) may use this parameter.").
         """
         if org_id:
@@ -182,7 +182,7 @@ class Ctx:
     # -- paging -----------------------------------------------------------------------------------
     def page(self, *, default: int, cap: int, max_param: str = "max",
              cursor_param: str = "cursor") -> Page:
-        """Read ``max`` (capped silently at ``cap``, REFERENCE.md §1.6) and the opaque cursor."""
+        """Read ``max`` (capped silently at ``cap``, docs/webex-behaviour.md "Paging") and the opaque cursor."""
         limit = self.q_int(max_param, default)
         assert limit is not None
         if limit < 1:
@@ -193,7 +193,7 @@ class Ctx:
 
     def next_link(self, replace: dict[str, str]) -> dict[str, str]:
         """``Link: <absolute-url>; rel="next"`` repeating EVERY original query parameter, with
-        ``replace`` substituted (REFERENCE.md §1.6/§15: clients send the query only once)."""
+        ``replace`` substituted (docs/webex-behaviour.md "Paging": clients send the query only once)."""
         items = [(k, v) for k, v in self.query.multi_items() if k not in replace]
         items.extend(replace.items())
         url = f"{self.base_url}{self.path}?{urlencode(items)}"

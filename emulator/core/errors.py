@@ -1,6 +1,6 @@
 """Webex error bodies.
 
-Every error the emulator sends has the shape REFERENCE.md §1.3 documents:
+Every error the emulator sends has the shape docs/webex-behaviour.md "Errors" describes:
 ``{"message": str, "errors": [{"description": str[, "errorCode": int]}], "trackingId": str}``.
 Area code raises :class:`WebexError` (or a helper below); the pipeline renders it, rolls back
 the request's transaction and adds the tracking id.
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Top-level messages. 401/403/404 are the strings the live service sends (REFERENCE.md §1.3,
-# §2, [ISSUE-10], [ISSUE-12]); the others paraphrase the spec's per-status descriptions.
+# Top-level messages. 401/403/404 are the strings the live service sends (docs/webex-behaviour.md "Errors"); the others paraphrase the spec's per-status descriptions.
 MESSAGES: dict[int, str] = {
     400: "The request could not be understood by the server due to malformed syntax. "
          "See 'errors' for more details.",
@@ -44,7 +43,7 @@ class WebexError(Exception):
 
     ``errors`` is the list of ``{"description"[, "errorCode"]}`` entries; when omitted one entry
     with ``description`` (defaulting to the message) is produced. ``include_errors=False`` drops
-    the list entirely (some live errors have none, REFERENCE.md §1.3).
+    the list entirely (some live errors have none, docs/webex-behaviour.md "Errors").
     """
 
     def __init__(

@@ -2,7 +2,7 @@
 
 A fault applies either ``before`` the handler (the request is NOT applied) or ``after`` it
 (the write IS committed, but the client sees the fault — the "outcome unknown" case a client
-must reconcile, REFERENCE.md §1.3). Faults never apply to ``/_emulator`` routes.
+must reconcile, docs/webex-behaviour.md "Errors"). Faults never apply to ``/_emulator`` routes.
 
 Configuration (JSON, also accepted by ``create_app(faults=...)``)::
 
@@ -28,7 +28,7 @@ a response). ``path`` is a prefix of the request path; ``/v1`` is prepended when
 of two or more items (``PATCH /licenses/users``): one item is withheld from the handler (the
 first ``add``, else the last item), every other item is applied and committed, and the real
 result comes back with status 206 — what Webex does when one license of a request fails
-(REFERENCE.md §3). ``when`` is ignored for it. A request it does not fit (fewer than two
+([SA] PATCH /licenses/users). ``when`` is ignored for it. A request it does not fit (fewer than two
 license items, no JSON) is served normally; a scripted 206 entry is used up by it all the same,
 so script it with ``method``/``path``.
 """

@@ -1,7 +1,7 @@
 """Webex public identifiers.
 
 Webex ids are base64 (standard alphabet, ``=`` padding usually stripped) of
-``ciscospark://<cluster>/<TYPE>/<rest>`` (REFERENCE.md §1.2). Clients send both padded and
+``ciscospark://<cluster>/<TYPE>/<rest>`` (docs/webex-behaviour.md "Ids"). Clients send both padded and
 unpadded forms, so every decoder here tolerates either.
 """
 
@@ -109,7 +109,7 @@ def role_id(role_name: str) -> str:
 
 
 def license_id(org_uuid: str, offer_code: str, license_uuid: str) -> str:
-    """``ciscospark://us/LICENSE/<orgUuid>:<OFFER>_<uuid>`` (REFERENCE.md §1.2)."""
+    """``ciscospark://us/LICENSE/<orgUuid>:<OFFER>_<uuid>`` (docs/webex-behaviour.md "Ids")."""
     return encode(LICENSE, f"{org_uuid}:{offer_code}_{license_uuid}")
 
 
@@ -126,7 +126,7 @@ def decode_license(value: str | None) -> tuple[str, str, str] | None:
 
 
 def group_id(group_uuid: str, org_uuid: str) -> str:
-    """``ciscospark://us/SCIM_GROUP/<groupUuid>:<orgUuid>`` (REFERENCE.md §1.2)."""
+    """``ciscospark://us/SCIM_GROUP/<groupUuid>:<orgUuid>`` (docs/webex-behaviour.md "Ids")."""
     return encode(SCIM_GROUP, f"{group_uuid}:{org_uuid}")
 
 
@@ -140,5 +140,5 @@ def decode_group(value: str | None) -> tuple[str, str] | None:
 
 
 def application_id(client_id: str) -> str:
-    """App id tail is the client id (REFERENCE.md §1.2 example)."""
+    """App id tail is the client id (as in the [SA] examples)."""
     return encode(APPLICATION, client_id)

@@ -1,4 +1,4 @@
-"""Per-token token-bucket rate limiting (REFERENCE.md §1.5).
+"""Per-token token-bucket rate limiting (docs/webex-behaviour.md "Rate limits and retries").
 
 A limited request gets 429 with an integer ``Retry-After`` and is *not* processed.
 """

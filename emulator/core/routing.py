@@ -8,7 +8,7 @@ An area creates one :class:`Router` and decorates plain *synchronous* handler fu
     def get_person(ctx: Ctx) -> ApiResponse: ...
 
 Paths are relative to ``/v1``. Static segments match in any letter case (Webex accepts e.g.
-``/groups/{id}/Members``, REFERENCE.md §15); a static segment beats a ``{param}`` one, so
+``/groups/{id}/Members``, docs/webex-behaviour.md "Groups"); a static segment beats a ``{param}`` one, so
 ``/people/me`` wins over ``/people/{personId}``.
 """
 

@@ -1,6 +1,6 @@
 """Service App registry (developer-portal step) and per-org authorization (Control Hub step).
 
-REFERENCE.md §9: a Service App is created on the developer portal (no public API), yielding an
+docs/webex-behaviour.md "Service Apps": a Service App is created on the developer portal (no public API), yielding an
 app id, a ``clientId`` and a ``clientSecret``; a Full Admin of each target org then authorizes
 it in Control Hub. Only a salted SHA-256 of the secret is stored. The meetings/service-apps
 area implements ``POST /applications/{id}/token`` on top of these helpers.

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS people (
     email_lc TEXT NOT NULL UNIQUE,          -- lower-cased, globally unique like Webex
     display_name TEXT NOT NULL COLLATE NOCASE,
     roles TEXT NOT NULL DEFAULT '[]',       -- JSON list of role names (id_full_admin, ...)
-    preferred_site TEXT,                    -- default meeting site (REFERENCE.md §7)
+    preferred_site TEXT,                    -- default meeting site (docs/webex-behaviour.md "Sites")
     data TEXT NOT NULL DEFAULT '{}',        -- JSON: the remaining Person fields
     created TEXT NOT NULL,
     last_modified TEXT NOT NULL
@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE INDEX IF NOT EXISTS tokens_person ON tokens(person_uuid);
 CREATE INDEX IF NOT EXISTS tokens_client ON tokens(client_id, org_uuid);
 
--- Service Apps (registered on the developer portal, REFERENCE.md §9) and their per-org
+-- Service Apps (registered on the developer portal, docs/webex-behaviour.md "Service Apps") and their per-org
 -- authorization by a Full Admin in Control Hub.
 CREATE TABLE IF NOT EXISTS service_apps (
     client_id TEXT PRIMARY KEY,             -- "C" + 64 hex

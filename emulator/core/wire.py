@@ -1,6 +1,6 @@
 """Wire-format helpers: timestamps, JSON bodies, tracking ids, query parsing.
 
-REFERENCE.md §15 ("Wire formats real clients depend on") is the contract for everything here.
+docs/webex-behaviour.md "Wire formats" is the contract for everything here.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def parse_iso(value: str) -> datetime:
 
 
 def new_tracking_id() -> str:
-    """A ``ROUTER_<HEX>``-style id like the live service's (REFERENCE.md §1.4)."""
+    """A ``ROUTER_<HEX>``-style id like the live service's (docs/webex-behaviour.md "Tracking ids")."""
     h = secrets.token_hex(16).upper()
     return f"ROUTER_{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 

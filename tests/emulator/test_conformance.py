@@ -145,7 +145,7 @@ def run_scenario(rec: Recorder, summary: dict[str, Any]) -> None:  # noqa: PLR09
                                       "displayName": "Conformance Person", "firstName": "Conformance",
                                       "lastName": "Person"}).json()
     full = c("GET", "/people/{personId}", {"personId": new["id"]}).json()
-    # Responses spell loginEnabled as a string, PUT takes a boolean (REFERENCE.md §4).
+    # Responses spell loginEnabled as a string, PUT takes a boolean (docs/webex-behaviour.md "People").
     put_body = {**full, "displayName": "Conformance P.", "loginEnabled": full.get("loginEnabled") == "true"}
     c("PUT", "/people/{personId}", {"personId": new["id"]}, json=put_body)
 

@@ -1,4 +1,4 @@
-"""Bearer auth, scopes and roles (REFERENCE.md §2)."""
+"""Bearer auth, scopes and roles (docs/webex-behaviour.md "Scopes")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cross-cutting wire format (REFERENCE.md §1, §15)."""
+"""Cross-cutting wire format (docs/webex-behaviour.md "Errors", "Tracking ids", "Paging", "Wire formats")."""
 
 from __future__ import annotations
 

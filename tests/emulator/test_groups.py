@@ -1,4 +1,4 @@
-"""Groups (REFERENCE.md §12.1)."""
+"""Groups ([SA] tag Groups; docs/webex-behaviour.md "Groups")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Guest Management: POST /guests/token and GET /guests/count (REFERENCE.md §10)."""
+"""Guest Management: POST /guests/token and GET /guests/count ([SA] tag Guest Management)."""
 
 from __future__ import annotations
 

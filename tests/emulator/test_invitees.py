@@ -1,4 +1,4 @@
-"""/meetingInvitees over HTTP (REFERENCE.md §6)."""
+"""/meetingInvitees over HTTP ([SM] tag Invitees)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Licenses: capacity, 206 partial success, exact counters, accountType, atomicity (REFERENCE.md §3)."""
+"""Licenses: capacity, 206 partial success, exact counters, accountType, atomicity ([SA] tag Licenses; docs/webex-behaviour.md "License assignment")."""
 
 from __future__ import annotations
 

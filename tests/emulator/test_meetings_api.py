@@ -1,4 +1,4 @@
-"""/meetings over HTTP against the sample org (REFERENCE.md §5, §13)."""
+"""/meetings over HTTP against the sample org ([SM] tag Meetings; docs/webex-behaviour.md "Migration to Improved Space Meetings")."""
 
 from __future__ import annotations
 

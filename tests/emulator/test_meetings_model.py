@@ -1,4 +1,4 @@
-"""Meeting model rules without HTTP: ids, secrets, time rules, occurrences (REFERENCE.md §1.2, §5)."""
+"""Meeting model rules without HTTP: ids, secrets, time rules, occurrences ([SM] tag Meetings; docs/webex-behaviour.md "Ids", "Meeting times and recurrence")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /meetings/reassignHost ([SM] reassignMeetingsToANewHost, REFERENCE.md §5.7)."""
+"""POST /meetings/reassignHost ([SM] reassignHost)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Recurrence rules as Webex validates, normalises and truncates them (REFERENCE.md §5.2)."""
+"""Recurrence rules as Webex validates, normalises and truncates them ([SM] createMeeting; docs/webex-behaviour.md "Meeting times and recurrence")."""
 
 from __future__ import annotations
 

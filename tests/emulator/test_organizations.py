@@ -1,4 +1,4 @@
-"""Organizations and roles (REFERENCE.md §11)."""
+"""Organizations and roles ([SA] tags Organizations, Roles)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""People: list filters/paging, POST, PUT full replace, DELETE, licenses ↔ siteUrls (REFERENCE.md §4)."""
+"""People: list filters/paging, POST, PUT full replace, DELETE, licenses ↔ siteUrls ([SA] tag People; docs/webex-behaviour.md "People")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Service App tokens, the OAuth refresh grant and /authorizations (REFERENCE.md §1.8, §8, §9)."""
+"""Service App tokens, the OAuth refresh grant and /authorizations ([SA] tags Service Apps, Authorizations; docs/webex-behaviour.md "Tokens and OAuth")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Meeting sites: site list, default site, common settings (REFERENCE.md §7)."""
+"""Meeting sites: site list, default site, common settings (docs/webex-behaviour.md "Sites")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Groups backend: groups and their members (REFERENCE.md §12.1; spec tag Groups in
-webex-admin.json). Members are people of the group's org; their names come from the people
+"""Groups backend: groups and their members ([SA] webex-admin.json tag Groups;
+docs/webex-behaviour.md "Groups"). Members are people of the group's org; their names come from the people
 backend."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Groups API (REFERENCE.md §12.1; spec tag Groups in webex-admin.json,
-extracts/orgs_roles_groups.txt). SCIM-ish envelope ``{totalResults, startIndex, itemsPerPage,
+"""Groups API ([SA] webex-admin.json tag Groups;
+docs/webex-behaviour.md "Groups"). SCIM-ish envelope ``{totalResults, startIndex, itemsPerPage,
 groups}``; both the simple body form (spec example, [WXC]) and the SCIM form are accepted."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _index_count(ctx: Ctx, default: int, cap: int) -> tuple[int, int]:
 
 
 def _scim_link(ctx: Ctx, start: int, count: int, total: int) -> dict[str, str]:
-    # [WXC] follows Link headers on groups too (REFERENCE.md §12.1).
+    # [WXC] follows Link headers on groups too (docs/webex-behaviour.md "Groups").
     if count and start - 1 + count < total:
         return ctx.next_link({"startIndex": str(start + count)})
     return {}

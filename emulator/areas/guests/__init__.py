@@ -1,4 +1,4 @@
-"""Guest Management area: ``POST /guests/token`` and ``GET /guests/count`` (REFERENCE.md §10)."""
+"""Guest Management area: ``POST /guests/token`` and ``GET /guests/count`` ([SA] tag Guest Management)."""
 
 from emulator.core import Area
 

@@ -1,4 +1,4 @@
-"""Guests backend: guests per issuing Service App and org, and their tokens (REFERENCE.md §10).
+"""Guests backend: guests per issuing Service App and org, and their tokens ([SA] tag Guest Management).
 
 A guest is identified by ``subject`` per issuing app and org; asking again with the same subject
 issues another token (earlier ones stay valid) and a new ``displayName`` renames the guest.

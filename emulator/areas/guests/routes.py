@@ -1,4 +1,4 @@
-"""Guest Management routes: ``POST /guests/token``, ``GET /guests/count`` (REFERENCE.md §10;
+"""Guest Management routes: ``POST /guests/token``, ``GET /guests/count`` ([SA]
 webex-admin.json tag Guest Management). The rules are in :mod:`.model`."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _string(body: dict[str, Any], name: str, limit: int) -> str:
 def _issuer(ctx: Ctx) -> tuple[str, str]:
     auth = ctx.auth
     if auth.kind != "service_app" or not auth.client_id or not auth.org_uuid:
-        # Guest Issuer apps are deprecated; guests come from Service Apps (REFERENCE.md §9, §10).
+        # Guest Issuer apps are deprecated; guests come from Service Apps (docs/webex-behaviour.md "Guests").
         raise forbidden("Guests can only be created with a Service App access token.")
     return auth.client_id, auth.org_uuid
 
@@ -56,5 +56,5 @@ def create_guest(ctx: Ctx) -> ApiResponse:
 def guest_count(ctx: Ctx) -> ApiResponse:
     client_id, org_uuid = _issuer(ctx)
     count = model.count(ctx.db, client_id, org_uuid)
-    # The spec declares text/plain with a bare number (REFERENCE.md §10).
+    # The spec declares text/plain with a bare number ([SA] GET /guests/count; docs/webex-behaviour.md "Wire formats").
     return ApiResponse(status=200, body=str(count), content_type="text/plain")

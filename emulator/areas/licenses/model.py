@@ -1,4 +1,4 @@
-"""License pools, assignments and site access (REFERENCE.md §3, §7).
+"""License pools, assignments and site access ([SA] tag Licenses; docs/webex-behaviour.md "License assignment", "Sites").
 
 Invariants (tests check them):
 * ``licenses.consumed_by_users`` == number of ``license_assignments`` rows of that license;
@@ -180,7 +180,7 @@ def holds_meeting_license_on_site(db: sqlite3.Connection, person_uuid: str, site
 
 
 def person_site_urls(db: sqlite3.Connection, person_uuid: str) -> list[str]:
-    """People ``siteUrls``: host sites plain, attendee sites with ``#attendee`` (REFERENCE.md §4)."""
+    """People ``siteUrls``: host sites plain, attendee sites with ``#attendee`` (docs/webex-behaviour.md "People")."""
     return [s if t == dev.ACCOUNT_TYPE_HOST else f"{s}#attendee"
             for s, t in site_access(db, person_uuid).items()]
 

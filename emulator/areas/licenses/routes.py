@@ -1,4 +1,4 @@
-"""Licenses API (REFERENCE.md §3; spec tag Licenses in webex-admin.json, extracts/licenses.txt)."""
+"""Licenses API ([SA] webex-admin.json tag Licenses)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ router = Router()
 
 @router.get("/licenses", scopes=["spark-admin:licenses_read"], roles=ANY_ADMIN)
 def list_licenses(ctx: Ctx) -> Any:
-    """Not paginated (REFERENCE.md §1.6)."""
+    """Not paginated ([SA] GET /licenses)."""
     org = ctx.org_uuid(ctx.q("orgId"))
     return ctx.ok({"items": [model.license_json(r) for r in model.org_licenses(ctx.db, org)]})
 

@@ -1,5 +1,5 @@
 """Meetings area: meeting series, scheduled meetings (occurrences and their exceptions) and
-meeting invitees (REFERENCE.md §5, §6).
+meeting invitees ([SM] tags Meetings, Invitees).
 
 Modules: ``recurrence`` (RRULE rules), ``model`` (ids, secrets, time rules, occurrences),
 ``fields`` (option validation), ``store`` (the SQL), ``backend`` (the rules that need state or

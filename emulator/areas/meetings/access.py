@@ -1,4 +1,4 @@
-"""Who a meetings request acts as, and what it may see (REFERENCE.md §5; deviations.py).
+"""Who a meetings request acts as, and what it may see ([SM] tag Meetings; deviations.py).
 
 The caller, or the host named by ``hostEmail`` for an admin acting on behalf; the meeting a
 path id names; and whether that user may read or change it.

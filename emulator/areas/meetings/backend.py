@@ -1,4 +1,4 @@
-"""Meetings backend: the scheduling rules that need state (REFERENCE.md §5, §6).
+"""Meetings backend: the scheduling rules that need state ([SM] tags Meetings, Invitees).
 
 ``model`` and ``recurrence`` hold the pure rules (ids, secrets, times, occurrences), ``store``
 the SQL; this module combines them with what other areas know: the host's license (licenses
@@ -71,7 +71,7 @@ def recurrence_rule(value: Any, tz: ZoneInfo, start: datetime, now: datetime) ->
 
 
 def require_host_license(db: sqlite3.Connection, person_uuid: str, email: str, site_url: str) -> None:
-    """A meeting host must hold the site's meeting license (REFERENCE.md §3, §7, §13)."""
+    """A meeting host must hold the site's meeting license (docs/webex-behaviour.md "License assignment", "Migration to Improved Space Meetings")."""
     if not lic.holds_meeting_license_on_site(db, person_uuid, site_url):
         raise forbidden(
             f"User '{email}' does not have a host account on site '{site_url}': "

@@ -1,4 +1,4 @@
-"""HTTP shape of ``/meetingInvitees`` (REFERENCE.md §6; webex-meeting.json tag Meeting Invitees).
+"""HTTP shape of ``/meetingInvitees`` ([SM] webex-meeting.json tag Invitees).
 
 An invitee belongs to a meeting series (invited to every occurrence) or to one scheduled
 meeting.  Invitee ids are ``<meetingId>_<n>`` like the spec's ``870f…0402_2628962``.

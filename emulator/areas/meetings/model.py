@@ -4,7 +4,8 @@ Pure Python (no HTTP, no SQL).  The route layer loads a ``Series`` from storage,
 occurrences, and renders them; every Webex rule that does not need the database lives here so
 it can be unit-tested directly.
 
-Sources: REFERENCE.md §1.2 (meeting ids), §5 (meetings), [SM] webex-meeting.json.
+Sources: [SM] webex-meeting.json tag Meetings; docs/webex-behaviour.md "Ids" (meeting ids) and
+"Meeting times and recurrence".
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class MeetingRuleError(ValueError):
 
 
 # --------------------------------------------------------------------------------------------
-# Identifiers (REFERENCE.md §1.2: meeting ids are NOT base64)
+# Identifiers (meeting ids are NOT base64: docs/webex-behaviour.md "Ids")
 # --------------------------------------------------------------------------------------------
 
 
@@ -218,7 +219,7 @@ def validate_password(
 
 
 # --------------------------------------------------------------------------------------------
-# Time rules (REFERENCE.md §5.2 / §5.5)
+# Time rules (docs/webex-behaviour.md "Meeting times and recurrence")
 # --------------------------------------------------------------------------------------------
 
 

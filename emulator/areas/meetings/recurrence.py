@@ -2,7 +2,7 @@
 
 Pure Python (no HTTP, no storage) so the rules can be unit-tested on their own.
 
-What Webex does with ``recurrence`` (REFERENCE.md §5.2, webex-meeting.json createMeeting):
+What Webex does with ``recurrence`` ([SM] createMeeting; docs/webex-behaviour.md "Meeting times and recurrence"):
 
 * The value is an RFC 2445 RRULE.  Webex answers with a *normalised* rule: the spec example sends
   ``FREQ=DAILY;INTERVAL=1;COUNT=10`` and gets back ``FREQ=DAILY;COUNT=10;INTERVAL=1``.  We therefore

@@ -1,4 +1,4 @@
-"""Rendering meetings for the wire (REFERENCE.md §5; webex-meeting.json Meeting object).
+"""Rendering meetings for the wire ([SM] webex-meeting.json, the Meeting object).
 
 A series, one of its scheduled meetings, or the series with its current occurrence's times,
 in the zone the request's ``timezone`` header asks for.
@@ -40,7 +40,7 @@ def output_zone(ctx: Ctx) -> ZoneInfo:
 
 def render_time(moment: datetime, zone: ZoneInfo) -> str:
     if zone.key == "UTC":
-        return iso(moment)  # 2015-10-18T14:26:16.000Z, REFERENCE.md §15
+        return iso(moment)  # 2015-10-18T14:26:16.000Z (docs/webex-behaviour.md "Wire formats")
     return moment.astimezone(zone).isoformat(timespec="milliseconds")
 
 

@@ -1,4 +1,4 @@
-"""HTTP shape of ``/meetings`` (REFERENCE.md §5; webex-meeting.json tag Meetings).
+"""HTTP shape of ``/meetings`` ([SM] webex-meeting.json tag Meetings).
 
 Handlers parse the request, resolve *who* acts (``access``), call the backend for Webex's
 scheduling rules (``backend``) and render the answer (``render``). ``/meetingInvitees`` is in
@@ -338,7 +338,7 @@ def delete_meeting(ctx: Ctx) -> ApiResponse:
 
 
 # ---------------------------------------------------------------------------------------------
-# POST /meetings/reassignHost ([SM] reassignMeetingsToANewHost; REFERENCE.md §5.7)
+# POST /meetings/reassignHost ([SM] reassignHost)
 # ---------------------------------------------------------------------------------------------
 
 @router.post("/meetings/reassignHost", scopes=list(ADMIN_WRITE))
@@ -380,7 +380,7 @@ def reassign_host(ctx: Ctx) -> ApiResponse:
             continue
         backend.reassign(ctx.db, rec, new_host)
         results.append({"meetingId": meeting_id, "httpStatus": "200"})
-    # httpStatus is a string in the schema (the example shows numbers; REFERENCE.md §15: the
+    # httpStatus is a string in the schema (the example shows numbers; docs/webex-behaviour.md "Wire formats": the
     # schema wins).
     if all(r["httpStatus"] == "200" for r in results):
         return ctx.no_content()

@@ -25,7 +25,7 @@ from .recurrence import Recurrence, parse_recurrence
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meeting_series (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,                 -- 32 hex (REFERENCE.md §1.2)
+    id TEXT NOT NULL UNIQUE,                 -- 32 hex (docs/webex-behaviour.md "Ids")
     org_uuid TEXT NOT NULL,
     host_uuid TEXT NOT NULL,
     site_url TEXT NOT NULL,
@@ -245,7 +245,7 @@ def delete(db: sqlite3.Connection, series_id: str) -> None:
 
 
 def host_key(db: sqlite3.Connection, person_uuid: str, site_url: str) -> str:
-    """The host's key on the site, created on first use (6 digits, REFERENCE.md §5.1)."""
+    """The host's key on the site, created on first use (6 digits, as in the [SM] examples)."""
     row = db.execute(
         "SELECT host_key FROM meeting_host_keys WHERE person_uuid=? AND site_url=?", (person_uuid, site_url)
     ).fetchone()

@@ -1,4 +1,4 @@
-"""Organizations & Roles (REFERENCE.md §11; spec tags Organizations, Roles in webex-admin.json).
+"""Organizations & Roles ([SA] webex-admin.json tags Organizations, Roles).
 
 ``GET /organizations`` is not paginated and lists the orgs visible to the caller (own org; the
 emulator admin token sees all). Roles are the fixed set in ``emulator.core.auth.ROLE_NAMES``.

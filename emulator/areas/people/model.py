@@ -1,4 +1,4 @@
-"""People backend: state, rules and the Person wire object (REFERENCE.md §4; extracts/people.txt).
+"""People backend: state, rules and the Person wire object ([SA] tag People).
 
 Rows live in the core ``people`` table, and only this module reads or writes it: other areas
 ask for a :class:`Person` (``get``, ``by_email``, ``get_many``) or for the few facts they need
@@ -95,7 +95,7 @@ def get_row(db: sqlite3.Connection, person_uuid: str | None) -> sqlite3.Row | No
 
 
 def resolve_row(db: sqlite3.Connection, person_id: str | None) -> sqlite3.Row | None:
-    """By base64 PEOPLE id (padded or not) or raw uuid (REFERENCE.md §1.2 allows both)."""
+    """By base64 PEOPLE id (padded or not) or raw uuid (both are seen, docs/webex-behaviour.md "Ids")."""
     if not person_id:
         return None
     pu = ids.decode_uuid(person_id, ids.PEOPLE)

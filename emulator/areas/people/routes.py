@@ -1,4 +1,4 @@
-"""People API (REFERENCE.md §4; spec tag People in webex-admin.json, extracts/people.txt)."""
+"""People API ([SA] webex-admin.json tag People)."""
 
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ def create_person(ctx: Ctx) -> Any:
 
 @router.put("/people/{personId}", scopes=WRITE, roles=WRITE_ADMIN)
 def update_person(ctx: Ctx) -> Any:
-    """FULL replace: omitted fields are reset (REFERENCE.md §4, [ISSUE-6])."""
+    """FULL replace: omitted fields are reset (docs/webex-behaviour.md "People")."""
     row = _person_or_404(ctx)
     body = ctx.json_object()
     ctx.q_bool("callingData")

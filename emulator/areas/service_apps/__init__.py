@@ -1,5 +1,5 @@
 """Service Apps area: ``POST /applications/{id}/token``, the OAuth refresh grant
-(``POST /access_token``) and ``/authorizations`` (REFERENCE.md §1.8, §8, §9).
+(``POST /access_token``) and ``/authorizations`` ([SA] tags Service Apps, Authorizations).
 
 The app registry and the per-org Control Hub authorization live in the core
 (``emulator/core/service_apps.py``, control surface ``/_emulator/service-apps``); this area turns

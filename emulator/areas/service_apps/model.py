@@ -1,4 +1,4 @@
-"""Service App tokens and authorizations (REFERENCE.md §1.8, §8, §9).
+"""Service App tokens and authorizations ([SA] tags Service Apps, Authorizations; docs/webex-behaviour.md "Tokens and OAuth").
 
 * Token pairs for an authorized Service App belong to the app's *machine account* in the target
   org (one per app and org, created on first token).  They are ordinary emulator tokens: the
@@ -62,7 +62,7 @@ def app_lifetime(db: sqlite3.Connection, app: dict[str, Any], name: str) -> int:
 
 
 def machine_account(db: sqlite3.Connection, client_id: str, org_uuid: str) -> str:
-    """The app's machine account in the org (created with the first token, REFERENCE.md §9)."""
+    """The app's machine account in the org (created with the first token; docs/webex-behaviour.md "Service Apps")."""
     row = sa.authorization(db, client_id, org_uuid)
     if row is not None and row["machine_person_uuid"]:
         return str(row["machine_person_uuid"])
@@ -141,7 +141,7 @@ def revoke(db: sqlite3.Connection, token_id: str) -> None:
 def expiry_ms(row: sqlite3.Row) -> int:
     if row["expires_at"] is not None:
         return int(row["expires_at"] * 1000)
-    # A token that never expires (bot-like): report ~100 years after creation (REFERENCE.md §1.8).
+    # A token that never expires (bot-like): report ~100 years after creation (docs/webex-behaviour.md "Tokens and OAuth").
     created = parse_iso(row["created"]) + timedelta(days=36_525)
     return int(created.timestamp() * 1000)
 

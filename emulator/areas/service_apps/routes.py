@@ -1,4 +1,5 @@
-"""Service App token, OAuth refresh and ``/authorizations`` (REFERENCE.md §1.8, §8, §9).
+"""Service App token, OAuth refresh and ``/authorizations`` ([SA] tags Service Apps,
+Authorizations; docs/webex-behaviour.md "Tokens and OAuth").
 
 Routes:
 * ``POST /applications/{applicationId}/token`` — token pair for an authorized Service App.
@@ -27,11 +28,11 @@ from . import model
 
 router = Router()
 
-# [SA] + REFERENCE.md §9 wording, verbatim.
+# [SA] POST /applications/{applicationId}/token wording, verbatim.
 INVALID_CREDENTIALS = "Invalid client credentials"
 NOT_AUTHORIZED = "Insufficient permissions or Service App not authorized by Full Admin in Control Hub"
 APP_NOT_FOUND = "Service App not found"
-# REFERENCE.md §1.8 / [ISSUE-9].
+# docs/webex-behaviour.md "Tokens and OAuth" (webex/webex-js-sdk#855).
 BAD_REFRESH = "The refresh token provided is expired, revoked, malformed, or invalid."
 
 # [DOCS] authorizations: own-org Full, User or Device admin (read-only admins not supported).
@@ -69,7 +70,7 @@ def create_service_app_token(ctx: Ctx) -> ApiResponse:
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> ApiResponse:
-    """``{"error", "error_description", "trackingID": "CLIENT_…"}`` (REFERENCE.md §1.8, [ISSUE-13])."""
+    """``{"error", "error_description", "trackingID": "CLIENT_…"}`` (docs/webex-behaviour.md "Tokens and OAuth")."""
     return ApiResponse(
         status=status,
         body={"error": error, "error_description": description, "trackingID": f"CLIENT_{uuid.uuid4()}"},
@@ -144,7 +145,7 @@ def _person_uuid_for(ctx: Ctx) -> str:
 def list_authorizations(ctx: Ctx) -> ApiResponse:
     person_uuid = _person_uuid_for(ctx)
     rows = model.live_tokens_of(ctx.db, person_uuid, ctx.state.clock.time())
-    # Not paginated (REFERENCE.md §1.6, §8).
+    # Not paginated ([SA] GET /authorizations).
     return ctx.ok({"items": [model.authorization_json(ctx.db, r) for r in rows]})
 
 
@@ -173,7 +174,7 @@ def delete_client_authorizations(ctx: Ctx) -> ApiResponse:
     org_uuid = ctx.org_uuid(ctx.q("orgId"))
     if sa.is_authorized(ctx.db, client_id, org_uuid):
         if not ctx.auth.is_full_admin:
-            # Only a Full Admin can (de)authorize a Service App for the org (REFERENCE.md §9).
+            # Only a Full Admin can (de)authorize a Service App for the org (docs/webex-behaviour.md "Service Apps").
             raise forbidden("Only a Full Administrator can revoke a Service App's authorization.")
         sa.deauthorize(ctx.db, client_id, org_uuid)  # also revokes the app's tokens there
     model.revoke_client(ctx.db, client_id, org_uuid)

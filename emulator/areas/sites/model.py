@@ -1,6 +1,5 @@
 """Meeting sites: existence (from license pools), users' default site, common settings
-(REFERENCE.md §7; spec webex-meeting.json Meeting Preferences / Site, extracts/
-meeting_preferences_and_site.txt)."""
+([SM] tags Preferences, Site; docs/webex-behaviour.md "Sites")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Meeting sites: ``/meetingPreferences/sites`` and ``/admin/meeting/config/commonSettings``
-(REFERENCE.md §7; spec webex-meeting.json). There is no public API to create a site: a site
+([SM] webex-meeting.json; docs/webex-behaviour.md "Sites"). There is no public API to create a site: a site
 exists when its org has a meeting license pool with that ``siteUrl``."""
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def update_default_site(ctx: Ctx) -> Any:
         raise bad_request("'siteUrl' is required.")
     site = site.strip().lower()
     if site not in lic.site_access(ctx.db, user.uuid):
-        # A user can only default to a site where they host or attend (REFERENCE.md §7).
+        # A user can only default to a site where they host or attend (docs/webex-behaviour.md "Sites").
         raise bad_request(f"User does not have access to site '{site}'.")
     if default_flag:
         model.set_default_site(ctx.db, user.uuid, site)
