@@ -77,7 +77,7 @@ emulator: venv
 	if [ -f $(EMULATOR_DIR)/pid ] && kill -0 "$$(cat $(EMULATOR_DIR)/pid)" 2>/dev/null && ours; then \
 	  echo "emulator already running at $(EMULATOR_URL)"; \
 	else \
-	  umask 077; nohup $(PY) -m emulator --host $(EMULATOR_HOST) --port $(EMULATOR_PORT) \
+	  umask 077; nohup $(PY) -m webex_emulator --host $(EMULATOR_HOST) --port $(EMULATOR_PORT) \
 	    --state $(EMULATOR_DIR)/state.db --seed sample >$(EMULATOR_DIR)/emulator.log 2>&1 & \
 	  echo $$! >$(EMULATOR_DIR)/pid; \
 	  for i in $$(seq 1 150); do \

@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from emulator.testing import EmulatorServer  # noqa: E402
+from webex_emulator.testing import EmulatorServer  # noqa: E402
 
 from . import ours  # noqa: E402
 from .naive import program as naive_program, write_declaration, write_project  # noqa: E402

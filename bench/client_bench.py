@@ -1,7 +1,7 @@
 """Client benchmark: ``.venv/bin/python bench/client_bench.py [--patches 1000] [--quick]``.
 
 Measures the Webex client (``webex_client``) end to end against the local emulator
-(``python -m emulator`` in a subprocess, file-backed state, 10,000-user org):
+(``python -m webex_emulator`` in a subprocess, file-backed state, 10,000-user org):
 
 1. pure client overhead per request (``httpx.MockTransport``, no network, no throttle);
 2. listing the whole org (10,001 people, ``max=100`` pages through ``Link: rel="next"``);
@@ -28,8 +28,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emulator.generate import large_org_seed  # noqa: E402
-from emulator.testing import EmulatorServer, temp_state_path  # noqa: E402
+from webex_emulator.generate import large_org_seed  # noqa: E402
+from webex_emulator.testing import EmulatorServer, temp_state_path  # noqa: E402
 from webex_client import ClientSettings, WebexClient, same_id  # noqa: E402
 from webex_client.types import LicenseAssignmentRequest, LicenseRequest  # noqa: E402
 

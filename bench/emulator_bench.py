@@ -1,6 +1,6 @@
 """Emulator benchmark: ``.venv/bin/python bench/emulator_bench.py [--duration 10] [--clients 8]``.
 
-Starts ``python -m emulator`` in a subprocess with a file-backed state (WAL) seeded with a
+Starts ``python -m webex_emulator`` in a subprocess with a file-backed state (WAL) seeded with a
 10,000-user / 20,000-assignment org, then measures from N concurrent clients (threads, one
 keep-alive httpx.Client each):
 
@@ -31,8 +31,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emulator.generate import large_org_seed  # noqa: E402
-from emulator.testing import EmulatorServer  # noqa: E402
+from webex_emulator.generate import large_org_seed  # noqa: E402
+from webex_emulator.testing import EmulatorServer  # noqa: E402
 
 LINK_RE = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -196,7 +196,7 @@ def main() -> int:
 
 
 def _generated_emails(seed: dict[str, Any]) -> list[str]:
-    from emulator.core.seeding import generate_people
+    from webex_emulator.core.seeding import generate_people
     org = seed["orgs"][0]
     return [p["email"] for p in generate_people(org["generatedPeople"], org["domain"])]
 

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from emulator.generate import fleet_seed  # noqa: E402
-from emulator.testing import EmulatorServer  # noqa: E402
+from webex_emulator.generate import fleet_seed  # noqa: E402
+from webex_emulator.testing import EmulatorServer  # noqa: E402
 from tests.team import teamkit as kit  # noqa: E402
 from tests.team.pgserver import PostgresServer, PostgresUnavailable  # noqa: E402
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.core.seeding import generate_people
-from emulator.generate import large_org_seed
+from webex_emulator.core.seeding import generate_people
+from webex_emulator.generate import large_org_seed
 
 ORG_KEY = "bigcorp"
 DOMAIN = "bigcorp.example.com"

@@ -25,36 +25,41 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from pydantic import Field, field_validator
 
 from webex_client import NotFoundError, PermissionDeniedError
+from webex_client.types import sites
+from webex_iac.org_model import site_pools
 
 from ._common import Email, Model
 from ._provider import Outputs, WebexProvider, WebexResource
 
 
-class SiteOptions(Model):
-    allow_custom_personal_room_url: bool | None = Field(default=None, alias="allowCustomPersonalRoomURL")
+# The commonSettings shape is declared once, by the wire models (webex_client/types/sites.py).
+# Each input model below subclasses one and adds only what an input needs: no unknown keys
+# (Model's config; the wire keeps them), the spec's value sets where the wire also keeps values a
+# newer Webex sends, bounds, and the nested models being these input ones.
 
 
-class DefaultSchedulerOptions(Model):
+class SiteOptions(Model, sites.SiteOptions):
+    model_config = Model.model_config
+
+
+class DefaultSchedulerOptions(Model, sites.DefaultSchedulerOptions):
+    model_config = Model.model_config
+
     entry_and_exit_tone: Literal["NoTone", "Beep", "AnnounceName"] | None = None
-    join_teleconf_not_press1: bool | None = None
     telephony_support: Literal["None", "WebexTeleconferencing", "Other"] | None = None
-    toll_free: bool | None = None
-    voip: bool | None = Field(default=None, alias="VoIP")
 
 
-class ScheduleMeetingOptions(Model):
-    email_reminders: bool | None = None
+class ScheduleMeetingOptions(Model, sites.ScheduleMeetingOptions):
+    model_config = Model.model_config
 
 
-class PasswordCriteria(Model):
-    mixed_case: bool | None = None
+class PasswordCriteria(Model, sites.PasswordCriteria):
+    model_config = Model.model_config
+
     min_length: int | None = Field(default=None, ge=0, le=12)
     min_numeric: int | None = Field(default=None, ge=0, le=12)
     min_alpha: int | None = Field(default=None, ge=0, le=12)
     min_special: int | None = Field(default=None, ge=0, le=12)
-    disallow_dynamic_web_text: bool | None = None
-    disallow_list: bool | None = None
-    disallow_values: list[str] | None = None
 
     @field_validator("disallow_values")
     @classmethod
@@ -64,19 +69,16 @@ class PasswordCriteria(Model):
         return v
 
 
-class SecurityOptions(Model):
-    join_before_host: bool | None = None
-    audio_before_host: bool | None = None
-    first_attendee_as_presenter: bool | None = None
-    unlist_all_meetings: bool | None = None
-    require_login_before_access: bool | None = None
-    allow_mobile_screen_capture: bool | None = None
-    require_strong_password: bool | None = None
+class SecurityOptions(Model, sites.SecurityOptions):
+    model_config = Model.model_config
+
     password_criteria: PasswordCriteria | None = None
 
 
-class CommonSettings(Model):
+class CommonSettings(Model, sites.CommonSettings):
     """The writable part of ``/admin/meeting/config/commonSettings`` (telephonyConfig is read-only)."""
+
+    model_config = Model.model_config
 
     site_options: SiteOptions | None = None
     default_scheduler_options: DefaultSchedulerOptions | None = None
@@ -142,7 +144,7 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
     def check_args(self, args: MeetingSiteArgs, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         snap = self.runtime.snapshot
-        if not self._site_pools(args.site_url):
+        if not self._pool_ids(args.site_url):
             failures.append(CheckFailure("siteUrl", self._not_licensed(args.site_url)))
         for email in (args.default_site_for.users if args.default_site_for else []):
             if snap.person(email) is None:
@@ -170,7 +172,7 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = self.parse(props)
-        if not self._site_pools(args.site_url):
+        if not self._pool_ids(args.site_url):
             raise ValueError(self._not_licensed(args.site_url))
         return CreateResult(id_=args.site_url.lower(), outs=self._apply(args, props))
 
@@ -178,18 +180,17 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
         return UpdateResult(outs=self._apply(self.parse(news), news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        if not self._site_pools(id_):
+        if not self._pool_ids(id_):
             return ReadResult(None, {})
-        return ReadResult(id_, self.outputs(self.parse(props), props, license_pools=self._site_pools(id_),
+        return ReadResult(id_, self.outputs(self.parse(props), props, license_pools=self._pool_ids(id_),
                                             default_site_users=props.get("defaultSiteUsers")))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None  # stop managing; the site and its settings stay as they are
 
     # -- helpers ---------------------------------------------------------------------------
-    def _site_pools(self, site_url: str) -> list[str]:
-        return sorted(lic.id for lic in self.runtime.snapshot.licenses().values()
-                      if (lic.site_url or "").lower() == site_url.lower())
+    def _pool_ids(self, site_url: str) -> list[str]:
+        return sorted(lic.id for lic in site_pools(self.runtime.snapshot.licenses().values(), site_url))
 
     @staticmethod
     def _not_licensed(site_url: str) -> str:
@@ -237,7 +238,7 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
         failed = [f"{e}: {r.error}" for e, r in zip(pending, results) if not r.ok]
         if failed:
             raise RuntimeError(f"default site not set for {len(failed)} users:\n  " + "\n  ".join(failed[:20]))
-        return self.outputs(args, news, license_pools=self._site_pools(args.site_url),
+        return self.outputs(args, news, license_pools=self._pool_ids(args.site_url),
                             default_site_users=len(self._default_site_users(args)))
 
 

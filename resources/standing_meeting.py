@@ -414,8 +414,7 @@ class StandingMeetingProvider(WebexProvider[StandingMeetingArgs]):
         if host is None:
             failures.append(CheckFailure("host", f"{args.host} is not a person in the org"))
         else:
-            site_pools = {lic.id for lic in snap.licenses().values() if (lic.site_url or "").lower() == args.site_url.lower()}
-            if not site_pools:
+            if not site_pools(snap.licenses().values(), args.site_url):
                 failures.append(CheckFailure("siteUrl", f"{args.site_url} is not a meeting site of this org"))
         if not olds and not args.adopt_meeting_id:
             problem = past_start_problem(args)   # a new series needs a start ahead

@@ -1,6 +1,6 @@
 """Suite-wide request-contract check (issue 12): the whole run causes zero contract violations.
 
-Every emulator the tests start holds requests to the official spec (emulator/contract.py) in
+Every emulator the tests start holds requests to the official spec (webex_emulator/contract.py) in
 STRICT mode: ``WEBEX_EMULATOR_STRICT=1`` is set here for this process and the emulators it
 spawns. Strict emulators answer a violating request with 400, but a product path that swallows
 a 400 (a best-effort lookup, a retry loop) would still pass its test, so every violation is also
@@ -33,12 +33,12 @@ def describe(entries: list[tuple[str, str, str]]) -> str:
     lines = [f"  {test}: {route}: {text}" + (f"  (x{n})" if n > 1 else "")
              for (test, route, text), n in sorted(counts.items())]
     return (f"{len(entries)} request(s) broke the Webex request contract "
-            "(emulator/contract.py; GET /_emulator/requests/violations):\n" + "\n".join(lines[:50]))
+            "(webex_emulator/contract.py; GET /_emulator/requests/violations):\n" + "\n".join(lines[:50]))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def no_request_contract_violations() -> Iterator[None]:
-    from emulator import contract
+    from webex_emulator import contract
 
     start = len(contract.SUITE_LOG)
     yield

@@ -47,11 +47,13 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ConfigDict, TypeAdapter
+from pydantic.alias_generators import to_camel
 from rich.console import Console
 from rich.table import Table
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -75,10 +77,12 @@ EXIT_NO_FIT = 3
 DEFAULT_PROTECTED_GROUP = "executives"
 # policies/: change-size-guard.maxLicenseRemovals default (not raised by the edit: that is a reviewer's call).
 CHANGE_SIZE_DEFAULT = 25
+_CAMEL = ConfigDict(alias_generator=to_camel)  # the report's dataclasses dump by this alias
 
 
 @dataclass
 class HostNeed:
+    __pydantic_config__ = _CAMEL
     email: str
     meetings: list[dict[str, str]]
     other_meeting_sites: list[str]
@@ -88,6 +92,7 @@ class HostNeed:
 
 @dataclass
 class PoolRow:
+    __pydantic_config__ = _CAMEL
     pool: str
     license_id: str
     site_url: str | None
@@ -101,6 +106,7 @@ class PoolRow:
 
 @dataclass
 class Proposal:
+    __pydantic_config__ = _CAMEL
     fits: bool
     reason: str
     distribution: str | None = None
@@ -117,6 +123,7 @@ class Proposal:
 
 @dataclass
 class Report:
+    __pydantic_config__ = _CAMEL
     stack: str
     target_site: str
     target_pool: dict[str, Any]
@@ -127,16 +134,9 @@ class Report:
     proposal: Proposal
 
     def to_json(self) -> dict[str, Any]:
-        return _camel(asdict(self))
-
-
-def _camel(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {(k.split("_")[0] + "".join(w.capitalize() for w in k.split("_")[1:]) if isinstance(k, str) else k): _camel(v)
-                for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_camel(v) for v in obj]
-    return obj
+        # Only the report's own field names take camelCase, by pydantic's to_camel (the project's one
+        # converter); keys inside dict fields are data (emails such as ann_b@x.com) and stay as they are.
+        return TypeAdapter(Report).dump_python(self, by_alias=True)
 
 
 # ---------------------------------------------------------------------------------------------

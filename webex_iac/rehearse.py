@@ -562,7 +562,7 @@ def _load_snapshot(opts: Options) -> tuple[dict[str, Any], str]:
     if opts.snapshot is None and opts.stack in engine.DEV_STACKS:
         # The dev stack's org is the emulator's sample org: snapshot a fresh one, as a user
         # would snapshot theirs (authorizing the sample Service App first, as `make up` does).
-        from emulator.testing import EmulatorServer
+        from webex_emulator.testing import EmulatorServer
 
         with EmulatorServer(seed="sample") as emu:
             org = emu.orgs()[0]
@@ -615,7 +615,7 @@ def _read_org(emu: Any) -> tuple[dict[str, Pool], dict[str, set[str]], dict[str,
 
 
 def rehearse(opts: Options) -> Report:
-    from emulator.testing import EmulatorServer
+    from webex_emulator.testing import EmulatorServer
 
     say = opts.echo or (lambda s: None)
     for f in opts.faults:

@@ -3,7 +3,7 @@
 The org is read by :func:`webex_iac.discover.org_read.read_org` — the very read ``discover`` makes, through
 the same client and credentials (:func:`webex_iac.discover.connection.connect`) — plus one
 ``GET /meetingPreferences/sites`` per person with a site account (their preferred site). The
-result is an emulator seed document (``emulator/core/seeding.py``) in JSON:
+result is an emulator seed document (``webex_emulator/core/seeding.py``) in JSON:
 
 * people with their licenses, roles, attendee sites and preferred site; license pools with
   their capacities; sites with their writable common settings; groups and their members;

@@ -34,6 +34,7 @@ from .context import CONTEXT, Missing, StackContext, explain, norm
 
 from resources import TYPE_PREFIX  # one definition for every kind (resources/_provider.py)
 from webex_client.types.licenses import pool_label
+from webex_iac.org_model import site_pools
 
 
 class _Unknown:
@@ -291,11 +292,11 @@ def _managed_pools(dists: list[Res], org) -> dict[str, list[_Managed]]:
     return managed
 
 
-def _site_license(pid: str, site_pools: list, managed: dict[str, list[_Managed]], org) -> tuple[bool, list[_Managed]]:
+def _site_license(pid: str, pools: list, managed: dict[str, list[_Managed]], org) -> tuple[bool, list[_Managed]]:
     """Whether person ``pid`` holds, or is declared to hold, a meeting license of the site after
     this change; if not, the exclusive pools of this stack that take away the one they hold now."""
     licensed, losing = False, list[_Managed]()
-    for lic in site_pools:
+    for lic in pools:
         holds_now = pid in org.holders(lic.id)
         entries = managed.get(lic.id)
         if entries is None:
@@ -306,10 +307,6 @@ def _site_license(pid: str, site_pools: list, managed: dict[str, list[_Managed]]
         elif holds_now:
             losing.extend(e for e in entries if e.exclusive)
     return licensed, losing
-
-
-def _site_pools(org, site: str) -> list:
-    return [lic for lic in org.licenses() if (lic.site_url or "").lower() == site]
 
 
 def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
@@ -330,10 +327,10 @@ def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mappin
             continue  # unknown during preview; the provider checks it at create
         host, site = host.strip().lower(), site.strip().lower()
         pid = org.person_id(host)
-        site_pools = _site_pools(org, site)
-        if pid is None or not site_pools:
+        pools = site_pools(org.licenses(), site)
+        if pid is None or not pools:
             continue  # unknown host or site: the provider's check refuses it, naming it
-        licensed, losing = _site_license(pid, site_pools, managed, org)
+        licensed, losing = _site_license(pid, pools, managed, org)
         if licensed:
             continue
         if losing:
@@ -404,13 +401,13 @@ def check_cohosts_licensed(resources: list[Res], ctx: StackContext, config: Mapp
     for m in meetings:
         raw_site = m.props.get("siteUrl")
         site = raw_site.strip().lower() if isinstance(raw_site, str) else ""
-        site_pools = _site_pools(org, site) if site else []
-        if not site_pools:
+        pools = site_pools(org.licenses(), site) if site else []
+        if not pools:
             continue  # unknown during preview, or not a site: the provider's check names it
         for i, email in _cohosts(m.props):
             who = f"StandingMeeting '{m.name}' ({where(m.props)}): invitees[{i}]: co-host {email}"
             pid = org.person_id(email)
-            licensed, losing = _site_license(pid, site_pools, managed, org) if pid else (False, [])
+            licensed, losing = _site_license(pid, pools, managed, org) if pid else (False, [])
             if licensed:
                 continue
             if pid is None:

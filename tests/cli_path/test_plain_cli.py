@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from webex_client.scopes import ADMIN_TOKEN_SCOPES
 from webex_iac import engine
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STACK = "cli"
 PASSPHRASE = "cli-path-test-passphrase"
 SAMPLE_APP_CLIENT_ID = "C0ffee00000000000000000000000000000000000000000000000000000000001"
-SAMPLE_APP_SECRET = "sample-secret-not-real-0001"  # emulator/seeds/sample.yaml
+SAMPLE_APP_SECRET = "sample-secret-not-real-0001"  # webex_emulator/seeds/sample.yaml
 ADMIN = "ada.admin@acme.example.com"                 # the sample org's admin
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # Minting the Service App's org token is an authentication request (OAuth-style), not a change

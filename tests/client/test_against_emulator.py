@@ -24,8 +24,8 @@ import pytest
 from webex_client import ClientSettings, WebexClient, same_id
 from webex_client.types import LicenseAssignmentRequest, LicenseOperation, LicenseRequest
 
-testing = pytest.importorskip("emulator.testing")
-generate = pytest.importorskip("emulator.generate")
+testing = pytest.importorskip("webex_emulator.testing")
+generate = pytest.importorskip("webex_emulator.generate")
 
 USERS = 10_000
 PATCHES = 1_000

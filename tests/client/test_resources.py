@@ -248,7 +248,7 @@ def test_person_get_not_found(api, make_client):
 
 @pytest.fixture(scope="module")
 def strict_emu():
-    from emulator.testing import EmulatorServer
+    from webex_emulator.testing import EmulatorServer
 
     with EmulatorServer(seed="sample") as server:
         yield server

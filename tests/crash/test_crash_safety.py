@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import crashkit as k
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 
 SEEDS = range(20)
 PATCH = "PATCH /v1/licenses/users"

@@ -1,4 +1,4 @@
-"""The emulator's 206 fault (emulator/core/faults.py, added for the crash tests): one license item
+"""The emulator's 206 fault (webex_emulator/core/faults.py, added for the crash tests): one license item
 of a multi-license PATCH /licenses/users is not applied, the rest is, and the answer is a 206
 carrying the person's real licenses."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
 
-from emulator import create_app  # noqa: E402
-from emulator.testing import allow_test_client  # noqa: E402
+from webex_emulator import create_app  # noqa: E402
+from webex_emulator.testing import allow_test_client  # noqa: E402
 from webex_client import PartialContentError, WebexClient  # noqa: E402
 from webex_client.types import LicenseAssignmentRequest  # noqa: E402
 

@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner, Result
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from tests.e2e.harness import PASSPHRASE
 from webex_iac.cli import main
 
@@ -42,7 +42,7 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def run():
     def invoke(*args: str, token: str | None = None, env: dict | None = None) -> Result:
-        environment = {"WEBEX_TOKEN": token, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "COLUMNS": "240",
+        environment = {"WEBEX_ACCESS_TOKEN": token, "WEBEX_TOKEN": None, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "COLUMNS": "240",
                        **(env or {})}
         return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=True)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from emulator.generate import large_org_seed
-from emulator.testing import EmulatorServer
+from webex_emulator.generate import large_org_seed
+from webex_emulator.testing import EmulatorServer
 from tests.e2e.harness import WebexStack, org_holders
 from webex_iac.stack_file import load_stack_file
 

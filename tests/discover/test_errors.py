@@ -40,7 +40,7 @@ def test_rejected_token_exits_1_saying_where_the_token_came_from(emu, run, proje
     result = run("discover", "--stack", "prod", "--base-url", emu.base_url, "--project-dir", str(project),
                  token="not-a-valid-token")
     assert result.exit_code == 1
-    assert "rejected the token from WEBEX_TOKEN (401)" in result.stderr
+    assert "rejected the token from WEBEX_ACCESS_TOKEN (401)" in result.stderr
     assert "not-a-valid-token" not in result.output  # the token itself is never printed
     _no_traceback(result)
 
@@ -48,7 +48,7 @@ def test_rejected_token_exits_1_saying_where_the_token_came_from(emu, run, proje
 def test_missing_credentials_exit_1_naming_both_ways_to_give_a_token(run, project):
     result = run("discover", "--stack", "prod", "--base-url", "https://webexapis.com/v1", "--project-dir", str(project))
     assert result.exit_code == 1
-    assert "WEBEX_TOKEN" in result.stderr and "pulumi config set --secret webex:token" in result.stderr
+    assert "WEBEX_ACCESS_TOKEN" in result.stderr and "pulumi config set --secret webex:token" in result.stderr
     _no_traceback(result)
 
 
@@ -98,8 +98,8 @@ def test_write_without_a_stack_file_and_an_invalid_stack_file_exit_1(emu, run, p
 
 def test_the_installed_command_exits_nonzero_without_a_traceback(project):
     """The real console entry (python -m webex_iac), not the in-process runner."""
-    env = {k: v for k, v in os.environ.items() if k != "WEBEX_TOKEN"}
-    env["WEBEX_TOKEN"] = "t"
+    env = {k: v for k, v in os.environ.items() if k not in ("WEBEX_TOKEN", "WEBEX_ACCESS_TOKEN")}
+    env["WEBEX_ACCESS_TOKEN"] = "t"
     proc = subprocess.run(
         [sys.executable, "-m", "webex_iac", "discover", "--stack", "prod", "--base-url", _closed_port_url(),
          "--project-dir", str(project)], capture_output=True, text=True, env=env, cwd=engine.REPO_ROOT, timeout=120)

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from tests.e2e.harness import WebexStack, license_info, org_holders
 from webex_iac import engine
-from webex_iac.migration_report import EXIT_NO_FIT
+from webex_iac.migration_report import EXIT_NO_FIT, HostNeed, Proposal, Report
 
 from .conftest import ok, writes
 
@@ -145,3 +145,16 @@ def test_write_refuses_to_free_units_from_a_non_exclusive_pool(emu, run, project
     result = _report(run, emu, project, "--write", "--json")
     assert result.exit_code == EXIT_NO_FIT
     assert "exclusive: false" in json.loads(result.stdout)["proposal"]["reason"]
+
+
+def test_json_report_camel_cases_field_names_only_never_data_keys():
+    # Emails and other data used as keys (ann_b@x.com) are facts, not field names: only the
+    # report's own fields take camelCase (pydantic's to_camel, the one converter of the project).
+    report = Report(stack="prod", target_site=TARGET, target_pool={"total_units": 5},
+                    unlicensed_hosts=[HostNeed("ann_b@x.com", [{"site_url": "x"}], [], False)], pools=[],
+                    guests={"ann_b@x.com": 1}, room_meetings=[],
+                    proposal=Proposal(True, "", excluded={"ann_b@x.com": 2}))
+    out = report.to_json()
+    assert out["targetSite"] == TARGET and out["unlicensedHosts"][0]["declaredInTargetPool"] is False
+    assert out["guests"] == {"ann_b@x.com": 1} and out["proposal"]["excluded"] == {"ann_b@x.com": 2}
+    assert out["targetPool"] == {"total_units": 5} and out["unlicensedHosts"][0]["meetings"] == [{"site_url": "x"}]

@@ -80,3 +80,56 @@ def test_no_module_imports_a_private_name_of_discover_and_discover_files_stay_sh
     long = {p.name: n for p in (ROOT / "webex_iac" / "discover").glob("*.py")
             if (n := len(p.read_text().splitlines())) > 400}
     assert long == {}
+
+
+def _product_files():
+    return [p for pkg in ("webex_client", "resources", "webex_iac", "policies") for p in (ROOT / pkg).rglob("*.py")]
+
+
+def _is_site_url_lowered(node: ast.AST) -> bool:
+    """``(x.site_url or "").lower()``: the start of an inline "pools of a site" filter."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "lower"
+            and isinstance(node.func.value, ast.BoolOp)
+            and any(isinstance(v, ast.Attribute) and v.attr == "site_url" for v in node.func.value.values))
+
+
+def test_the_pools_of_a_site_are_filtered_only_by_org_model_site_pools():
+    inline = sorted(f"{p.relative_to(ROOT)}:{c.lineno}" for p in _product_files() if p.name != "org_model.py"
+                    for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.comprehension)
+                    for cond in n.ifs for c in ast.walk(cond)
+                    if isinstance(c, ast.Compare) and any(isinstance(o, ast.Eq) for o in c.ops)
+                    and any(_is_site_url_lowered(x) for x in (c.left, *c.comparators)))
+    assert inline == []
+    assert _defs(_product_files(), {"site_pools", "_site_pools"}) == ["webex_iac/org_model.py:site_pools"]
+
+
+def test_snake_to_camel_is_only_pydantics_to_camel():
+    # A hand-written converter (split on "_", capitalize) is what rewrote data keys in the
+    # migration report's JSON (ann_b@x.com -> annB@x.com).
+    converters = sorted(
+        f"{p.relative_to(ROOT)}:{f.name}" for p in _product_files() for f in ast.walk(ast.parse(p.read_text()))
+        if isinstance(f, ast.FunctionDef | ast.Lambda)
+        and {"capitalize", "title"} & {c.func.attr for c in ast.walk(f)
+                                       if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)}
+        and any(isinstance(c, ast.Constant) and c.value == "_" for c in ast.walk(f)))
+    assert converters == []
+
+
+def test_the_common_settings_shape_is_declared_once_by_the_wire_models():
+    from resources import meeting_site
+    from webex_client.types import sites
+
+    # What an input adds on top of the wire model: the spec's value sets, bounds, its own nested models.
+    overrides = {"DefaultSchedulerOptions": {"entry_and_exit_tone", "telephony_support"},
+                 "PasswordCriteria": {"min_length", "min_numeric", "min_alpha", "min_special"},
+                 "SecurityOptions": {"password_criteria"},
+                 "CommonSettings": {"site_options", "default_scheduler_options", "schedule_meeting_options",
+                                    "security_options"},
+                 "SiteOptions": set(), "ScheduleMeetingOptions": set()}
+    assert issubclass(sites.SiteCommonSettings, sites.CommonSettings)
+    tree = ast.parse((ROOT / "resources" / "meeting_site.py").read_text())
+    for name, allowed in overrides.items():
+        assert issubclass(getattr(meeting_site, name), getattr(sites, name)), name
+        body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name).body
+        declared = {s.target.id for s in body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+        assert declared <= allowed, f"{name} declares {declared - allowed} again: the wire model has it"

@@ -14,7 +14,7 @@ import shutil
 import pytest
 from pulumi.automation.errors import CommandError
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from harness import WebexStack
 from webex_iac.engine import REPO_ROOT
 

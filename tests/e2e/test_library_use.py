@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from harness import PASSPHRASE, least_privilege_token, org_holders
 from webex_iac import engine
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from pulumi.automation.errors import CommandError
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from harness import WebexStack, license_info, org_holders
 
 WRITES = ("POST /v1/", "PUT /v1/", "PATCH /v1/", "DELETE /v1/")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from pulumi.automation.errors import CommandError
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from harness import WebexStack, least_privilege_token
 from webex_client.scopes import ADMIN_TOKEN_SCOPES
 

@@ -4,7 +4,7 @@ import json
 import pytest
 from pulumi.automation.errors import CommandError
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from harness import WebexStack
 
 APP_SECRET = "client-secret-7d3f1a9c2b"

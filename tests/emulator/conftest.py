@@ -16,8 +16,8 @@ import pytest
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 from starlette.testclient import TestClient  # noqa: E402
 
-from emulator import create_app  # noqa: E402
-from emulator.testing import EmulatorServer, allow_test_client  # noqa: E402
+from webex_emulator import create_app  # noqa: E402
+from webex_emulator.testing import EmulatorServer, allow_test_client  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
 
@@ -42,7 +42,7 @@ def _client(app: Any) -> TestClient:
 
 
 def lax_client(**kw: Any) -> TestClient:
-    """A client on a LAX emulator (live-service behaviour, emulator/contract.py): for tests of
+    """A client on a LAX emulator (live-service behaviour, webex_emulator/contract.py): for tests of
     what the live service accepts beyond the spec."""
     return _client(create_app(seed="sample", admin_token=ADMIN_TOKEN, strict=False, **kw))
 

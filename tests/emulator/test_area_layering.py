@@ -1,9 +1,9 @@
 """The emulator in moto's shape (issue 16 item 5), checked on the source.
 
-Per API area (``emulator/areas/<area>/``) a backend owns the SQL and the rules; route modules
+Per API area (``webex_emulator/areas/<area>/``) a backend owns the SQL and the rules; route modules
 (every module that declares ``@router`` handlers) only parse the request, call backends and
 render. Areas reach each other through backends, never through each other's tables. And
-``emulator/deviations.py`` holds only constants that the emulator reads.
+``webex_emulator/deviations.py`` holds only constants that the emulator reads.
 
 The checks read the source (ast), so they cost no emulator start.
 """
@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EMULATOR = REPO / "emulator"
+EMULATOR = REPO / "webex_emulator"
 AREAS = EMULATOR / "areas"
 ROUTES_MAX_LINES = 400
 
-#: Tables of the core schema (emulator/core/state.py) whose API an area implements: only that
+#: Tables of the core schema (webex_emulator/core/state.py) whose API an area implements: only that
 #: area's backend touches them. The other core tables (tokens, service apps, meta) are core's.
 CORE_TABLES_OF_AREAS = {"people": "people", "orgs": "organizations"}
 EXECUTE_METHODS = {"execute", "executemany", "executescript"}
@@ -140,5 +140,5 @@ def test_every_deviation_constant_is_read_where_the_behaviour_is() -> None:
     others = "\n".join(p.read_text(encoding="utf-8") for p in EMULATOR.rglob("*.py")
                        if p.name != "deviations.py")
     unread = [name for name in constants if not re.search(rf"\b{name}\b", others)]
-    assert not unread, (f"emulator/deviations.py defines {unread}, which nothing in emulator/ reads: "
+    assert not unread, (f"webex_emulator/deviations.py defines {unread}, which nothing in emulator/ reads: "
                         "read it where the behaviour is implemented, or make it a comment")

@@ -3,8 +3,8 @@
 1. Every route the emulator serves under /v1 exists in the spec with the same method.
 2. A scenario against the sample org exercises EVERY served /v1 route successfully, and every
    success body is validated against the spec's response schema ($refs resolved, OpenAPI 3.0
-   nullable translated). Documented live deviations come from ``emulator.deviations`` and are
-   applied explicitly (``emulator.spec.check_response``); schemas are never loosened.
+   nullable translated). Documented live deviations come from ``webex_emulator.deviations`` and are
+   applied explicitly (``webex_emulator.spec.check_response``); schemas are never loosened.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 from tests.emulator.conftest import SpecTestClient
 
-from emulator import create_app
-from emulator import deviations
-from emulator.testing import allow_test_client
-from emulator.core import ids
-from emulator.spec import Spec, apply_response_deviations, check_response, normalise_template
+from webex_emulator import create_app
+from webex_emulator import deviations
+from webex_emulator.testing import allow_test_client
+from webex_emulator.core import ids
+from webex_emulator.spec import Spec, apply_response_deviations, check_response, normalise_template
 
 ADMIN_TOKEN = "conformance-admin-token"
 ADA = "ada.admin@acme.example.com"
@@ -36,7 +36,7 @@ CONTROL_PREFIX = "/_emulator"
 def spec() -> Spec:
     try:
         return Spec.load()
-    except FileNotFoundError as e:   # vendor data outside the repository (emulator/spec.py)
+    except FileNotFoundError as e:   # vendor data outside the repository (webex_emulator/spec.py)
         pytest.skip(f"conformance needs the Webex OpenAPI specs: {e}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from emulator.core import ids
+from webex_emulator.core import ids
 
 
 def test_counts_are_per_method_and_route_template(app_client):
@@ -66,7 +66,7 @@ def test_register_and_authorize_a_service_app(app, app_client):
     org_id = app.state.seed_summary["orgs"][0]["id"]
     out = app_client.post(f"/_emulator/service-apps/{app_json['id']}/authorize", json={"orgId": org_id}).json()
     assert out["authorizedOrgIds"] == [org_id]
-    from emulator.core import service_apps as sa
+    from webex_emulator.core import service_apps as sa
     conn = app.runtime.state.conn
     assert sa.is_authorized(conn, app_json["clientId"], app.state.seed_summary["orgs"][0]["uuid"])
     assert sa.check_secret(conn, app_json["clientId"], app_json["clientSecret"])

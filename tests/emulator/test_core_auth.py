@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.core.errors import FORBIDDEN_MESSAGE
+from webex_emulator.core.errors import FORBIDDEN_MESSAGE
 
 from .conftest import bearer, mint
 

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from emulator.core.app import ConnectionDropped
+from webex_emulator.core.app import ConnectionDropped
 
 HOST = "chen.jensen111@acme.example.com"
 
@@ -126,7 +126,7 @@ def test_invalid_fault_config_is_rejected(app_client):
 def test_faults_configurable_at_start():
     from starlette.testclient import TestClient
 
-    from emulator import create_app
+    from webex_emulator import create_app
     app = create_app(seed="sample", admin_token="t", faults={"script": [{"status": 503}]})
     c = TestClient(app, headers={"Authorization": "Bearer t"})
     assert c.get("/v1/people/me").status_code == 503

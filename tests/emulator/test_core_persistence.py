@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 
 TOKEN = "persist-admin-token"
 HOST = "chen.jensen111@acme.example.com"
@@ -72,7 +72,7 @@ def test_tokens_minted_before_a_restart_still_work(tmp_path):
 
 
 def test_cli_refuses_non_loopback_host_without_allow_remote():
-    r = subprocess.run([sys.executable, "-m", "emulator", "--host", "0.0.0.0", "--port", "0"],
+    r = subprocess.run([sys.executable, "-m", "webex_emulator", "--host", "0.0.0.0", "--port", "0"],
                        capture_output=True, text=True, timeout=30,
                        cwd=Path(__file__).resolve().parents[2])
     assert r.returncode == 2 and "allow-remote" in r.stderr
@@ -80,7 +80,7 @@ def test_cli_refuses_non_loopback_host_without_allow_remote():
 
 def test_cli_prints_base_url_but_never_the_admin_token_and_serves(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", "--seed", "sample",
+        [sys.executable, "-m", "webex_emulator", "--host", "127.0.0.1", "--port", "0", "--seed", "sample",
          "--state", str(tmp_path / "s.db"), "--token", "cli-token", "--rate-limit", "50", "--burst", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         cwd=Path(__file__).resolve().parents[2])
@@ -104,7 +104,7 @@ def test_cli_prints_base_url_but_never_the_admin_token_and_serves(tmp_path):
 
 
 def test_create_app_does_not_reseed_a_state_that_already_holds_an_org(tmp_path):
-    from emulator import create_app
+    from webex_emulator import create_app
     state = str(tmp_path / "s.db")
     first = create_app(state_path=state, seed="sample", admin_token="a")
     assert first.state.seed_summary is not None

@@ -45,7 +45,7 @@ def test_bucket_refills_at_the_configured_rate(app_client):
 
 
 def test_rate_limit_configurable_at_start_and_readable():
-    from emulator import create_app
+    from webex_emulator import create_app
     app = create_app(seed="sample", admin_token="t", rate_limit={"rate": 3, "burst": 5})
     assert app.runtime.rate_limiter.config.rate == 3 and app.runtime.rate_limiter.config.burst == 5
 

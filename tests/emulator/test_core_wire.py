@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from emulator.core import ids
+from webex_emulator.core import ids
 
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

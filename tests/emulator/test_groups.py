@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.core import ids
+from webex_emulator.core import ids
 
 from .conftest import bearer, mint
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from emulator.core import ids
+from webex_emulator.core import ids
 
 CLIENT_ID = "C0ffee00000000000000000000000000000000000000000000000000000000001"  # sample seed
 CLIENT_SECRET = "sample-secret-not-real-0001"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from emulator.areas.licenses import model as lic_model
+from webex_emulator.areas.licenses import model as lic_model
 
 ADMIN = "ada.admin@acme.example.com"
 HOSTS = [f"{n}@acme.example.com" for n in ("chen.jensen111", "dana.jensen112", "elif.jensen113")]

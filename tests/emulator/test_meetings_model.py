@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emulator.areas.meetings.model import (
+from webex_emulator.areas.meetings.model import (
     MeetingIdKind,
     MeetingRuleError,
     OccurrenceException,
@@ -27,7 +27,7 @@ from emulator.areas.meetings.model import (
     validate_password,
     web_link,
 )
-from emulator.areas.meetings.recurrence import parse_recurrence
+from webex_emulator.areas.meetings.recurrence import parse_recurrence
 
 NOW = datetime(2030, 1, 1, 8, 0, 30, tzinfo=timezone.utc)
 UTC = ZoneInfo("UTC")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emulator.areas.meetings.recurrence import (
+from webex_emulator.areas.meetings.recurrence import (
     MAX_OCCURRENCES,
     RecurrenceError,
     apply_limits,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from emulator.areas.licenses import model as lic_model
-from emulator.core import ids
+from webex_emulator.areas.licenses import model as lic_model
+from webex_emulator.core import ids
 
 from .conftest import bearer, mint
 

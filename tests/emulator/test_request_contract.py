@@ -1,4 +1,4 @@
-"""The request contract (emulator/contract.py): requests are held to the official spec."""
+"""The request contract (webex_emulator/contract.py): requests are held to the official spec."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from emulator import contract
-from emulator.contract import load_spec_or_none
-from emulator.testing import EmulatorServer
+from webex_emulator import contract
+from webex_emulator.contract import load_spec_or_none
+from webex_emulator.testing import EmulatorServer
 from tests.contract_check import describe, unexpected_violations
 from tests.emulator.conftest import ADMIN_TOKEN, lax_client
 

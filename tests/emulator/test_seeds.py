@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import yaml
 
-from emulator import create_app
-from emulator.areas.licenses import model as lic_model
-from emulator.core.seeding import expand_org, load_seed
-from emulator.generate import large_org_seed, main as generate_main
+from webex_emulator import create_app
+from webex_emulator.areas.licenses import model as lic_model
+from webex_emulator.core.seeding import expand_org, load_seed
+from webex_emulator.generate import large_org_seed, main as generate_main
 
 
 def test_sample_tells_the_migration_story(app, app_client):
@@ -72,7 +72,7 @@ def test_sample_dev_stack_tokens_hold_exactly_the_readme_scopes(app_client):
 
     from webex_client.scopes import ADMIN_TOKEN_SCOPES, MINTING_TOKEN_SCOPES
 
-    seed = yaml.safe_load((Path(__file__).resolve().parents[2] / "emulator/seeds/sample.yaml").read_text())
+    seed = yaml.safe_load((Path(__file__).resolve().parents[2] / "webex_emulator/seeds/sample.yaml").read_text())
     tokens = {t["name"]: t for t in seed["orgs"][0]["tokens"]}
     assert tokens["dev-stack"]["scopes"] == list(ADMIN_TOKEN_SCOPES)
     assert tokens["dev-minting"]["scopes"] == list(MINTING_TOKEN_SCOPES)

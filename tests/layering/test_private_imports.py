@@ -13,7 +13,7 @@ PACKAGES = {
     "webex_client": "webex_client",
     "resources": "resources",
     "webex_iac": "webex_iac",
-    "emulator": "emulator",
+    "webex_emulator": "webex_emulator",
     "webex_policy": "policies",  # policies/ puts webex_policy on the path
     "policies": "policies",
     "bench": "bench",
@@ -77,4 +77,4 @@ def test_the_scan_flags_private_modules_and_names_but_not_imports_within_a_packa
 
 def test_the_scan_sees_every_package():
     scanned = {rel.parts[0] for rel in _modules() if len(rel.parts) > 1}
-    assert {"webex_client", "resources", "webex_iac", "policies", "emulator"} <= scanned
+    assert {"webex_client", "resources", "webex_iac", "policies", "webex_emulator"} <= scanned

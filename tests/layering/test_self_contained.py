@@ -4,7 +4,7 @@ outside it, and none names a path on the machine it was written on.
 Facts about Webex are cited as a spec operation (``spec: webex-meeting.json PATCH
 /meetings/{meetingId}``, or ``[SM] patchMeeting`` with the source tags of
 ``docs/webex-behaviour.md``) or as the project's own docs (``docs/webex-behaviour.md``,
-``emulator/deviations.py``); the spec files themselves are found through
+``webex_emulator/deviations.py``); the spec files themselves are found through
 ``$WEBEX_OPENAPI_DIR`` / ``../shared/webex-openapi``, never through an absolute path.
 
 Scanned: every file git tracks plus the untracked files it does not ignore (so a new file is

@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="module")
 def emu():
-    from emulator.testing import EmulatorServer
+    from webex_emulator.testing import EmulatorServer
 
     with EmulatorServer(seed="sample") as server:
         yield server

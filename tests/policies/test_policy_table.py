@@ -3,7 +3,7 @@ plain `pulumi preview --policy-pack policies` of a fresh project copy against th
 
 Batched: one stack (`table`) holds a case of nearly every policy at once; each case is told
 apart by its resource. The dev stack is the all-passing case; the fault-mix run repeats the
-table under 50 % 503s on reads. Sample org (emulator/seeds/sample.yaml): acme.webex.com holds
+table under 50 % 503s on reads. Sample org (webex_emulator/seeds/sample.yaml): acme.webex.com holds
 111/120 units (ada.admin and people 1-110); acme-classic.webex.com 196/200; Messaging 203/250
 (everyone); executives = ada + people 1-8; people 111-130 (space-meeting-hosts) hold no
 acme.webex.com license and each hosts one space meeting.

@@ -21,9 +21,9 @@ import pytest
 from webex_iac import engine
 
 ROOT = engine.REPO_ROOT
-# What site-packages gains from `pip install webex-iac`, besides its .dist-info. `emulator` is
-# to become `webex_emulator` (issue 16): then this list says so.
-INSTALLED_TOP_LEVEL = {"webex_client", "webex_iac", "emulator"}
+# What site-packages gains from `pip install webex-iac`, besides its .dist-info: three names of
+# our own, nothing generic (no `resources`, no `emulator`).
+INSTALLED_TOP_LEVEL = {"webex_client", "webex_iac", "webex_emulator"}
 CLI = Path(sys.prefix) / "bin" / "webex-iac"
 INVALID_STACK = """\
 licenses:

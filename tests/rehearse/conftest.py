@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from rehearsekit import KEY, authorize_sample_app, snapshot_of  # noqa: E402
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from webex_iac.snapshot import dumps
 
 

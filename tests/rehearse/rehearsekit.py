@@ -1,7 +1,7 @@
 """Helpers for the rehearsal tests: snapshots of emulator orgs through the real read."""
 from __future__ import annotations
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from webex_iac.snapshot import connection_to, take_snapshot
 
 KEY = "tests-rehearse-key-not-a-real-one"

@@ -63,7 +63,7 @@ def test_a_rehearsal_that_takes_a_hosts_license_on_the_meetings_site_fails(tmp_p
     non-executive hosts the Engineering Daily Standup.)"""
     import shutil
 
-    from emulator.testing import EmulatorServer
+    from webex_emulator.testing import EmulatorServer
     from rehearsekit import snapshot_of
     from webex_iac import engine
     from webex_iac.snapshot import dumps

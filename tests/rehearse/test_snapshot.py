@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from rehearsekit import KEY, authorize_sample_app, snapshot_of
 
-from emulator.generate import large_org_seed
-from emulator.testing import EmulatorServer
+from webex_emulator.generate import large_org_seed
+from webex_emulator.testing import EmulatorServer
 from webex_iac import engine
 from webex_iac.cli import main
 from webex_iac.rehearse import Options, RehearsalError, copy_policy_packs, rehearse, translate_stack_text

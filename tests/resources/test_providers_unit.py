@@ -3,7 +3,7 @@
 The end-to-end behaviour is proven through the engine in tests/e2e; these pin the rules."""
 import pytest
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from resources._runtime import reset_runtimes
 from resources.license_distribution import LicenseDistributionArgs, LicenseDistributionProvider
 from resources.standing_meeting import same_recurrence

@@ -97,7 +97,7 @@ def test_a_series_with_every_occurrence_passed_has_no_future_start():
 def test_a_series_another_client_created_is_not_duplicated_and_the_error_says_how_to_adopt_it():
     from types import SimpleNamespace
 
-    from emulator.testing import EmulatorServer
+    from webex_emulator.testing import EmulatorServer
     from resources.standing_meeting import StandingMeetingProvider, integration_tag
     from webex_client import ClientSettings, WebexClient
 
@@ -126,7 +126,7 @@ def test_a_series_another_client_created_is_not_duplicated_and_the_error_says_ho
 def test_preview_fails_when_the_token_cannot_schedule_for_another_host():
     from types import SimpleNamespace
 
-    from emulator.testing import EmulatorServer
+    from webex_emulator.testing import EmulatorServer
     from resources._runtime import OrgSnapshot
     from resources.standing_meeting import StandingMeetingProvider
     from webex_client import ClientSettings, WebexClient

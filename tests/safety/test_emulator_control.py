@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "control-test-admin-token"
@@ -81,7 +81,7 @@ def test_the_admin_token_never_reaches_the_log(tmp_path):
     log = tmp_path / "emulator.log"
     env = {**os.environ, "WEBEX_EMULATOR_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "emulator", "--port", "0", "--seed", "sample",
+        proc = subprocess.Popen([sys.executable, "-m", "webex_emulator", "--port", "0", "--seed", "sample",
                                  "--log-level", "debug"], stdout=out, stderr=out, env=env, cwd=ROOT)
     try:
         root = None

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 from tests.e2e.harness import WebexStack
 from webex_iac import engine
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
-from emulator.testing import EmulatorServer
+from webex_emulator.testing import EmulatorServer
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 from harness import WebexStack  # noqa: E402

@@ -1,6 +1,6 @@
 """Projects, orgs and runs for the team-scale tests (and `make bench`'s fleet scenario).
 
-An org is one org of :func:`emulator.generate.fleet_seed`: ``users`` people, half holding the
+An org is one org of :func:`webex_emulator.generate.fleet_seed`: ``users`` people, half holding the
 classic meeting site's license, half the new site's. Its declaration moves ``move`` users each
 way (``2 * move`` PATCHes, one per user, into free units: no cycle between full pools).
 """
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from emulator.generate import meeting_holders
+from webex_emulator.generate import meeting_holders
 from webex_iac import engine
 from webex_iac.project import python_path
 from webex_iac.sessions import kill_session, session_pids
@@ -84,7 +84,7 @@ def writes(counts: dict[str, int]) -> int:
 
 def org_token(emu, org: dict[str, Any], *, roles: list[str] | None = None) -> str:
     """A token of the org's own admin (it opens that org only)."""
-    from emulator.core.auth import KNOWN_SCOPES
+    from webex_emulator.core.auth import KNOWN_SCOPES
 
     return emu.mint_token(f"admin@{org['domain']}", list(KNOWN_SCOPES), roles=roles)
 

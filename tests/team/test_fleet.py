@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import teamkit as k
-from emulator.generate import fleet_seed
+from webex_emulator.generate import fleet_seed
 from webex_iac.fleet import FleetError, FleetOrg, select
 
 ORGS = 4
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def emu(module_tmp):
-    from emulator.testing import EmulatorServer
+    from webex_emulator.testing import EmulatorServer
 
     with EmulatorServer(seed=None, state_path=module_tmp / "state.db",
                         subprocess=True) as e:
@@ -168,7 +168,7 @@ def test_slices_are_disjoint_and_cover_the_fleet():
 
 
 def test_fleet_seed_is_deterministic_with_disjoint_orgs():
-    from emulator.generate import meeting_holders, org_people
+    from webex_emulator.generate import meeting_holders, org_people
 
     a, b = fleet_seed(3, 10), fleet_seed(3, 10)
     assert a == b

@@ -14,8 +14,8 @@ import subprocess
 import pytest
 
 import teamkit as k
-from emulator.generate import fleet_seed
-from emulator.testing import EmulatorServer
+from webex_emulator.generate import fleet_seed
+from webex_emulator.testing import EmulatorServer
 from webex_iac import engine
 
 USERS = 120       # 60 per meeting pool

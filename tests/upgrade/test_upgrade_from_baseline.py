@@ -20,7 +20,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from emulator.testing import EmulatorServer  # noqa: E402
+from webex_emulator.testing import EmulatorServer  # noqa: E402
 from harness import PASSPHRASE, least_privilege_token, write_project  # noqa: E402
 from webex_iac import engine  # noqa: E402
 

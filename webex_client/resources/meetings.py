@@ -18,7 +18,7 @@ Idempotency decisions:
   patchMeeting). The body is still a plain partial JSON object, as the spec's schema and example
   show, not RFC 6902 operations. The live service also takes ``application/json``
   (docs/webex-behaviour.md "Meeting PATCH content type"), but only the declared type is
-  promised (issue 12 item 9; emulator/deviations.py REQUEST_CONTENT_TYPES_LIVE_ACCEPTS).
+  promised (issue 12 item 9; webex_emulator/deviations.py REQUEST_CONTENT_TYPES_LIVE_ACCEPTS).
 * ``update`` (PUT, full replace) and ``delete`` are idempotent; a DELETE whose earlier attempt
   was lost in flight and that then meets 404 counts as done.
 """

@@ -57,6 +57,7 @@ from .organizations import Organization, Role
 from .people import Address, Person, PersonStatus, PersonType, PhoneNumber, SipAddress
 from .service_apps import ServiceAppTokenRequest, Token
 from .sites import (
+    CommonSettings,
     DefaultSchedulerOptions,
     EntryAndExitTone,
     PasswordCriteria,

@@ -86,12 +86,23 @@ class SecurityOptions(WebexModel):
     password_criteria: PasswordCriteria | None = None
 
 
-class SiteCommonSettings(WebexModel):
+class CommonSettings(WebexModel):
+    """The writable part of ``/admin/meeting/config/commonSettings`` (telephonyConfig is read-only).
+
+    The one declaration of this shape: the MeetingSite resource's inputs (``resources/meeting_site.py``)
+    subclass these models, adding only what an input needs on top (no unknown keys, the spec's
+    value sets, bounds)."""
+
     site_options: SiteOptions | None = None
-    telephony_config: TelephonyConfig | None = None
     default_scheduler_options: DefaultSchedulerOptions | None = None
     schedule_meeting_options: ScheduleMeetingOptions | None = None
     security_options: SecurityOptions | None = None
+
+
+class SiteCommonSettings(CommonSettings):
+    """What GET returns: the writable settings and the read-only ``telephonyConfig``."""
+
+    telephony_config: TelephonyConfig | None = None
 
     def to_patch(self) -> dict[str, object]:
         """PATCH body: only what was set, minus the read-only ``telephonyConfig``."""

@@ -1,6 +1,0 @@
-"""Licenses area: pools, assignments, attendee sites. Helpers for other areas live in
-:mod:`emulator.areas.licenses.model` (e.g. ``holds_meeting_license_on_site``)."""
-
-from .routes import AREA
-
-__all__ = ["AREA"]

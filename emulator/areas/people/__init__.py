@@ -1,5 +1,0 @@
-"""People area. Helpers for other areas: :mod:`emulator.areas.people.model`."""
-
-from .routes import AREA
-
-__all__ = ["AREA"]
