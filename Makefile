@@ -148,6 +148,7 @@ postgresql:
 
 test: bootstrap actionlint postgresql
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest -v -rs tests
 

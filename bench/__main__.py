@@ -80,8 +80,10 @@ def pool_state(emu, org_summary: dict[str, Any]) -> dict[str, dict[str, int]]:
 def check_moved(emu, org_summary, org: BenchOrg, moves: int) -> dict[str, Any]:
     """The emulator's own counters after the move: exactly ``moves`` units went across."""
     pools = pool_state(emu, org_summary)
-    ok = (pools["classic-meetings"]["consumedUnits"] == len(org.classic) - moves
-          and pools["new-meetings"]["consumedUnits"] == len(org.new) + moves)
+    ok = (
+        pools["classic-meetings"]["consumedUnits"] == len(org.classic) - moves
+        and pools["new-meetings"]["consumedUnits"] == len(org.new) + moves
+    )
     return {"pools": pools, "converged": ok}
 
 
@@ -146,12 +148,15 @@ class RateWatch:
                 break
             settled_at = t
         tail = [x for x in after if x[0] >= settled_at]
-        goodput = ((tail[-1][2] - tail[0][2]) / (tail[-1][0] - tail[0][0])
-                   if len(tail) > 1 and tail[-1][0] > tail[0][0] else None)
-        return {"dropped": True, "dropAfterSeconds": self.drop_after, "dropTo": self.drop_to,
-                "settleSeconds": round(settled_at - self.t_drop, 2),
-                "goodputAfterSettle": round(goodput, 2) if goodput is not None else None,
-                "series": [(round(t, 2), n, ok) for t, n, ok in self.series]}
+        goodput = (tail[-1][2] - tail[0][2]) / (tail[-1][0] - tail[0][0]) if len(tail) > 1 and tail[-1][0] > tail[0][0] else None
+        return {
+            "dropped": True,
+            "dropAfterSeconds": self.drop_after,
+            "dropTo": self.drop_to,
+            "settleSeconds": round(settled_at - self.t_drop, 2),
+            "goodputAfterSettle": round(goodput, 2) if goodput is not None else None,
+            "series": [(round(t, 2), n, ok) for t, n, ok in self.series],
+        }
 
 
 def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
@@ -182,8 +187,7 @@ def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> 
         emu.reset(org.seed)
         ours.declare(st, org.classic, org.new)
         st.run("up")
-        emu.set_faults(seed=STORM_SEED, rules=[
-            {"status": 429, "probability": args.storm, "when": "before", "retryAfter": 1}])
+        emu.set_faults(seed=STORM_SEED, rules=[{"status": 429, "probability": args.storm, "when": "before", "retryAfter": 1}])
         time.sleep(2)
         try:
             c = ours.move(st, org, args.moves)
@@ -197,13 +201,14 @@ def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> 
         out["c_converged_preview"] = ours.preview_no_change(st).to_json()
 
     if not args.skip_storm and not args.quick:
-        log("(c) before: the same storm with the throttle before issue 14 (webex:rateControl: legacy, "
-            f"webex:requestsPerSecond: {args.rate:g}); a separate stack")
+        log(
+            "(c) before: the same storm with the throttle before issue 14 (webex:rateControl: legacy, "
+            f"webex:requestsPerSecond: {args.rate:g}); a separate stack"
+        )
         emu.reset(org.seed)
         legacy = ours.make_stack(tmp / "legacy", emu, stack_config(args, legacy=True), extra_env)
         ours.adopt(legacy, org)
-        emu.set_faults(seed=STORM_SEED, rules=[
-            {"status": 429, "probability": args.storm, "when": "before", "retryAfter": 1}])
+        emu.set_faults(seed=STORM_SEED, rules=[{"status": 429, "probability": args.storm, "when": "before", "retryAfter": 1}])
         time.sleep(2)
         try:
             cb = ours.move(legacy, org, args.moves)
@@ -211,12 +216,13 @@ def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> 
             emu.clear_faults()
         out["c_storm_legacy"] = cb.to_json()
         out["c_storm_legacy"]["org"] = check_moved(emu, summary, org, args.moves)
-        log(f"(c) before: {cb.patches_ok} PATCH ok of {cb.patches} sent, {cb.throttled} answered 429, "
-            f"{cb.seconds:.1f}s")
+        log(f"(c) before: {cb.patches_ok} PATCH ok of {cb.patches} sent, {cb.throttled} answered 429, {cb.seconds:.1f}s")
 
     if not args.skip_drop:
-        log(f"(e) ours: reset, adopt, then move {args.drop_moves} users while the limit drops "
-            f"{args.rate:g} → {args.drop_to:g} req/s after {args.drop_after:g} s of PATCHes")
+        log(
+            f"(e) ours: reset, adopt, then move {args.drop_moves} users while the limit drops "
+            f"{args.rate:g} → {args.drop_to:g} req/s after {args.drop_after:g} s of PATCHes"
+        )
         emu.reset(org.seed)
         ours.declare(st, org.classic, org.new)
         st.run("up")
@@ -228,8 +234,10 @@ def run_ours(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) -> 
             emu.set_rate_limit(args.rate, burst=args.burst)
         out["e_drop"] = e.to_json() | watch.summary()
         out["e_drop"]["org"] = check_moved(emu, summary, org, args.drop_moves)
-        log(f"(e) {e.patches_ok} PATCH ok of {e.patches}, {e.throttled} answered 429, {e.seconds:.1f}s, "
-            f"settled {out['e_drop'].get('settleSeconds')} s after the drop")
+        log(
+            f"(e) {e.patches_ok} PATCH ok of {e.patches}, {e.throttled} answered 429, {e.seconds:.1f}s, "
+            f"settled {out['e_drop'].get('settleSeconds')} s after the drop"
+        )
     return out
 
 
@@ -250,19 +258,25 @@ def run_meetings(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str])
     out: dict[str, Any] = {"meetings": args.meetings, "checkpoints": args.checkpoints}
     log(f"(g) {args.meetings} standing meetings: preview (checkpoints: {args.checkpoints})")
     out["preview"] = st.run("preview", env=env).to_json()
-    log(f"(g) preview {out['preview']['seconds']:.1f}s, {out['preview'].get('changeSummary')}, "
-        f"{out['preview']['apiCalls']} calls, CPU {out['preview']['cpuSeconds']}")
+    log(
+        f"(g) preview {out['preview']['seconds']:.1f}s, {out['preview'].get('changeSummary')}, "
+        f"{out['preview']['apiCalls']} calls, CPU {out['preview']['cpuSeconds']}"
+    )
     if args.meetings_preview_only:
         return out
     time.sleep(2)
     log(f"(g) up: create {args.meetings} meetings")
     out["up"] = st.run("up", env=env).to_json()
-    log(f"(g) up {out['up']['seconds']:.1f}s, {out['up']['apiCalls']} calls, {out['up'].get('result')}, "
-        f"CPU {out['up']['cpuSeconds']}")
+    log(
+        f"(g) up {out['up']['seconds']:.1f}s, {out['up']['apiCalls']} calls, {out['up'].get('result')}, "
+        f"CPU {out['up']['cpuSeconds']}"
+    )
     time.sleep(2)
     out["preview_no_change"] = st.run("preview", env=env, expect_no_changes=True).to_json()
-    log(f"(g) no-change preview {out['preview_no_change']['seconds']:.1f}s, {out['preview_no_change']['apiCalls']} calls, "
-        f"CPU {out['preview_no_change']['cpuSeconds']}")
+    log(
+        f"(g) no-change preview {out['preview_no_change']['seconds']:.1f}s, {out['preview_no_change']['apiCalls']} calls, "
+        f"CPU {out['preview_no_change']['cpuSeconds']}"
+    )
     return out
 
 
@@ -298,8 +312,7 @@ def run_big(args, tmp: Path, extra_env: dict[str, str]) -> dict[str, Any]:
 def naive_stack(args, emu, root: Path, extra_env: dict[str, str]) -> BenchStack:
     root.mkdir(parents=True)
     write_project(root)
-    return BenchStack(root, emu, naive_program(root), config=stack_config(args),
-                      extra_env={"PYTHONPATH": str(ROOT), **extra_env})
+    return BenchStack(root, emu, naive_program(root), config=stack_config(args), extra_env={"PYTHONPATH": str(ROOT), **extra_env})
 
 
 def checked(run: Run) -> Run:
@@ -314,9 +327,11 @@ def naive_ceiling(args, emu, org: BenchOrg, root: Path, n: int, extra_env: dict[
     summary = emu.seed_summary["orgs"][0]
     classic_id, new_id = summary["licenses"]["classic-meetings"], summary["licenses"]["new-meetings"]
     st = naive_stack(args, emu, root, extra_env)
-    write_declaration(root, sorted([classic_id, new_id]),
-                      {e: [classic_id] for e in org.emails[:n // 2]}
-                      | {e: [new_id] for e in org.emails[len(org.emails) // 2:][: n - n // 2]})
+    write_declaration(
+        root,
+        sorted([classic_id, new_id]),
+        {e: [classic_id] for e in org.emails[: n // 2]} | {e: [new_id] for e in org.emails[len(org.emails) // 2 :][: n - n // 2]},
+    )
     log(f"(d) naive, {n} resources: can one process declare them? (preview)")
     r = st.run_cli("preview")
     log(f"(d) naive preview at {n}: {r.summary['result']} {r.summary.get('error', '')}")
@@ -330,7 +345,7 @@ def naive_once(args, emu, org: BenchOrg, root: Path, n: int, extra_env: dict[str
     classic_id, new_id = summary["licenses"]["classic-meetings"], summary["licenses"]["new-meetings"]
     half = len(org.emails) // 2
     subset_classic = org.emails[: n // 2]
-    subset_new = org.emails[half: half + n - n // 2]
+    subset_new = org.emails[half : half + n - n // 2]
     moves = round(n * args.moves / len(org.emails))
     users = {e: [classic_id] for e in subset_classic} | {e: [new_id] for e in subset_new}
     st = naive_stack(args, emu, root, extra_env)
@@ -350,11 +365,17 @@ def naive_once(args, emu, org: BenchOrg, root: Path, n: int, extra_env: dict[str
     log(f"(d) naive up moving {moves}: {pb.patches} PATCH, {pb.seconds:.1f}s")
     pools = pool_state(emu, summary)
     return {
-        "users": n, "moves": moves, "create": created.to_json(), "a_preview": pa.to_json(),
-        "b_move": pb.to_json(), "b_failures": pb.patches - pb.patches_ok,
-        "b_org": {"pools": pools,
-                  "converged": pools["classic-meetings"]["consumedUnits"] == len(org.classic) - moves
-                  and pools["new-meetings"]["consumedUnits"] == len(org.new) + moves},
+        "users": n,
+        "moves": moves,
+        "create": created.to_json(),
+        "a_preview": pa.to_json(),
+        "b_move": pb.to_json(),
+        "b_failures": pb.patches - pb.patches_ok,
+        "b_org": {
+            "pools": pools,
+            "converged": pools["classic-meetings"]["consumedUnits"] == len(org.classic) - moves
+            and pools["new-meetings"]["consumedUnits"] == len(org.new) + moves,
+        },
     }
 
 
@@ -370,8 +391,7 @@ def run_naive(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) ->
     """(d): the same org and the same change, on two subsets, extrapolated to the full org."""
     sizes = [args.naive_users // 2, args.naive_users]
     runs = [naive_once(args, emu, org, tmp / f"naive-{n}", n, extra_env) for n in sizes]
-    ceiling = naive_ceiling(args, emu, org, tmp / "naive-ceiling", args.naive_ceiling, extra_env) \
-        if args.naive_ceiling else None
+    ceiling = naive_ceiling(args, emu, org, tmp / "naive-ceiling", args.naive_ceiling, extra_env) if args.naive_ceiling else None
     full = len(org.emails)
     big = runs[-1]
     per_call = full / big["users"]
@@ -382,18 +402,26 @@ def run_naive(args, emu, org: BenchOrg, tmp: Path, extra_env: dict[str, str]) ->
     return {
         "subsets": runs,
         "ceiling": ceiling,
-        "extrapolation": (f"linear: calls scale with the number of resources (×{per_call:g} from {big['users']}); "
-                          f"wall time = fixed + per-resource cost fitted on {sizes[0]} and {sizes[1]} resources, "
-                          "and never below what the rate limit allows for those calls. A lower bound: the "
-                          "engine's per-step checkpoint of a 10,000-resource state grows worse than linearly."),
+        "extrapolation": (
+            f"linear: calls scale with the number of resources (×{per_call:g} from {big['users']}); "
+            f"wall time = fixed + per-resource cost fitted on {sizes[0]} and {sizes[1]} resources, "
+            "and never below what the rate limit allows for those calls. A lower bound: the "
+            "engine's per-step checkpoint of a 10,000-resource state grows worse than linearly."
+        ),
         "extrapolated": {
-            "a_preview": {"apiCalls": round(big["a_preview"]["apiCalls"] * per_call),
-                          "seconds": round(max(pre, rate_floor_pre), 1),
-                          "fittedSeconds": round(pre, 1), "rateLimitFloorSeconds": round(rate_floor_pre, 1)},
-            "b_move": {"patches": round(big["b_move"]["patches"] * per_call),
-                       "apiCalls": round(big["b_move"]["apiCalls"] * per_call),
-                       "seconds": round(max(up, rate_floor_up), 1),
-                       "fittedSeconds": round(up, 1), "rateLimitFloorSeconds": round(rate_floor_up, 1)},
+            "a_preview": {
+                "apiCalls": round(big["a_preview"]["apiCalls"] * per_call),
+                "seconds": round(max(pre, rate_floor_pre), 1),
+                "fittedSeconds": round(pre, 1),
+                "rateLimitFloorSeconds": round(rate_floor_pre, 1),
+            },
+            "b_move": {
+                "patches": round(big["b_move"]["patches"] * per_call),
+                "apiCalls": round(big["b_move"]["apiCalls"] * per_call),
+                "seconds": round(max(up, rate_floor_up), 1),
+                "fittedSeconds": round(up, 1),
+                "rateLimitFloorSeconds": round(rate_floor_up, 1),
+            },
         },
     }
 
@@ -403,9 +431,18 @@ def table(res: dict[str, Any]) -> str:
     rows = [("scenario", "API calls", "PATCH (ok)", "failures", "429s", "wall s", "target", "provider RSS MB")]
 
     def row(name, r, target, failures=None):
-        rows.append((name, str(r["apiCalls"]), f"{r['patches']} ({r['patchesOk']})",
-                     "-" if failures is None else str(failures), str(r["answered429"]),
-                     f"{r['seconds']:.1f}", target, str(r.get("providerPeakRssMB"))))
+        rows.append(
+            (
+                name,
+                str(r["apiCalls"]),
+                f"{r['patches']} ({r['patchesOk']})",
+                "-" if failures is None else str(failures),
+                str(r["answered429"]),
+                f"{r['seconds']:.1f}",
+                target,
+                str(r.get("providerPeakRssMB")),
+            )
+        )
 
     if o:
         a = o["a_preview"]
@@ -417,47 +454,81 @@ def table(res: dict[str, Any]) -> str:
         ok_b = b["patchesOk"] == p["moves"] and fb == 0 and b["org"]["converged"]
         met = ok_b and ratio <= 1.3 and share <= 0.02
         rate_label = "rate unset" if "webex:requestsPerSecond" not in p["clientConfig"] else "rate set"
-        row(f"(b) up, move {p['moves']} ({rate_label})", b,
-            f"≤1.3× min {b['minSeconds']:.1f}s (={ratio:.2f}×), ≤2% 429 (={share:.1%}): {'MET' if met else 'MISSED'}", fb)
+        row(
+            f"(b) up, move {p['moves']} ({rate_label})",
+            b,
+            f"≤1.3× min {b['minSeconds']:.1f}s (={ratio:.2f}×), ≤2% 429 (={share:.1%}): {'MET' if met else 'MISSED'}",
+            fb,
+        )
         if "c_storm" in o:
             c = o["c_storm"]
             ok = c["result"] == "succeeded" and c["org"]["converged"]
             rc = c["seconds"] / b["seconds"]
-            row(f"(c) (b) + {int(c['probability429'] * 100)}% 429", c,
+            row(
+                f"(c) (b) + {int(c['probability429'] * 100)}% 429",
+                c,
                 f"0 failures, ≤2× (b) (={rc:.2f}×): {'MET' if ok and rc <= 2 else 'MISSED'}",
-                0 if ok else c.get("failures", "?"))
+                0 if ok else c.get("failures", "?"),
+            )
         if "c_storm_legacy" in o:
             cl = o["c_storm_legacy"]
-            row("(c) before: legacy throttle, rate 50", cl,
+            row(
+                "(c) before: legacy throttle, rate 50",
+                cl,
                 f"measured: {cl['seconds'] / b['seconds']:.2f}× (b); after is "
-                f"{cl['seconds'] / o['c_storm']['seconds']:.1f}× faster" if "c_storm" in o else "measured",
-                0 if cl.get("result") == "succeeded" else cl.get("failures", "?"))
+                f"{cl['seconds'] / o['c_storm']['seconds']:.1f}× faster"
+                if "c_storm" in o
+                else "measured",
+                0 if cl.get("result") == "succeeded" else cl.get("failures", "?"),
+            )
         if "e_drop" in o:
             e = o["e_drop"]
             ok = e.get("result") == "succeeded" and e["org"]["converged"] and e.get("dropped")
             st = e.get("settleSeconds")
             met = ok and st is not None and st <= 10
-            row(f"(e) limit {p['emulatorRateLimit']['rate']:g}→{e.get('dropTo', 0):g} mid-run, move {e['patchesOk']}", e,
-                f"0 failures, settles ≤10 s (={st} s, then {e.get('goodputAfterSettle')} PATCH/s): "
-                f"{'MET' if met else 'MISSED'}", 0 if ok else e.get("failures", "?"))
+            row(
+                f"(e) limit {p['emulatorRateLimit']['rate']:g}→{e.get('dropTo', 0):g} mid-run, move {e['patchesOk']}",
+                e,
+                f"0 failures, settles ≤10 s (={st} s, then {e.get('goodputAfterSettle')} PATCH/s): {'MET' if met else 'MISSED'}",
+                0 if ok else e.get("failures", "?"),
+            )
     if "big" in res:
         f = res["big"]
         fa, fb = f["a_preview"], f["b_move"]
         met = fa["apiCalls"] <= 110 and fa["seconds"] <= 12 and (fa.get("providerPeakRssMB") or 1e9) <= 300
-        rows.append((f"(f) {f['users']} users: preview, no change", str(fa["apiCalls"]), "0 (0)", "-",
-                     str(fa["answered429"]), f"{fa['seconds']:.1f}",
-                     f"≤110 calls, ≤12 s, RSS ≤300 MB: {'MET' if met else 'MISSED'}", str(fa.get("providerPeakRssMB"))))
+        rows.append(
+            (
+                f"(f) {f['users']} users: preview, no change",
+                str(fa["apiCalls"]),
+                "0 (0)",
+                "-",
+                str(fa["answered429"]),
+                f"{fa['seconds']:.1f}",
+                f"≤110 calls, ≤12 s, RSS ≤300 MB: {'MET' if met else 'MISSED'}",
+                str(fa.get("providerPeakRssMB")),
+            )
+        )
         ratio = fb["seconds"] / fb["minSeconds"] if fb["minSeconds"] else float("inf")
         met = fb["patchesOk"] == f["moves"] and fb["org"]["converged"] and ratio <= 1.2
-        rows.append((f"(f) {f['users']} users: up, move {f['moves']}", str(fb["apiCalls"]),
-                     f"{fb['patches']} ({fb['patchesOk']})", "0" if fb["org"]["converged"] else "?",
-                     str(fb["answered429"]), f"{fb['seconds']:.1f}",
-                     f"{f['moves']} PATCH ok, ≤1.2× min {fb['minSeconds']:.1f}s (={ratio:.2f}×): "
-                     f"{'MET' if met else 'MISSED'}", str(fb.get("providerPeakRssMB"))))
+        rows.append(
+            (
+                f"(f) {f['users']} users: up, move {f['moves']}",
+                str(fb["apiCalls"]),
+                f"{fb['patches']} ({fb['patchesOk']})",
+                "0" if fb["org"]["converged"] else "?",
+                str(fb["answered429"]),
+                f"{fb['seconds']:.1f}",
+                f"{f['moves']} PATCH ok, ≤1.2× min {fb['minSeconds']:.1f}s (={ratio:.2f}×): {'MET' if met else 'MISSED'}",
+                str(fb.get("providerPeakRssMB")),
+            )
+        )
     if "meetings" in res:
         g = res["meetings"]
-        for key, label in (("preview", "preview (all new)"), ("up", "up (create all)"),
-                           ("preview_no_change", "preview, no change")):
+        for key, label in (
+            ("preview", "preview (all new)"),
+            ("up", "up (create all)"),
+            ("preview_no_change", "preview, no change"),
+        ):
             r = g.get(key)
             if r is None:
                 continue
@@ -468,35 +539,96 @@ def table(res: dict[str, Any]) -> str:
             n, per = g["meetings"], {"preview": 1, "up": 2, "preview_no_change": 2}[key]
             rl = p["emulatorRateLimit"]
             floor = max(0.0, r["apiCalls"] - rl["burst"]) / rl["rate"]
-            met = ok and r["apiCalls"] - r["answered429"] <= per * n + 20   # 429s: the throttle's probing
-            rows.append((f"(g) {n} standing meetings: {label}", str(r["apiCalls"]), "-", "-",
-                         str(r["answered429"]), f"{r['seconds']:.1f}",
-                         f"runs, ≤{per}/meeting+20 calls but 429s, {r['seconds'] / max(floor, 1e-9):.2f}× rate floor "
-                         f"{floor:.0f}s: {'MET' if met else 'MISSED'}", str(r.get("providerPeakRssMB"))))
+            met = ok and r["apiCalls"] - r["answered429"] <= per * n + 20  # 429s: the throttle's probing
+            rows.append(
+                (
+                    f"(g) {n} standing meetings: {label}",
+                    str(r["apiCalls"]),
+                    "-",
+                    "-",
+                    str(r["answered429"]),
+                    f"{r['seconds']:.1f}",
+                    f"runs, ≤{per}/meeting+20 calls but 429s, {r['seconds'] / max(floor, 1e-9):.2f}× rate floor "
+                    f"{floor:.0f}s: {'MET' if met else 'MISSED'}",
+                    str(r.get("providerPeakRssMB")),
+                )
+            )
     if "naive" in res:
         n = res["naive"]
         x = n["extrapolated"]
         for r in n["subsets"]:
             ra, rb = r["a_preview"], r["b_move"]
-            rows.append((f"(d) naive preview, {r['users']} users", str(ra["apiCalls"]), "0 (0)", "-",
-                         str(ra["answered429"]), f"{ra['seconds']:.1f}", "measured", str(ra.get("providerPeakRssMB"))))
-            rows.append((f"(d) naive up, {r['users']} users, move {r['moves']}", str(rb["apiCalls"]),
-                         f"{rb['patches']} ({rb['patchesOk']})", str(r["b_failures"]), str(rb["answered429"]),
-                         f"{rb['seconds']:.1f}", "measured", str(rb.get("providerPeakRssMB"))))
+            rows.append(
+                (
+                    f"(d) naive preview, {r['users']} users",
+                    str(ra["apiCalls"]),
+                    "0 (0)",
+                    "-",
+                    str(ra["answered429"]),
+                    f"{ra['seconds']:.1f}",
+                    "measured",
+                    str(ra.get("providerPeakRssMB")),
+                )
+            )
+            rows.append(
+                (
+                    f"(d) naive up, {r['users']} users, move {r['moves']}",
+                    str(rb["apiCalls"]),
+                    f"{rb['patches']} ({rb['patchesOk']})",
+                    str(r["b_failures"]),
+                    str(rb["answered429"]),
+                    f"{rb['seconds']:.1f}",
+                    "measured",
+                    str(rb.get("providerPeakRssMB")),
+                )
+            )
         ce = n.get("ceiling")
         if ce:
-            rows.append((f"(d) naive preview, {ce['users']} users", str(ce["apiCalls"]), "-", "-", "-",
-                         f"{ce['seconds']:.1f}",
-                         "FAILS: " + ("RecursionError in the SDK's serialize_provider" if "Recursion" in str(ce.get("error"))
-                                      else str(ce.get("error")))[:60] if ce["result"] != "succeeded" else "runs", "-"))
+            rows.append(
+                (
+                    f"(d) naive preview, {ce['users']} users",
+                    str(ce["apiCalls"]),
+                    "-",
+                    "-",
+                    "-",
+                    f"{ce['seconds']:.1f}",
+                    "FAILS: "
+                    + (
+                        "RecursionError in the SDK's serialize_provider"
+                        if "Recursion" in str(ce.get("error"))
+                        else str(ce.get("error"))
+                    )[:60]
+                    if ce["result"] != "succeeded"
+                    else "runs",
+                    "-",
+                )
+            )
         full = p["users"]
-        rows.append((f"(d) naive preview, {full} (extrapolated)", str(x["a_preview"]["apiCalls"]), "-", "-", "-",
-                     f"{x['a_preview']['seconds']:.1f}",
-                     f"≥50× slower than (a): ours {res['ratios']['preview']:.0f}× faster: "
-                     f"{'MET' if res['ratios']['preview'] >= 50 else 'MISSED'}", "-"))
-        rows.append((f"(d) naive up, {full}, move {p['moves']} (extrapolated)", str(x["b_move"]["apiCalls"]),
-                     str(x["b_move"]["patches"]), "-", "-", f"{x['b_move']['seconds']:.1f}",
-                     f"ours {res['ratios']['up']:.1f}× faster (rate-limit bound)", "-"))
+        rows.append(
+            (
+                f"(d) naive preview, {full} (extrapolated)",
+                str(x["a_preview"]["apiCalls"]),
+                "-",
+                "-",
+                "-",
+                f"{x['a_preview']['seconds']:.1f}",
+                f"≥50× slower than (a): ours {res['ratios']['preview']:.0f}× faster: "
+                f"{'MET' if res['ratios']['preview'] >= 50 else 'MISSED'}",
+                "-",
+            )
+        )
+        rows.append(
+            (
+                f"(d) naive up, {full}, move {p['moves']} (extrapolated)",
+                str(x["b_move"]["apiCalls"]),
+                str(x["b_move"]["patches"]),
+                "-",
+                "-",
+                f"{x['b_move']['seconds']:.1f}",
+                f"ours {res['ratios']['up']:.1f}× faster (rate-limit bound)",
+                "-",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -509,36 +641,48 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--moves", type=int, default=2_000)
     ap.add_argument("--rate", type=float, default=50.0, help="emulator rate limit (req/s)")
     ap.add_argument("--burst", type=int, default=50, help="emulator bucket size")
-    ap.add_argument("--client-rate", type=float, default=None,
-                    help="webex:requestsPerSecond (a ceiling); default unset: the client finds the limit")
+    ap.add_argument(
+        "--client-rate",
+        type=float,
+        default=None,
+        help="webex:requestsPerSecond (a ceiling); default unset: the client finds the limit",
+    )
     ap.add_argument("--client-burst", type=int, default=10, help="webex:burst (below --burst: jitter slack)")
     ap.add_argument("--skip-drop", action="store_true", help="skip (e), the limit drop")
     ap.add_argument("--drop-to", type=float, default=10.0, help="(e): the emulator limit after the drop")
     ap.add_argument("--drop-after", type=float, default=10.0, help="(e): seconds of PATCHes before the drop")
     ap.add_argument("--drop-moves", type=int, default=1000, help="(e): users moved")
     ap.add_argument("--meetings", type=int, default=3000, help="(g): standing meetings in one stack (0: skip)")
-    ap.add_argument("--checkpoints", choices=["skip", "every"], default="skip",
-                    help="(g): PULUMI_SKIP_CHECKPOINTS and PULUMI_PARALLEL_DIFF (state written once per "
-                         "operation, diffs in parallel) or the engine's defaults (the whole state after every "
-                         "step: quadratic; one diff at a time)")
+    ap.add_argument(
+        "--checkpoints",
+        choices=["skip", "every"],
+        default="skip",
+        help="(g): PULUMI_SKIP_CHECKPOINTS and PULUMI_PARALLEL_DIFF (state written once per "
+        "operation, diffs in parallel) or the engine's defaults (the whole state after every "
+        "step: quadratic; one diff at a time)",
+    )
     ap.add_argument("--meetings-preview-only", action="store_true", help="(g): only the first preview")
     ap.add_argument("--big-users", type=int, default=100_000, help="(f): users of the large org (0: skip)")
     ap.add_argument("--big-moves", type=int, default=5000, help="(f): users moved in the large org")
     ap.add_argument("--only", choices=["f", "g"], default=None, help="run only scenario (f) or (g)")
-    ap.add_argument("--quick", action="store_true",
-                    help="skip the slow 'before' run of (c) (legacy throttle, ~8 min) and the large-org "
-                         "scenarios (f) and (g); keeps every other target row (the whole bench under 20 min)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the slow 'before' run of (c) (legacy throttle, ~8 min) and the large-org "
+        "scenarios (f) and (g); keeps every other target row (the whole bench under 20 min)",
+    )
     ap.add_argument("--concurrency", type=int, default=8, help="webex:maxConcurrency")
     ap.add_argument("--storm", type=float, default=0.2, help="share of requests answered 429 in (c)")
     ap.add_argument("--naive-users", type=int, default=500, help="subset size for (d)")
-    ap.add_argument("--naive-ceiling", type=int, default=1000,
-                    help="also try a naive preview of this many resources in one process (0: skip)")
+    ap.add_argument(
+        "--naive-ceiling", type=int, default=1000, help="also try a naive preview of this many resources in one process (0: skip)"
+    )
     ap.add_argument("--skip-storm", action="store_true")
     ap.add_argument("--skip-naive", action="store_true")
-    ap.add_argument("--profile", type=Path, default=None,
-                    help="profile every provider call (cProfile) into this directory")
-    ap.add_argument("--timings", type=Path, default=None,
-                    help="time every provider call (wall, thread CPU; no profiler) into DIR/calls.log")
+    ap.add_argument("--profile", type=Path, default=None, help="profile every provider call (cProfile) into this directory")
+    ap.add_argument(
+        "--timings", type=Path, default=None, help="time every provider call (wall, thread CPU; no profiler) into DIR/calls.log"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bench.json")
     args = ap.parse_args(argv)
@@ -554,33 +698,41 @@ def main(argv: list[str] | None = None) -> int:
             extra_env["WEBEX_IAC_PROFILE_MODE"] = "time"
     org = BenchOrg.generate(args.users)
     res: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "loadavg1AtStart": os.getloadavg()[0]},
-        "params": {"users": len(org.emails), "declaredHolders": len(org.classic) + len(org.new),
-                   "moves": args.moves, "emulatorRateLimit": {"rate": args.rate, "burst": args.burst},
-                   "clientConfig": stack_config(args), "storm429": args.storm,
-                   "naiveSubset": None if args.skip_naive else args.naive_users,
-                   "moveKind": "one direction (classic → new) into free units: no cycle-breaking PATCH"},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "loadavg1AtStart": os.getloadavg()[0],
+        },
+        "params": {
+            "users": len(org.emails),
+            "declaredHolders": len(org.classic) + len(org.new),
+            "moves": args.moves,
+            "emulatorRateLimit": {"rate": args.rate, "burst": args.burst},
+            "clientConfig": stack_config(args),
+            "storm429": args.storm,
+            "naiveSubset": None if args.skip_naive else args.naive_users,
+            "moveKind": "one direction (classic → new) into free units: no cycle-breaking PATCH",
+        },
     }
     t0 = time.perf_counter()
     try:
         if args.only != "f":
-          log(f"starting the emulator: {len(org.emails)} users + admin, file-backed state in {tmp}")
-          with EmulatorServer(seed=org.seed, state_path=tmp / "state.db", subprocess=True,
-                              startup_timeout=180) as emu:
-            emu.set_rate_limit(args.rate, burst=args.burst)
-            if args.only is None:
-                res["ours"] = run_ours(args, emu, org, tmp, extra_env)
-            if args.meetings and not args.quick and args.only in (None, "g"):
-                res["meetings"] = run_meetings(args, emu, org, tmp, extra_env)
-            if not args.skip_naive and args.only is None:
-                res["naive"] = run_naive(args, emu, org, tmp, extra_env)
-                x = res["naive"]["extrapolated"]
-                res["ratios"] = {
-                    "preview": x["a_preview"]["seconds"] / res["ours"]["a_preview"]["seconds"],
-                    "up": x["b_move"]["seconds"] / res["ours"]["b_move"]["seconds"],
-                    "previewCalls": x["a_preview"]["apiCalls"] / res["ours"]["a_preview"]["apiCalls"],
-                }
+            log(f"starting the emulator: {len(org.emails)} users + admin, file-backed state in {tmp}")
+            with EmulatorServer(seed=org.seed, state_path=tmp / "state.db", subprocess=True, startup_timeout=180) as emu:
+                emu.set_rate_limit(args.rate, burst=args.burst)
+                if args.only is None:
+                    res["ours"] = run_ours(args, emu, org, tmp, extra_env)
+                if args.meetings and not args.quick and args.only in (None, "g"):
+                    res["meetings"] = run_meetings(args, emu, org, tmp, extra_env)
+                if not args.skip_naive and args.only is None:
+                    res["naive"] = run_naive(args, emu, org, tmp, extra_env)
+                    x = res["naive"]["extrapolated"]
+                    res["ratios"] = {
+                        "preview": x["a_preview"]["seconds"] / res["ours"]["a_preview"]["seconds"],
+                        "up": x["b_move"]["seconds"] / res["ours"]["b_move"]["seconds"],
+                        "previewCalls": x["a_preview"]["apiCalls"] / res["ours"]["a_preview"]["apiCalls"],
+                    }
         if args.big_users and not args.quick and args.only in (None, "f"):
             res["big"] = run_big(args, tmp, extra_env)
     finally:
@@ -591,16 +743,20 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2) + "\n")
     print()
-    print(f"webex-iac bench: {len(org.emails)}-user org (+admin), emulator rate limit "
-          f"{args.rate:g} req/s burst {args.burst}; client {stack_config(args)}")
+    print(
+        f"webex-iac bench: {len(org.emails)}-user org (+admin), emulator rate limit "
+        f"{args.rate:g} req/s burst {args.burst}; client {stack_config(args)}"
+    )
     print(table(res))
     if "naive" in res:
         sizes = " and ".join(str(r["users"]) for r in res["naive"]["subsets"])
-        print(f"(d) naive design measured on {sizes} of {len(org.emails)} users and EXTRAPOLATED linearly to "
-              f"{len(org.emails)}: {res['naive']['extrapolation']}")
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
-          f"({res['totalSeconds']:.0f}s)")
+        print(
+            f"(d) naive design measured on {sizes} of {len(org.emails)} users and EXTRAPOLATED linearly to "
+            f"{len(org.emails)}: {res['naive']['extrapolation']}"
+        )
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} ({res['totalSeconds']:.0f}s)")
     from .fleet import main as fleet_scenario  # issue 17: a fleet of orgs in parallel (bench/fleet.py)
+
     return fleet_scenario(["--quick"] if args.quick else []) if args.only is None else 0
 
 

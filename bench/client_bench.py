@@ -44,11 +44,8 @@ STORM = {
 
 def overhead(n: int) -> dict[str, Any]:
     body = json.dumps({"id": "me", "displayName": "Me"}).encode()
-    transport = httpx.MockTransport(
-        lambda r: httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
-    )
-    client = WebexClient("bench-token-0123456789", settings=ClientSettings(requests_per_second=0),
-                         transport=transport)
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=body, headers={"Content-Type": "application/json"}))
+    client = WebexClient("bench-token-0123456789", settings=ClientSettings(requests_per_second=0), transport=transport)
     client.people.me()
     t = time.perf_counter()
     for _ in range(n):
@@ -62,14 +59,15 @@ def client_for(emu: EmulatorServer, concurrency: int) -> WebexClient:
     return WebexClient(
         emu.admin_token,
         base_url=emu.base_url,
-        settings=ClientSettings(requests_per_second=0, max_concurrency=concurrency, max_retries=20,
-                                backoff_base_seconds=0.05, backoff_cap_seconds=1.0),
+        settings=ClientSettings(
+            requests_per_second=0, max_concurrency=concurrency, max_retries=20, backoff_base_seconds=0.05, backoff_cap_seconds=1.0
+        ),
     )
 
 
 def seeded_org(emu: EmulatorServer) -> dict[str, Any]:
     """The seed summary of the bench's one org (its license ids)."""
-    assert emu.seed_summary is not None   # every bench emulator starts from a seed
+    assert emu.seed_summary is not None  # every bench emulator starts from a seed
     return emu.seed_summary["orgs"][0]
 
 
@@ -87,8 +85,9 @@ def patches(emu: EmulatorServer, people: list[Any], n: int, concurrency: int, *,
     classic, new = org["licenses"]["classic-meetings"], org["licenses"]["new-meetings"]
     add, remove = (new, classic) if to_new else (classic, new)
     requests = [
-        LicenseAssignmentRequest(person_id=p.id, licenses=[LicenseRequest(id=add, operation="add"),
-                                                           LicenseRequest(id=remove, operation="remove")])
+        LicenseAssignmentRequest(
+            person_id=p.id, licenses=[LicenseRequest(id=add, operation="add"), LicenseRequest(id=remove, operation="remove")]
+        )
         for p in people[:n]
     ]
     client = client_for(emu, concurrency)
@@ -99,8 +98,13 @@ def patches(emu: EmulatorServer, people: list[Any], n: int, concurrency: int, *,
     client.close()
     attempts = emu.request_counts().get("PATCH /v1/licenses/users", 0)
     return {
-        "concurrency": concurrency, "changes": n, "errors": len(results.failed), "seconds": elapsed,
-        "changes_per_s": n / elapsed, "attempts": attempts, "attempts_per_change": attempts / n,
+        "concurrency": concurrency,
+        "changes": n,
+        "errors": len(results.failed),
+        "seconds": elapsed,
+        "changes_per_s": n / elapsed,
+        "attempts": attempts,
+        "attempts_per_change": attempts / n,
     }
 
 
@@ -120,14 +124,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"list 10,001 people: {out['list']['seconds']:.2f}s ({out['list']['people_per_s']:.0f} people/s)")
         org = seeded_org(emu)
         classic, new = org["licenses"]["classic-meetings"], org["licenses"]["new-meetings"]
-        movers = [p for p in people
-                  if any(same_id(x, classic) for x in p.licenses or [])
-                  and not any(same_id(x, new) for x in p.licenses or [])]
+        movers = [
+            p
+            for p in people
+            if any(same_id(x, classic) for x in p.licenses or []) and not any(same_id(x, new) for x in p.licenses or [])
+        ]
         out["patches"] = []
         to_new = True
         levels = [1, 8] if args.quick else [1, 4, 8, 16]
         print(f"{'conc':>5} {'changes':>8} {'secs':>7} {'chg/s':>7} {'att/chg':>8} {'errors':>6}  faults")
-        for storm in ([False] if args.quick else [False, True]):
+        for storm in [False] if args.quick else [False, True]:
             if storm:
                 emu.set_faults(STORM)
             for c in levels if not storm else [8, 16]:
@@ -135,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                 row["storm"] = storm
                 to_new = not to_new
                 out["patches"].append(row)
-                print(f"{c:>5} {row['changes']:>8} {row['seconds']:>7.2f} {row['changes_per_s']:>7.0f} "
-                      f"{row['attempts_per_change']:>8.2f} {row['errors']:>6}  {'429/503 storm' if storm else '-'}")
+                print(
+                    f"{c:>5} {row['changes']:>8} {row['seconds']:>7.2f} {row['changes_per_s']:>7.0f} "
+                    f"{row['attempts_per_change']:>8.2f} {row['errors']:>6}  {'429/503 storm' if storm else '-'}"
+                )
             emu.clear_faults()
 
     if args.out is not None:

@@ -76,7 +76,9 @@ def run_clients(n: int, duration: float, make_worker: Callable[[int], Callable[[
     lat = sorted(x for ls in latencies for x in ls)
     total = sum(counts)
     return {
-        "requests": total, "seconds": round(elapsed, 2), "rps": round(total / elapsed, 1),
+        "requests": total,
+        "seconds": round(elapsed, 2),
+        "rps": round(total / elapsed, 1),
         "errors": sum(errors),
         "p50_ms": round(statistics.median(lat) * 1000, 2) if lat else None,
         "p95_ms": round(lat[int(len(lat) * 0.95) - 1] * 1000, 2) if lat else None,
@@ -133,6 +135,7 @@ def main() -> int:
                 m = LINK_RE.search(r.headers.get("link", ""))
                 state_["url"] = m.group(1) if m else "/people?max=1000"
                 return 1
+
             return work
 
         people = run_clients(args.clients, args.duration, people_worker)
@@ -145,19 +148,19 @@ def main() -> int:
 
         def patch_worker(i: int) -> Callable[[], int]:
             client = httpx.Client(base_url=emu.base_url, headers=auth, timeout=60)
-            mine = emails[i * per:(i + 1) * per]
+            mine = emails[i * per : (i + 1) * per]
             st = {"k": 0}
 
             def work() -> int:
                 k = st["k"]
                 email = mine[(k // 2) % len(mine)]
                 op = "add" if k % 2 == 0 else "remove"
-                r = client.patch("/licenses/users", json={
-                    "email": email, "licenses": [{"id": new_lic, "operation": op}]})
+                r = client.patch("/licenses/users", json={"email": email, "licenses": [{"id": new_lic, "operation": op}]})
                 if r.status_code != 200:
                     raise RuntimeError(f"{r.status_code} {r.text}")
                 st["k"] = k + 1
                 return 1
+
             return work
 
         patch = run_clients(args.clients, args.duration, patch_worker)
@@ -168,11 +171,10 @@ def main() -> int:
         emu.stop()
 
     result = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-        "org": {"users": total_people, "licenseAssignments": 2 * args.users + 3,
-                "seedSeconds": round(seed_s, 2)},
-        "clients": args.clients, "durationSeconds": args.duration,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "org": {"users": total_people, "licenseAssignments": 2 * args.users + 3, "seedSeconds": round(seed_s, 2)},
+        "clients": args.clients,
+        "durationSeconds": args.duration,
         "getPeople": {**people, "requestedMax": 1000, "pageSizeGiven": cap},
         "patchLicensesUsers": patch,
         "rssMB": {"afterSeed": round(rss_after_seed, 1), "afterLoad": round(rss_after_load, 1)},
@@ -182,21 +184,25 @@ def main() -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
 
-    print(f"\nEmulator bench — {args.clients} concurrent clients, {args.duration:.0f}s each, "
-          f"{total_people} users / {2 * args.users + 3} assignments, file-backed state")
+    print(
+        f"\nEmulator bench — {args.clients} concurrent clients, {args.duration:.0f}s each, "
+        f"{total_people} users / {2 * args.users + 3} assignments, file-backed state"
+    )
     print(f"{'operation':<34}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
-    for name, stats in ((f"GET /people?max=1000 (page={cap})", people),
-                        ("PATCH /licenses/users", patch)):
+    for name, stats in ((f"GET /people?max=1000 (page={cap})", people), ("PATCH /licenses/users", patch)):
         print(f"{name:<34}{stats['rps']:>10}{stats['p50_ms']:>10}{stats['p95_ms']:>10}{stats['errors']:>8}")
     print(f"emulator RSS: {rss_after_seed:.1f} MB after seed, {rss_after_load:.1f} MB after load")
-    print(f"seed time: {seed_s:.2f}s; new-site consumedUnits before/after toggling: "
-          f"{lic0['consumedUnits']} / {lic1['consumedUnits']} (odd in-flight toggles leave +≤{args.clients})")
+    print(
+        f"seed time: {seed_s:.2f}s; new-site consumedUnits before/after toggling: "
+        f"{lic0['consumedUnits']} / {lic1['consumedUnits']} (odd in-flight toggles leave +≤{args.clients})"
+    )
     print(f"wrote {args.out}")
     return 0
 
 
 def _generated_emails(seed: dict[str, Any]) -> list[str]:
     from webex_emulator.core.seeding import generate_people
+
     org = seed["orgs"][0]
     return [p["email"] for p in generate_people(org["generatedPeople"], org["domain"])]
 

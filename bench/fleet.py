@@ -43,7 +43,8 @@ def write_fleet(root: Path, orgs: list[dict[str, Any]], base_url: str, client: d
         lines += [f"  - stack: {org['key']}", f"    baseUrl: {base_url}", f"    token: {{env: {org['key'].upper()}_TOKEN}}"]
         # Client settings are ordinary stack config, beside the stack file.
         (root / "stacks" / f"Pulumi.{org['key']}.yaml").write_text(
-            "config:\n" + "".join(f"  webex:{k}: \"{v}\"\n" for k, v in client.items()))
+            "config:\n" + "".join(f'  webex:{k}: "{v}"\n' for k, v in client.items())
+        )
     (root / "fleet.yaml").write_text("\n".join(lines) + "\n")
 
 
@@ -58,21 +59,47 @@ def fleet(root: Path, env: dict[str, str], parallel: int, name: str) -> dict[str
     # provider: each waits for its children, so their time adds up in ours once it returns).
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    rc, out = kit.run(root, {**env, "COLUMNS": "160"}, "fleet", "-f", str(root / "fleet.yaml"),
-                      "--parallel", str(parallel), "--summary-json", str(summary), log=root / f"{name}.log",
-                      timeout=3600)
+    rc, out = kit.run(
+        root,
+        {**env, "COLUMNS": "160"},
+        "fleet",
+        "-f",
+        str(root / "fleet.yaml"),
+        "--parallel",
+        str(parallel),
+        "--summary-json",
+        str(summary),
+        log=root / f"{name}.log",
+        timeout=3600,
+    )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if rc != 0 or not summary.exists():
         raise RuntimeError(f"fleet --parallel {parallel} failed (rc {rc}):\n{out[-3000:]}")
-    return {**json.loads(summary.read_text()), "wallSeconds": round(wall, 2), "cpuSeconds": round(cpu, 1),
-            "loadavg1": os.getloadavg()[0]}
+    return {
+        **json.loads(summary.read_text()),
+        "wallSeconds": round(wall, 2),
+        "cpuSeconds": round(cpu, 1),
+        "loadavg1": os.getloadavg()[0],
+    }
 
 
 def table(res: dict[str, Any]) -> str:
-    rows = [("parallel", "wall s", "speed-up", "rate-limit floor s", "CPU s per org", "load avg",
-             "per org s (mean / max)", "API calls per org (writes)", "changed per org", "orgs ok")]
+    rows = [
+        (
+            "parallel",
+            "wall s",
+            "speed-up",
+            "rate-limit floor s",
+            "CPU s per org",
+            "load avg",
+            "per org s (mean / max)",
+            "API calls per org (writes)",
+            "changed per org",
+            "orgs ok",
+        )
+    ]
     rate, burst = res["params"]["rateLimitPerToken"]["rate"], res["params"]["rateLimitPerToken"]["burst"]
     base = res["runs"][0]["wallSeconds"]
     for r in res["runs"]:
@@ -83,12 +110,20 @@ def table(res: dict[str, Any]) -> str:
         # The least time the per-token limits allow: ceil(orgs / P) waves of one org's calls, each
         # burst calls at once and the rest at the rate (a token bucket that starts full).
         floor = -(-len(orgs) // r["parallel"]) * max(0.0, statistics.mean(calls) - burst) / rate
-        rows.append((str(r["parallel"]), f"{r['wallSeconds']:.1f}", f"{base / r['wallSeconds']:.2f}×", f"{floor:.1f}",
-                     f"{r['cpuSeconds'] / len(orgs):.1f}", f"{r['loadavg1']:.1f}",
-                     f"{statistics.mean(secs):.1f} / {max(secs):.1f}",
-                     f"{statistics.mean(calls):.0f} ({statistics.mean(writes):.0f})",
-                     "/".join(sorted({str(o['changed']) for o in orgs})),
-                     f"{sum(o['result'] == 'ok' for o in orgs)}/{len(orgs)}"))
+        rows.append(
+            (
+                str(r["parallel"]),
+                f"{r['wallSeconds']:.1f}",
+                f"{base / r['wallSeconds']:.2f}×",
+                f"{floor:.1f}",
+                f"{r['cpuSeconds'] / len(orgs):.1f}",
+                f"{r['loadavg1']:.1f}",
+                f"{statistics.mean(secs):.1f} / {max(secs):.1f}",
+                f"{statistics.mean(calls):.0f} ({statistics.mean(writes):.0f})",
+                "/".join(sorted({str(o["changed"]) for o in orgs})),
+                f"{sum(o['result'] == 'ok' for o in orgs)}/{len(orgs)}",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -101,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=500, help="people per org")
     ap.add_argument("--move", type=int, default=50, help="users moved each way per org (2× this change)")
     ap.add_argument("--parallel", type=int, nargs="+", default=[1, 2, 4])
-    ap.add_argument("--rate", type=float, default=20.0,
-                    help="emulator rate limit per token (req/s) and each org's webex:requestsPerSecond")
+    ap.add_argument(
+        "--rate", type=float, default=20.0, help="emulator rate limit per token (req/s) and each org's webex:requestsPerSecond"
+    )
     ap.add_argument("--burst", type=int, default=20, help="emulator bucket size per token")
     ap.add_argument("--quick", action="store_true", help="6 orgs, --parallel 1 and 2 (for `make bench --quick`)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json")
@@ -112,10 +148,19 @@ def main(argv: list[str] | None = None) -> int:
 
     client = {"requestsPerSecond": str(args.rate), "burst": "5", "maxConcurrency": "4"}
     res: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "loadavg1AtStart": os.getloadavg()[0]},
-        "params": {"orgs": args.orgs, "usersPerOrg": args.users, "movedUsersPerOrg": 2 * args.move,
-                   "rateLimitPerToken": {"rate": args.rate, "burst": args.burst}, "client": client},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "loadavg1AtStart": os.getloadavg()[0],
+        },
+        "params": {
+            "orgs": args.orgs,
+            "usersPerOrg": args.users,
+            "movedUsersPerOrg": 2 * args.move,
+            "rateLimitPerToken": {"rate": args.rate, "burst": args.burst},
+            "client": client,
+        },
         "runs": [],
     }
     tmp = Path(tempfile.mkdtemp(prefix="webex-bench-fleet-"))
@@ -135,13 +180,15 @@ def main(argv: list[str] | None = None) -> int:
                 emu.set_rate_limit(args.rate, burst=args.burst)
                 root = kit.write_project(tmp / "project")
                 write_fleet(root, orgs, emu.base_url, client)
-                env = kit.cli_env(pg.backend_url, PULUMI_HOME=str(root / ".pulumi-home"),
-                                  **{f"{o['key'].upper()}_TOKEN": kit.org_token(emu, o) for o in orgs})
+                env = kit.cli_env(
+                    pg.backend_url,
+                    PULUMI_HOME=str(root / ".pulumi-home"),
+                    **{f"{o['key'].upper()}_TOKEN": kit.org_token(emu, o) for o in orgs},
+                )
                 declare(root, orgs, 0)
                 log(f"adopting {args.orgs} orgs (fleet up --parallel {max(args.parallel)}, no write expected)")
                 adopt = fleet(root, env, max(args.parallel), "adopt")
-                res["adopt"] = {"wallSeconds": adopt["wallSeconds"],
-                                "apiWrites": sum(o["apiWrites"] for o in adopt["orgs"])}
+                res["adopt"] = {"wallSeconds": adopt["wallSeconds"], "apiWrites": sum(o["apiWrites"] for o in adopt["orgs"])}
                 for i, p in enumerate(args.parallel):
                     declare(root, orgs, args.move if i % 2 == 0 else 0)  # alternate: the same work each run
                     time.sleep(2)  # every token's bucket full again
@@ -161,19 +208,22 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2) + "\n")
     print()
-    print(f"webex-iac fleet bench: {args.orgs} orgs × {args.users} users, {2 * args.move} users moving per org, "
-          f"PostgreSQL backend, {args.rate:g} req/s per token, {os.cpu_count()} cores")
+    print(
+        f"webex-iac fleet bench: {args.orgs} orgs × {args.users} users, {2 * args.move} users moving per org, "
+        f"PostgreSQL backend, {args.rate:g} req/s per token, {os.cpu_count()} cores"
+    )
     print(table(res))
     last = res["runs"][-1]
     per_org_cpu = last["cpuSeconds"] / len(last["orgs"])
-    print(f"Each org has its own token and so its own rate-limit bucket: orgs never wait for each other's limit; "
-          f"the rate-limit floor above is what the limits alone would allow. Each org also costs "
-          f"~{per_org_cpu:.1f} CPU-seconds (its own pulumi engine, language host and provider processes), so "
-          f"{len(last['orgs'])} orgs cannot take less than {per_org_cpu * len(last['orgs']) / (os.cpu_count() or 1):.0f} s "
-          f"on {os.cpu_count()} idle cores: past that, parallelism only queues for the CPUs (see the load average, "
-          "which counts everyone's work on this machine).")
-    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
-          f"({res['totalSeconds']:.0f}s)")
+    print(
+        f"Each org has its own token and so its own rate-limit bucket: orgs never wait for each other's limit; "
+        f"the rate-limit floor above is what the limits alone would allow. Each org also costs "
+        f"~{per_org_cpu:.1f} CPU-seconds (its own pulumi engine, language host and provider processes), so "
+        f"{len(last['orgs'])} orgs cannot take less than {per_org_cpu * len(last['orgs']) / (os.cpu_count() or 1):.0f} s "
+        f"on {os.cpu_count()} idle cores: past that, parallelism only queues for the CPUs (see the load average, "
+        "which counts everyone's work on this machine)."
+    )
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} ({res['totalSeconds']:.0f}s)")
     return 0
 
 

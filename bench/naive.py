@@ -58,7 +58,8 @@ class NaiveUserLicensesProvider(ResourceProvider):
 
     def _patch(self, person_id: str, desired: list[str], managed: list[str]) -> list[str]:
         ops = [{"id": i, "operation": "add"} for i in desired] + [
-            {"id": i, "operation": "remove"} for i in managed if i not in desired]
+            {"id": i, "operation": "remove"} for i in managed if i not in desired
+        ]
         res = self.client.licenses.assign({"personId": person_id, "licenses": ops})
         return self._held(res, managed)
 
@@ -88,11 +89,15 @@ class NaiveUserLicensesProvider(ResourceProvider):
 
 
 class NaiveUserLicenses(Resource, module="bench", name="NaiveUserLicenses"):
-    def __init__(self, name: str, email: str, licenses: list[str], managed: list[str],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(NaiveUserLicensesProvider(), name,
-                         {"email": email, "licenses": sorted(licenses), "managed": sorted(managed), "held": None},
-                         opts)
+    def __init__(
+        self, name: str, email: str, licenses: list[str], managed: list[str], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(
+            NaiveUserLicensesProvider(),
+            name,
+            {"email": email, "licenses": sorted(licenses), "managed": sorted(managed), "held": None},
+            opts,
+        )
 
 
 def write_declaration(root: Path, managed: list[str], users: dict[str, list[str]]) -> None:
@@ -117,4 +122,5 @@ def program(root: Path):
         doc = json.loads((root / "naive.json").read_text())
         for email, licenses in sorted(doc["users"].items()):
             NaiveUserLicenses(f"user-{email.split('@')[0]}", email, licenses, doc["managed"])
+
     return declare

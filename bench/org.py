@@ -20,9 +20,9 @@ class BenchOrg:
     """Who holds which meeting license in the seed, and the move the bench makes."""
 
     seed: dict[str, Any]
-    emails: list[str]           # generated users, in seed order (user n is emails[n-1])
-    classic: list[str]          # holders of the classic-site meeting license at seed time
-    new: list[str]              # holders of the new-site meeting license at seed time
+    emails: list[str]  # generated users, in seed order (user n is emails[n-1])
+    classic: list[str]  # holders of the classic-site meeting license at seed time
+    new: list[str]  # holders of the new-site meeting license at seed time
 
     @classmethod
     def generate(cls, users: int, headroom: int = 2000) -> "BenchOrg":
@@ -53,6 +53,7 @@ class BenchOrg:
 
 def distribution_yaml(classic: list[str], new: list[str]) -> str:
     """``stacks/<stack>.yaml`` declaring both meeting pools as one LicenseDistribution."""
+
     def users(xs: list[str]) -> str:
         return "\n".join(f"          - {x}" for x in sorted(xs)) or "          []"
 

@@ -37,17 +37,42 @@ T = TypeVar("T")
 
 def fake_org(n: int) -> tuple[list[bytes], bytes]:
     def person(i: int) -> dict:
-        return {"id": f"Y2lzY29zcGFyazovL3VzL1BFT1BMRS9{i:08d}", "emails": [f"user{i}@bigcorp.example.com"],
-                "displayName": f"User {i}", "nickName": "U", "firstName": "User", "lastName": str(i),
-                "orgId": "ORG", "created": "2026-01-01T00:00:00.000Z", "lastModified": "2026-01-01T00:00:00.000Z",
-                "licenses": ["MS", "CLASSIC" if i < n // 2 else "NEW"], "siteUrls": ["bigcorp.webex.com"],
-                "type": "person", "status": "active", "department": "Sales", "phoneNumbers": [],
-                "avatar": "https://avatar.example.com/x", "loginEnabled": True}
+        return {
+            "id": f"Y2lzY29zcGFyazovL3VzL1BFT1BMRS9{i:08d}",
+            "emails": [f"user{i}@bigcorp.example.com"],
+            "displayName": f"User {i}",
+            "nickName": "U",
+            "firstName": "User",
+            "lastName": str(i),
+            "orgId": "ORG",
+            "created": "2026-01-01T00:00:00.000Z",
+            "lastModified": "2026-01-01T00:00:00.000Z",
+            "licenses": ["MS", "CLASSIC" if i < n // 2 else "NEW"],
+            "siteUrls": ["bigcorp.webex.com"],
+            "type": "person",
+            "status": "active",
+            "department": "Sales",
+            "phoneNumbers": [],
+            "avatar": "https://avatar.example.com/x",
+            "loginEnabled": True,
+        }
+
     pages = [json.dumps({"items": [person(i) for i in range(s, min(n, s + 1000))]}).encode() for s in range(0, n, 1000)]
-    lic = json.dumps({"items": [
-        {"id": "CLASSIC", "name": "Meeting EE", "siteUrl": "bigcorp-classic.webex.com", "totalUnits": n, "consumedUnits": n // 2},
-        {"id": "NEW", "name": "Meeting MC", "siteUrl": "bigcorp.webex.com", "totalUnits": n, "consumedUnits": n - n // 2},
-        {"id": "MS", "name": "Messaging", "totalUnits": n + 1, "consumedUnits": n}]}).encode()
+    lic = json.dumps(
+        {
+            "items": [
+                {
+                    "id": "CLASSIC",
+                    "name": "Meeting EE",
+                    "siteUrl": "bigcorp-classic.webex.com",
+                    "totalUnits": n,
+                    "consumedUnits": n // 2,
+                },
+                {"id": "NEW", "name": "Meeting MC", "siteUrl": "bigcorp.webex.com", "totalUnits": n, "consumedUnits": n - n // 2},
+                {"id": "MS", "name": "Messaging", "totalUnits": n + 1, "consumedUnits": n},
+            ]
+        }
+    ).encode()
     return pages, lic
 
 
@@ -63,8 +88,9 @@ def client_for(pages: list[bytes], lic: bytes) -> WebexClient:
             headers["Link"] = f'<{BASE}/people?max=1000&page={page + 1}>; rel="next"'
         return httpx.Response(200, content=pages[page], headers=headers)
 
-    return WebexClient("bench-token-0123456789", settings=ClientSettings(requests_per_second=0),
-                       transport=httpx.MockTransport(handler))
+    return WebexClient(
+        "bench-token-0123456789", settings=ClientSettings(requests_per_second=0), transport=httpx.MockTransport(handler)
+    )
 
 
 class _Provider(ld.LicenseDistributionProvider):
@@ -84,9 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     n = args.users
     pages, lic = fake_org(n)
     half = n // 2
-    props = {"name": "meetings", "pools": [
-        {"license": {"siteUrl": "bigcorp-classic.webex.com"}, "users": [f"user{i}@bigcorp.example.com" for i in range(half)]},
-        {"license": {"siteUrl": "bigcorp.webex.com"}, "users": [f"user{i}@bigcorp.example.com" for i in range(half, n)]}]}
+    props = {
+        "name": "meetings",
+        "pools": [
+            {"license": {"siteUrl": "bigcorp-classic.webex.com"}, "users": [f"user{i}@bigcorp.example.com" for i in range(half)]},
+            {"license": {"siteUrl": "bigcorp.webex.com"}, "users": [f"user{i}@bigcorp.example.com" for i in range(half, n)]},
+        ],
+    }
     provider = _Provider(OrgSnapshot(client_for(pages, lic), None))
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     prof = cProfile.Profile()
@@ -107,8 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{n} users, 2 pools, {len(pages)} pages of people")
     for name, (w, c) in timings.items():
         print(f"  {name:<22} wall {w:5.2f} s  cpu {c:5.2f} s")
-    print(f"  peak RSS {rss:.0f} MB (of which {rss0:.0f} MB before the org was read: interpreter, imports, "
-          "the prepared pages)")
+    print(f"  peak RSS {rss:.0f} MB (of which {rss0:.0f} MB before the org was read: interpreter, imports, the prepared pages)")
     pstats.Stats(prof).sort_stats("tottime").print_stats(args.top)
     return 0
 

@@ -59,7 +59,12 @@ def _hwm_kb(pid: int) -> int | None:
 class ProviderMemory:
     """``with ProviderMemory() as m: ...``; then ``m.peak_mb`` (None if no provider was seen)."""
 
-    def __init__(self, root: int | None = None, interval: float = 0.1, markers: tuple[str, ...] = ("pulumi.dynamic", "bench.provider_profile")) -> None:
+    def __init__(
+        self,
+        root: int | None = None,
+        interval: float = 0.1,
+        markers: tuple[str, ...] = ("pulumi.dynamic", "bench.provider_profile"),
+    ) -> None:
         self.root = root or os.getpid()
         self.interval = interval
         self.markers = markers

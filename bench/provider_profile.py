@@ -55,6 +55,7 @@ def _install(out: Path, profile: bool = True) -> None:
                     prof.dump_stats(str(out / f"{os.getpid()}-{n:05d}-{name}.prof"))
                 with lock, open(out / "calls.log", "a") as f:
                     f.write(f"{os.getpid()} {n} {name} {start - t0:.3f} {seconds:.3f} {cpu:.3f}\n")
+
         return timed
 
     def add(servicer, server):

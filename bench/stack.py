@@ -50,26 +50,45 @@ class Run:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "op": self.op, "seconds": round(self.seconds, 2), "apiCalls": self.calls,
-            "counts": self.counts, "byStatus": self.by_status,
-            "patches": self.patches, "patchesOk": self.patches_ok, "answered429": self.throttled,
-            "providerPeakRssMB": self.provider_peak_mb, **self.summary,
+            "op": self.op,
+            "seconds": round(self.seconds, 2),
+            "apiCalls": self.calls,
+            "counts": self.counts,
+            "byStatus": self.by_status,
+            "patches": self.patches,
+            "patchesOk": self.patches_ok,
+            "answered429": self.throttled,
+            "providerPeakRssMB": self.provider_peak_mb,
+            **self.summary,
         }
 
 
 class BenchStack:
-    def __init__(self, root: Path, emu, program: Callable[[], None], name: str = "bench",
-                 config: dict[str, str] | None = None, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        emu,
+        program: Callable[[], None],
+        name: str = "bench",
+        config: dict[str, str] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.root, self.emu, self.name = root, emu, name
         (root / "stacks").mkdir(parents=True, exist_ok=True)
         (root / "Pulumi.yaml").write_text("name: webex-iac\nruntime:\n  name: python\nstackConfigDir: stacks\n")
         backend_url = (root / ".pulumi-state").as_uri()
         settings = engine.EngineSettings(
-            project_dir=root, backend_url=backend_url,
-            pulumi_home=root / ".pulumi-home", extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **(extra_env or {})},
+            project_dir=root,
+            backend_url=backend_url,
+            pulumi_home=root / ".pulumi-home",
+            extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **(extra_env or {})},
         )
-        self.env = {**os.environ, "PULUMI_BACKEND_URL": backend_url, "PULUMI_HOME": str(settings.pulumi_home),
-                    **settings.extra_env}
+        self.env = {
+            **os.environ,
+            "PULUMI_BACKEND_URL": backend_url,
+            "PULUMI_HOME": str(settings.pulumi_home),
+            **settings.extra_env,
+        }
         self.stack = engine.open_stack(name, program, settings)
         self.stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
         self.stack.set_config("webex:token", auto.ConfigValue(emu.admin_token, secret=True))
@@ -134,8 +153,15 @@ class BenchStack:
         by_status = self.emu.request_counts_by_status()
         api = {k: v for k, v in counts.items() if k.split(" ", 1)[-1].startswith("/v1/")}
         text = log.read_text()
-        run = Run(op, seconds, sum(api.values()), api, by_status, mem.peak_mb,
-                  {"returncode": rc, "result": "succeeded" if rc == 0 else "failed"})
+        run = Run(
+            op,
+            seconds,
+            sum(api.values()),
+            api,
+            by_status,
+            mem.peak_mb,
+            {"returncode": rc, "result": "succeeded" if rc == 0 else "failed"},
+        )
         if rc != 0:
             run.summary["error"] = _error_line(text)
         return run

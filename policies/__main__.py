@@ -5,6 +5,7 @@ address> <this directory>`, in the virtualenv PulumiPolicy.yaml names), whatever
 called on the command line (`policies`, `./policies`, an absolute path): one entry point, one
 config (config.json beside this file). It serves until the engine stops it, or dies.
 """
+
 import os
 import sys
 from pathlib import Path

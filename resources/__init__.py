@@ -18,14 +18,41 @@ from .service_app import Guest, ServiceApp, ServiceAppArgs
 from .standing_meeting import Invitee, MeetingOptions, StandingMeeting, StandingMeetingArgs
 
 #: kind name → (resource class, args class); the stack-file loader and the policies use it.
-KINDS = {cls.KIND: (cls, cls.provider_class.args_model)
-         for cls in (MeetingSite, ServiceApp, LicenseDistribution, StandingMeeting)}
+KINDS = {
+    cls.KIND: (cls, cls.provider_class.args_model) for cls in (MeetingSite, ServiceApp, LicenseDistribution, StandingMeeting)
+}
 
 __all__ = [
-    "ERROR_30105", "KINDS", "TYPE_PREFIX", "Outputs", "Secret", "WebexProvider", "WebexResource",
-    "ConfigError", "MissingCredentials", "Model", "OrgSnapshot", "config_getter", "lifeline",
-    "make_client", "resolve_license", "settings_from_config", "settings_key",
-    "CommonSettings", "Guest", "Holders", "Invitee", "LicenseDistribution", "LicenseDistributionArgs",
-    "LicensePool", "LicenseRef", "MeetingOptions", "MeetingSite", "MeetingSiteArgs", "ServiceApp",
-    "ServiceAppArgs", "StandingMeeting", "StandingMeetingArgs",
+    "ERROR_30105",
+    "KINDS",
+    "TYPE_PREFIX",
+    "Outputs",
+    "Secret",
+    "WebexProvider",
+    "WebexResource",
+    "ConfigError",
+    "MissingCredentials",
+    "Model",
+    "OrgSnapshot",
+    "config_getter",
+    "lifeline",
+    "make_client",
+    "resolve_license",
+    "settings_from_config",
+    "settings_key",
+    "CommonSettings",
+    "Guest",
+    "Holders",
+    "Invitee",
+    "LicenseDistribution",
+    "LicenseDistributionArgs",
+    "LicensePool",
+    "LicenseRef",
+    "MeetingOptions",
+    "MeetingSite",
+    "MeetingSiteArgs",
+    "ServiceApp",
+    "ServiceAppArgs",
+    "StandingMeeting",
+    "StandingMeetingArgs",
 ]

@@ -44,10 +44,16 @@ def series_near(client: Any, host: str, site_url: str, start: datetime) -> list[
         reads = _SERIES.setdefault(client, {})
         hit = reads.get(key)
     if hit is None:
-        hit = list(client.meetings.list(
-            host_email=host, site_url=site_url, meeting_type="meetingSeries", current=False,
-            from_=start - WINDOW, to=start + WINDOW,
-        ))
+        hit = list(
+            client.meetings.list(
+                host_email=host,
+                site_url=site_url,
+                meeting_type="meetingSeries",
+                current=False,
+                from_=start - WINDOW,
+                to=start + WINDOW,
+            )
+        )
         with _LOCK:
             hit = reads.setdefault(key, hit)
     return hit

@@ -91,10 +91,9 @@ def property_path(loc: tuple[Any, ...]) -> str:
 
 def invalid_inputs(news: dict[str, Any], error: ValidationError) -> CheckResult:
     """Check failures naming each invalid property (inputs from library users, not YAML)."""
-    return CheckResult(news, [
-        CheckFailure(property_path(tuple(err["loc"])), err["msg"].removeprefix("Value error, "))
-        for err in error.errors()
-    ])
+    return CheckResult(
+        news, [CheckFailure(property_path(tuple(err["loc"])), err["msg"].removeprefix("Value error, ")) for err in error.errors()]
+    )
 
 
 class WebexProvider(ResourceProvider, Generic[ArgsT]):
@@ -172,7 +171,9 @@ class WebexProvider(ResourceProvider, Generic[ArgsT]):
             cfg = settings_from_config(config_getter(config))
             _errors.credentials = (
                 f"the Service App {cfg.service_app_id!r} (webex:serviceAppId; its token is minted with webex:mintingToken)"
-                if cfg.service_app_id else "the admin token in webex:token")
+                if cfg.service_app_id
+                else "the admin token in webex:token"
+            )
             self._runtime_key = runtime_for(cfg, raw_getter(config))
             self._config_error = None
         except ConfigError as e:  # reported by the first operation that needs the org
@@ -204,8 +205,7 @@ class WebexResource(Resource):
         super().__init_subclass__(module="webex", name=kind, **kwargs)
         cls.KIND, cls.TYPE_NAME = kind, TYPE_PREFIX + kind
 
-    def __init__(self, resource_name: str, args: Model, opts: pulumi.ResourceOptions | None = None,
-                 **carried: Any) -> None:
+    def __init__(self, resource_name: str, args: Model, opts: pulumi.ResourceOptions | None = None, **carried: Any) -> None:
         provider = self.provider_class
         # Outputs start unknown; the secret ones are declared once, by the Outputs model.
         props = {**args.to_props(), **carried, **{k: None for k in provider.outputs_model.names()}}

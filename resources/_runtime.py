@@ -24,8 +24,13 @@ from webex_client.types.people import primary_email
 
 # Config keys read by every provider (namespace `webex`).
 CONFIG_KEYS = (
-    "baseUrl", "orgId", "token",
-    "serviceAppId", "serviceAppClientId", "serviceAppClientSecret", "mintingToken",
+    "baseUrl",
+    "orgId",
+    "token",
+    "serviceAppId",
+    "serviceAppClientId",
+    "serviceAppClientSecret",
+    "mintingToken",
 )
 
 
@@ -63,8 +68,10 @@ def settings_from_config(get) -> ClientSettings:
 
 def settings_key(settings: ClientSettings) -> tuple:
     """Identity of a runtime; secrets enter only as a hash so the key is safe to log."""
-    return (tuple(sorted(settings.model_dump().items())),
-            hash((settings.token, settings.service_app_client_secret, settings.minting_token)))
+    return (
+        tuple(sorted(settings.model_dump().items())),
+        hash((settings.token, settings.service_app_client_secret, settings.minting_token)),
+    )
 
 
 def make_client(settings: ClientSettings) -> WebexClient:
@@ -82,6 +89,7 @@ def _count_calls(client: WebexClient) -> WebexClient:
     Counted here because only the provider process talks to Webex."""
     path = os.environ.get("WEBEX_IAC_API_CALLS_FILE")
     if path:
+
         def record(request) -> None:
             # One short O_APPEND write per line: lines from the provider's threads never interleave.
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -136,9 +144,12 @@ def _parse_people_page(content: bytes, seen: dict[tuple, tuple] | None = None) -
     return [
         SnapshotPerson(
             raw.get("id") if isinstance(raw.get("id"), str) else None,
-            _list(raw.get("emails")), _shared(raw.get("licenses"), seen), _shared(raw.get("siteUrls"), seen),
+            _list(raw.get("emails")),
+            _shared(raw.get("licenses"), seen),
+            _shared(raw.get("siteUrls"), seen),
         )
-        for raw in items if isinstance(raw, dict)
+        for raw in items
+        if isinstance(raw, dict)
     ]
 
 
@@ -223,8 +234,9 @@ class OrgSnapshot:
             if self._groups is None:
                 # A group without a name cannot be named by a stack file (nor compared by the
                 # policy pack's norm()), so it is not indexed.
-                self._groups = {g.display_name: g for g in self._client.groups.list(org_id=self._org_id)
-                                if g.display_name is not None}
+                self._groups = {
+                    g.display_name: g for g in self._client.groups.list(org_id=self._org_id) if g.display_name is not None
+                }
             return self._groups
 
     def group_member_ids(self, group_name: str) -> list[str] | None:

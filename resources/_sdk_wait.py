@@ -43,7 +43,7 @@ def neutralise_quadratic_wait() -> None:
     """Idempotent; a no-op if the SDK's ``stack`` module no longer uses ``asyncio`` this way."""
     from pulumi.runtime import stack as sdk_stack
 
-    if getattr(sdk_stack, "asyncio", None) is not asyncio:   # already done, or the SDK changed
+    if getattr(sdk_stack, "asyncio", None) is not asyncio:  # already done, or the SDK changed
         return
     shim = _Asyncio("asyncio")
     setattr(shim, _MARK, True)

@@ -47,7 +47,8 @@ class LicensePool(Model):
         description="True: anyone not declared loses this license. False: only adds, never removes.",
     )
     capacity: int | None = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="Declared cap, used by the capacity policy when the org cannot be reached.",
     )
 
@@ -76,6 +77,7 @@ class LicenseDistributionArgs(Model):
 
 
 # --- planning --------------------------------------------------------------------------------
+
 
 class PlanError(ValueError):
     """The declaration cannot be applied to the org as it is; nothing was written."""
@@ -152,11 +154,13 @@ def make_plan(args: LicenseDistributionArgs, snap: OrgSnapshot) -> Plan:
         removes = (live - desired) if pool.exclusive else set()
         plan = PoolPlan(lic, desired, live, adds, removes)
         if lic.total_units is not None and plan.after > lic.total_units:
-            failures.append((
-                f"{where}.users",
-                f"{pool_label(lic)} would need {plan.after} units but has {lic.total_units} "
-                f"({plan.before} used, +{len(adds)} −{len(removes)}); free {plan.after - lic.total_units} first",
-            ))
+            failures.append(
+                (
+                    f"{where}.users",
+                    f"{pool_label(lic)} would need {plan.after} units but has {lic.total_units} "
+                    f"({plan.before} used, +{len(adds)} −{len(removes)}); free {plan.after - lic.total_units} first",
+                )
+            )
         pools.append(plan)
         site = (lic.site_url or "").lower()
         for pid in adds | removes:
@@ -182,25 +186,29 @@ def _names(emails: Iterable[str]) -> str:
 
 def describe_plan(plan: Plan, snap: OrgSnapshot) -> list[dict[str, Any]]:
     """A reviewer's view: per pool, who gains and who loses, and the units before and after."""
+
     def email(pid: str) -> str:
         person = snap.person_by_id(pid)
         return snap.primary_email(person) if person is not None else pid
 
     out = []
     for p in plan.pools:
-        out.append({
-            "pool": pool_label(p.license),
-            "licenseId": p.license.id,
-            "units": f"{p.before}/{p.license.total_units} -> {p.after}/{p.license.total_units}",
-            "gains": len(p.adds),
-            "losses": len(p.removes),
-            "gainers": _names(email(x) for x in p.adds),
-            "losers": _names(email(x) for x in p.removes),
-        })
+        out.append(
+            {
+                "pool": pool_label(p.license),
+                "licenseId": p.license.id,
+                "units": f"{p.before}/{p.license.total_units} -> {p.after}/{p.license.total_units}",
+                "gains": len(p.adds),
+                "losses": len(p.removes),
+                "gainers": _names(email(x) for x in p.adds),
+                "losers": _names(email(x) for x in p.removes),
+            }
+        )
     return out
 
 
 # --- applying --------------------------------------------------------------------------------
+
 
 @dataclass
 class ApplyReport:
@@ -227,8 +235,10 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
     client, snap, org_id = runtime.client, runtime.snapshot, runtime.config.org_id
     report = ApplyReport()
     involved = {p.license.id: p.license for p in plan.pools}
-    free = {lid: (lic.total_units - (lic.consumed_units or 0)) if lic.total_units is not None else 10**9
-            for lid, lic in involved.items()}
+    free = {
+        lid: (lic.total_units - (lic.consumed_units or 0)) if lic.total_units is not None else 10**9
+        for lid, lic in involved.items()
+    }
     pending = dict(plan.users)
 
     def send(batch: list[tuple[UserChange, set[str], set[str]]]) -> list[bool]:
@@ -248,7 +258,7 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
                 failed = ", ".join(pool_label(involved[i]) if i in involved else i for i in err.failed_license_ids)
                 report.failures.append(f"{change.email}: partly applied (206), not applied: {failed}")
             elif isinstance(err, PermissionDeniedError):
-                raise err   # the token's scope or role, not this user: one sentence naming the scope
+                raise err  # the token's scope or role, not this user: one sentence naming the scope
             elif isinstance(err, WebexError):
                 report.failures.append(f"{change.email}: {err}")
             else:
@@ -301,6 +311,7 @@ def apply_plan(plan: Plan, runtime, max_workers: int | None = None) -> ApplyRepo
 
 # --- provider --------------------------------------------------------------------------------
 
+
 class LivePool(Model):
     """A pool as the org reported it after the last apply."""
 
@@ -319,9 +330,17 @@ class LicenseDistributionOutputs(Outputs):
 
 
 def _live(plan: Plan) -> list[LivePool]:
-    return [LivePool(license_id=p.license.id, name=p.license.name, site_url=p.license.site_url,
-                     total_units=p.license.total_units, consumed_units=p.license.consumed_units,
-                     declared_holders=len(p.desired)) for p in plan.pools]
+    return [
+        LivePool(
+            license_id=p.license.id,
+            name=p.license.name,
+            site_url=p.license.site_url,
+            total_units=p.license.total_units,
+            consumed_units=p.license.consumed_units,
+            declared_holders=len(p.desired),
+        )
+        for p in plan.pools
+    ]
 
 
 class LicenseDistributionProvider(WebexProvider[LicenseDistributionArgs]):
@@ -335,8 +354,10 @@ class LicenseDistributionProvider(WebexProvider[LicenseDistributionArgs]):
         # Releases up to 737dc3e stored the stack file's file:line as each pool's `source`.
         pools = declared.get("pools")
         if isinstance(pools, list) and any(isinstance(p, dict) and "source" in p for p in pools):
-            declared = {**declared, "pools": [{k: v for k, v in p.items() if k != "source"} if isinstance(p, dict) else p
-                                              for p in pools]}
+            declared = {
+                **declared,
+                "pools": [{k: v for k, v in p.items() if k != "source"} if isinstance(p, dict) else p for p in pools],
+            }
         return declared
 
     def check_args(self, args: LicenseDistributionArgs, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:

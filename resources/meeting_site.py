@@ -146,10 +146,10 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
         snap = self.runtime.snapshot
         if not self._pool_ids(args.site_url):
             failures.append(CheckFailure("siteUrl", self._not_licensed(args.site_url)))
-        for email in (args.default_site_for.users if args.default_site_for else []):
+        for email in args.default_site_for.users if args.default_site_for else []:
             if snap.person(email) is None:
                 failures.append(CheckFailure("defaultSiteFor.users", f"{email} is not a person in the org"))
-        for group in (args.default_site_for.groups if args.default_site_for else []):
+        for group in args.default_site_for.groups if args.default_site_for else []:
             if snap.group_member_ids(group) is None:
                 failures.append(CheckFailure("defaultSiteFor.groups", f"group {group!r} does not exist in the org"))
         if args.common_settings is not None and not failures:
@@ -182,8 +182,12 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if not self._pool_ids(id_):
             return ReadResult(None, {})
-        return ReadResult(id_, self.outputs(self.parse(props), props, license_pools=self._pool_ids(id_),
-                                            default_site_users=props.get("defaultSiteUsers")))
+        return ReadResult(
+            id_,
+            self.outputs(
+                self.parse(props), props, license_pools=self._pool_ids(id_), default_site_users=props.get("defaultSiteUsers")
+            ),
+        )
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None  # stop managing; the site and its settings stay as they are
@@ -194,8 +198,10 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
 
     @staticmethod
     def _not_licensed(site_url: str) -> str:
-        return (f"site {site_url} is not licensed for this org: no license pool has siteUrl {site_url}. "
-                "Sites cannot be created through the API; add the subscription in Control Hub first")
+        return (
+            f"site {site_url} is not licensed for this org: no license pool has siteUrl {site_url}. "
+            "Sites cannot be created through the API; add the subscription in Control Hub first"
+        )
 
     def _default_site_users(self, args: MeetingSiteArgs) -> list[str]:
         if not args.default_site_for:
@@ -214,9 +220,9 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
         users = self._default_site_users(args)
 
         def needs(email: str) -> bool:
-            try:   # searched on this site: without siteUrl only the admin's default is searched
+            try:  # searched on this site: without siteUrl only the admin's default is searched
                 current = client.sites.get_default(user_email=email, site_url=args.site_url)
-            except NotFoundError:   # not (yet) on this site: setting the default will say why
+            except NotFoundError:  # not (yet) on this site: setting the default will say why
                 return True
             return current is None or current.site_url.lower() != args.site_url.lower()
 
@@ -234,12 +240,13 @@ class MeetingSiteProvider(WebexProvider[MeetingSiteArgs]):
         results = client.map_concurrent(lambda e: client.sites.set_default(args.site_url, user_email=e), pending)
         denied = next((r.error for r in results if not r.ok and isinstance(r.error, PermissionDeniedError)), None)
         if denied is not None:
-            raise denied   # the token's scope or role: one sentence naming it, not one per user
+            raise denied  # the token's scope or role: one sentence naming it, not one per user
         failed = [f"{e}: {r.error}" for e, r in zip(pending, results) if not r.ok]
         if failed:
             raise RuntimeError(f"default site not set for {len(failed)} users:\n  " + "\n  ".join(failed[:20]))
-        return self.outputs(args, news, license_pools=self._pool_ids(args.site_url),
-                            default_site_users=len(self._default_site_users(args)))
+        return self.outputs(
+            args, news, license_pools=self._pool_ids(args.site_url), default_site_users=len(self._default_site_users(args))
+        )
 
 
 class MeetingSite(WebexResource, kind="MeetingSite"):

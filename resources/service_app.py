@@ -56,15 +56,16 @@ class ServiceAppArgs(Model):
     client_id: str
     client_secret_config: str = Field(
         description="Stack config key holding the client secret, e.g. webex-iac:provisioningClientSecret "
-                    "(set with `pulumi config set --secret`).",
+        "(set with `pulumi config set --secret`).",
     )
     target_org_id: str | None = Field(default=None, description="Org to mint the token for (default: webex:orgId).")
     scopes: list[str] = Field(default_factory=list, description="Scopes the app is expected to hold (policy allow-list).")
     guests: list[Guest] = Field(default_factory=list)
     renew_before_seconds: int | None = Field(
-        default=None, ge=0,
+        default=None,
+        ge=0,
         description="Renew the token on `up` when less than this is left. Default: a day, or half "
-                    "the token's lifetime for shorter-lived tokens (so a fresh token is never 'near expiry').",
+        "the token's lifetime for shorter-lived tokens (so a fresh token is never 'near expiry').",
     )
 
 
@@ -108,20 +109,24 @@ class ServiceAppProvider(WebexProvider[ServiceAppArgs]):
     def check_args(self, args: ServiceAppArgs, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = []
         if not self._secret(args):
-            failures.append(CheckFailure(
-                "clientSecretConfig",
-                f"stack config {args.client_secret_config!r} is not set: "
-                f"pulumi config set --secret {args.client_secret_config} <client secret>",
-            ))
+            failures.append(
+                CheckFailure(
+                    "clientSecretConfig",
+                    f"stack config {args.client_secret_config!r} is not set: "
+                    f"pulumi config set --secret {args.client_secret_config} <client secret>",
+                )
+            )
         if not (args.target_org_id or self.runtime.org_id):
             failures.append(CheckFailure("targetOrgId", "set targetOrgId or webex:orgId"))
         if not self._minting_token():
-            failures.append(CheckFailure(
-                "applicationId",
-                "webex:mintingToken is not set: Service App tokens are minted with an integration token "
-                f"holding {MINTING_SCOPE} (not the admin token): "
-                "pulumi config set --secret webex:mintingToken <integration token>",
-            ))
+            failures.append(
+                CheckFailure(
+                    "applicationId",
+                    "webex:mintingToken is not set: Service App tokens are minted with an integration token "
+                    f"holding {MINTING_SCOPE} (not the admin token): "
+                    "pulumi config set --secret webex:mintingToken <integration token>",
+                )
+            )
         return CheckResult(self.inputs(args, news), failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -171,24 +176,33 @@ class ServiceAppProvider(WebexProvider[ServiceAppArgs]):
             raise ValueError(f"stack config {args.client_secret_config!r} (the client secret) is not set")
         near_expiry = not olds or float(olds.get("expiresAt") or 0) - time.time() < _renew_threshold(args, olds)
         if olds and not near_expiry and olds.get("accessToken"):
-            return {k: olds.get(to_camel(k)) for k in ("access_token", "refresh_token", "expires_at", "token_lifetime",
-                                                       "granted_scopes", "token_renewals")}
+            return {
+                k: olds.get(to_camel(k))
+                for k in ("access_token", "refresh_token", "expires_at", "token_lifetime", "granted_scopes", "token_renewals")
+            }
         token = None
         if olds and olds.get("refreshToken"):
             try:
-                token = client.service_apps.refresh_token(client_id=args.client_id, client_secret=secret,
-                                                          refresh_token=olds["refreshToken"])
+                token = client.service_apps.refresh_token(
+                    client_id=args.client_id, client_secret=secret, refresh_token=olds["refreshToken"]
+                )
             except OAuthError:
                 token = None  # refresh token expired or revoked: mint a new pair
         if token is None:
             minting = self._minting_token()
             if not minting:
-                raise ValueError("webex:mintingToken is not set (an integration token holding "
-                                 f"{MINTING_SCOPE}); it mints the Service App's org token")
+                raise ValueError(
+                    "webex:mintingToken is not set (an integration token holding "
+                    f"{MINTING_SCOPE}); it mints the Service App's org token"
+                )
             try:
                 token = client.service_apps.mint_with_scopes(
-                    args.application_id, client_id=args.client_id, client_secret=secret,
-                    target_org_id=self._org(args), minting_token=minting)
+                    args.application_id,
+                    client_id=args.client_id,
+                    client_secret=secret,
+                    target_org_id=self._org(args),
+                    minting_token=minting,
+                )
             except PermissionDeniedError as e:
                 if _NOT_AUTHORIZED_MARK not in (e.message or "").lower():
                     raise PermissionError(
@@ -222,8 +236,10 @@ class ServiceAppProvider(WebexProvider[ServiceAppArgs]):
         answers = [r.value for r in issued if r.value is not None]
         if len(answers) != len(args.guests):
             raise RuntimeError(f"{len(args.guests) - len(answers)} guest token requests returned no guest")
-        guests = [IssuedGuest(subject=g.subject, display_name=g.display_name, person_id=t.id, email=t.email)
-                  for g, t in zip(args.guests, answers)]
+        guests = [
+            IssuedGuest(subject=g.subject, display_name=g.display_name, person_id=t.id, email=t.email)
+            for g, t in zip(args.guests, answers)
+        ]
         tokens = {g.subject: t.access_token.get_secret_value() for g, t in zip(args.guests, answers)}
         expires = min((t.expires_in or 0) for t in answers)
         return {"issued_guests": guests, "guest_tokens": tokens, "guest_tokens_expire_at": time.time() + expires}

@@ -1,5 +1,6 @@
 """Suite-wide: show which Pulumi engine the end-to-end tests run on; hold every request the
 suite makes to the Webex request contract (tests/contract_check.py)."""
+
 from tests.contract_check import no_request_contract_violations  # noqa: F401  (session fixture)
 from webex_iac import engine
 

@@ -30,10 +30,11 @@ def unexpected_violations(log: list[tuple[str, str, str]]) -> list[tuple[str, st
 
 def describe(entries: list[tuple[str, str, str]]) -> str:
     counts = Counter(entries)
-    lines = [f"  {test}: {route}: {text}" + (f"  (x{n})" if n > 1 else "")
-             for (test, route, text), n in sorted(counts.items())]
-    return (f"{len(entries)} request(s) broke the Webex request contract "
-            "(webex_emulator/contract.py; GET /_emulator/requests/violations):\n" + "\n".join(lines[:50]))
+    lines = [f"  {test}: {route}: {text}" + (f"  (x{n})" if n > 1 else "") for (test, route, text), n in sorted(counts.items())]
+    return (
+        f"{len(entries)} request(s) broke the Webex request contract "
+        "(webex_emulator/contract.py; GET /_emulator/requests/violations):\n" + "\n".join(lines[:50])
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

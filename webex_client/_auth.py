@@ -182,9 +182,7 @@ class ServiceAppToken:
         from .resources.service_apps import create_service_app_token
 
         if self._minting is None:
-            raise AuthenticationError(
-                "Service App token expired and no minting token was given to obtain a new one", status=401
-            )
+            raise AuthenticationError("Service App token expired and no minting token was given to obtain a new one", status=401)
         return create_service_app_token(
             self._require_client(),
             application_id=self.application_id,

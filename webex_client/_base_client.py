@@ -52,6 +52,7 @@ from ._throttle import Throttle
 T = TypeVar("T")
 R = TypeVar("R")
 
+
 def path_segment(value: str) -> str:
     """Quote one path segment (ids may carry ``=`` padding)."""
     return quote(str(value), safe="")
@@ -189,15 +190,21 @@ class SyncAPIClient:
         bearer (e.g. a Service App's own token for its guest calls); the retry and timeout
         options replace those of :class:`ClientSettings`.
         """
-        updates = {k: v for k, v in (("max_retries", max_retries), ("max_retry_wait_seconds", max_retry_wait_seconds),
-                                      ("timeout_seconds", timeout), ("connect_timeout_seconds", connect_timeout))
-                   if v is not None}
+        updates = {
+            k: v
+            for k, v in (
+                ("max_retries", max_retries),
+                ("max_retry_wait_seconds", max_retry_wait_seconds),
+                ("timeout_seconds", timeout),
+                ("connect_timeout_seconds", connect_timeout),
+            )
+            if v is not None
+        }
         settings = self.settings.with_updates(**updates)
         clone = copy.copy(self)
         clone.settings = settings
         clone._owns_http = False
-        clone.retry_policy = RetryPolicy.from_settings(settings, random=self.retry_policy._random,
-                                                       now=self.retry_policy._now)
+        clone.retry_policy = RetryPolicy.from_settings(settings, random=self.retry_policy._random, now=self.retry_policy._now)
         if timeout is not None or connect_timeout is not None:
             clone._timeout = httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds)
         # A token source that calls the API itself (a Service App minting its token) gets a copy
@@ -301,9 +308,7 @@ class SyncAPIClient:
         :raises WebexError: subclasses per status; :class:`OutcomeUnknownError` when a
             non-idempotent request may have been applied.
         """
-        prepared = self.prepare(
-            method, path, params=params, json=json, data=data, headers=headers, idempotent=idempotent
-        )
+        prepared = self.prepare(method, path, params=params, json=json, data=data, headers=headers, idempotent=idempotent)
         return self.send(prepared, auth=auth)
 
     def send(self, prepared: PreparedRequest, *, auth: "bool | str | Secret | TokenSource" = True) -> httpx.Response:
@@ -332,7 +337,12 @@ class SyncAPIClient:
                 self.throttle.on_response(response.status_code == 429)
                 logger.debug(
                     "%s %s -> %s in %.0fms (attempt %d, trackingId=%s)",
-                    prepared.method, prepared.url, response.status_code, elapsed_ms, attempt, prepared.tracking_id,
+                    prepared.method,
+                    prepared.url,
+                    response.status_code,
+                    elapsed_ms,
+                    attempt,
+                    prepared.tracking_id,
                 )
                 if response.is_success:
                     return response
@@ -346,14 +356,21 @@ class SyncAPIClient:
                     # 401 = not processed; a refreshable source gets one fresh-token retry.
                     reauthenticated = True
                     attempt -= 1
-                    logger.info("401 for %s %s; retrying once with a renewed token (trackingId=%s)",
-                                prepared.method, prepared.url, prepared.tracking_id)
+                    logger.info(
+                        "401 for %s %s; retrying once with a renewed token (trackingId=%s)",
+                        prepared.method,
+                        prepared.url,
+                        prepared.tracking_id,
+                    )
                     continue
                 if response.status_code == 404 and prepared.method == "DELETE" and maybe_applied:
                     # An earlier DELETE attempt may have succeeded before its answer was lost:
                     # "already gone" is the outcome we wanted.
-                    logger.info("DELETE %s: 404 after an attempt with unknown outcome; treating as deleted "
-                                "(trackingId=%s)", prepared.url, prepared.tracking_id)
+                    logger.info(
+                        "DELETE %s: 404 after an attempt with unknown outcome; treating as deleted (trackingId=%s)",
+                        prepared.url,
+                        prepared.tracking_id,
+                    )
                     return response
 
             decision = self.retry_policy.decide(
@@ -372,7 +389,12 @@ class SyncAPIClient:
             if decision.action is Action.RETRY:
                 logger.info(
                     "retrying %s %s in %.2fs after %s: %s (attempt %d, trackingId=%s)",
-                    prepared.method, prepared.url, decision.delay, what, decision.reason, attempt,
+                    prepared.method,
+                    prepared.url,
+                    decision.delay,
+                    what,
+                    decision.reason,
+                    attempt,
                     prepared.tracking_id,
                 )
                 if decision.delay > 0:
@@ -424,10 +446,10 @@ class SyncAPIClient:
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
         if self._timeout is not None:
-            return self._http.build_request(prepared.method, prepared.url, content=prepared.content or None,
-                                            headers=headers, timeout=self._timeout)
-        return self._http.build_request(prepared.method, prepared.url, content=prepared.content or None,
-                                        headers=headers)
+            return self._http.build_request(
+                prepared.method, prepared.url, content=prepared.content or None, headers=headers, timeout=self._timeout
+            )
+        return self._http.build_request(prepared.method, prepared.url, content=prepared.content or None, headers=headers)
 
     @staticmethod
     def _tracking_id(prepared: PreparedRequest, response: httpx.Response | None) -> str:

@@ -101,8 +101,7 @@ class WebexError(Exception):
         text = " ".join(parts)
         if self.errors:
             details = "; ".join(
-                f"{e.error_code}: {e.description}" if e.error_code is not None else e.description
-                for e in self.errors
+                f"{e.error_code}: {e.description}" if e.error_code is not None else e.description for e in self.errors
             )
             text += f" [{details}]"
         if self.tracking_id:
@@ -320,39 +319,56 @@ def describe(exc: BaseException, *, credentials: str = "the Webex token") -> str
     where = f"{httpx.URL(exc.url).scheme}://{httpx.URL(exc.url).netloc.decode()}" if exc.url else "Webex"
     track = f" (trackingId {exc.tracking_id})" if exc.tracking_id else ""
     if isinstance(exc, AuthenticationError):
-        text = (f"Webex refused {credentials} (401 on {call}): it is missing, expired or revoked. "
-                f"Set a valid one and run again; nothing was changed by this request{track}.")
+        text = (
+            f"Webex refused {credentials} (401 on {call}): it is missing, expired or revoked. "
+            f"Set a valid one and run again; nothing was changed by this request{track}."
+        )
     elif isinstance(exc, PermissionDeniedError):
         scope = needed_scope(exc.method, exc.url)
         need = f"the scope {scope}" if scope else "a scope or admin role this call needs"
         detail = f" Webex says: {exc.message.rstrip('. ')}." if exc.message else ""
-        text = (f"Webex refused {call} for {credentials} (403): it lacks {need}, or its user lacks "
-                f"the admin role or license.{detail} Nothing was changed by this request{track}.")
+        text = (
+            f"Webex refused {call} for {credentials} (403): it lacks {need}, or its user lacks "
+            f"the admin role or license.{detail} Nothing was changed by this request{track}."
+        )
     elif isinstance(exc, OutcomeUnknownError):
-        text = (f"{call} was sent to {where} but no answer came back, so it may or may not have been "
-                f"applied; it was not sent again. Run the same command again: it re-reads the org "
-                f"and carries on from what is really there{track}.")
+        text = (
+            f"{call} was sent to {where} but no answer came back, so it may or may not have been "
+            f"applied; it was not sent again. Run the same command again: it re-reads the org "
+            f"and carries on from what is really there{track}."
+        )
     elif isinstance(exc, APIConnectionError):
         cause = exc.message.split(" (", 1)[0]
         if "refused" in exc.message.lower():
             local = httpx.URL(exc.url).host in ("127.0.0.1", "localhost", "::1") if exc.url else False
-            hint = (" If this is the local emulator, it is not running: start it with `make emulator`."
-                    if local else " Check webex:baseUrl and that the service is up.")
+            hint = (
+                " If this is the local emulator, it is not running: start it with `make emulator`."
+                if local
+                else " Check webex:baseUrl and that the service is up."
+            )
             text = f"Cannot connect to {where}: connection refused.{hint} Nothing was sent."
         elif "timeout" in cause.lower():
-            text = (f"{where} did not answer {call} in time ({cause}, {exc.attempts} attempt(s)). "
-                    "Nothing was applied by this request; run again when the service answers "
-                    "(webex:timeoutSeconds sets the limit).")
+            text = (
+                f"{where} did not answer {call} in time ({cause}, {exc.attempts} attempt(s)). "
+                "Nothing was applied by this request; run again when the service answers "
+                "(webex:timeoutSeconds sets the limit)."
+            )
         else:
-            text = (f"Cannot reach {where} for {call}: {cause} ({exc.attempts} attempt(s)). Nothing "
-                    "was applied by this request; check the network and webex:baseUrl, then run again.")
+            text = (
+                f"Cannot reach {where} for {call}: {cause} ({exc.attempts} attempt(s)). Nothing "
+                "was applied by this request; check the network and webex:baseUrl, then run again."
+            )
     elif isinstance(exc, RateLimitedError):
-        text = (f"Webex kept answering 429 (too many requests) to {call} after {exc.attempts} "
-                f"attempts. Nothing was applied by this request; run again later, or lower "
-                f"webex:requestsPerSecond{track}.")
+        text = (
+            f"Webex kept answering 429 (too many requests) to {call} after {exc.attempts} "
+            f"attempts. Nothing was applied by this request; run again later, or lower "
+            f"webex:requestsPerSecond{track}."
+        )
     elif isinstance(exc, ServerError):
-        text = (f"Webex failed on {call} ({exc.status} {exc.message}) after {exc.attempts} attempt(s). "
-                f"Run again; the next run re-reads the org and converges{track}.")
+        text = (
+            f"Webex failed on {call} ({exc.status} {exc.message}) after {exc.attempts} attempt(s). "
+            f"Run again; the next run re-reads the org and converges{track}."
+        )
     elif isinstance(exc, PartialContentError):
         text = f"{exc} — the next run retries what was not applied."
     else:

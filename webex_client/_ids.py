@@ -49,7 +49,7 @@ def decode_id(value: str) -> WebexId:
         raise ValueError(f"not a base64 Webex id: {value!r}") from exc
     if not raw.startswith(_PREFIX):
         raise ValueError(f"not a Webex id (no {_PREFIX} prefix): {value!r}")
-    parts = raw[len(_PREFIX):].split("/", 2)
+    parts = raw[len(_PREFIX) :].split("/", 2)
     if len(parts) != 3 or not all(parts):
         raise ValueError(f"malformed Webex id {raw!r}")
     cluster, type_, tail = parts

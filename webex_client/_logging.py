@@ -88,10 +88,7 @@ def redact_data(data: Any) -> Any:
     """Deep copy of a JSON-like structure with secret fields masked (for error bodies)."""
     secret_keys = set(_SECRET_FIELDS.split("|"))
     if isinstance(data, Mapping):
-        return {
-            k: (REDACTED if k in secret_keys and v is not None else redact_data(v))
-            for k, v in data.items()
-        }
+        return {k: (REDACTED if k in secret_keys and v is not None else redact_data(v)) for k, v in data.items()}
     if isinstance(data, list):
         return [redact_data(v) for v in data]
     if isinstance(data, str):

@@ -126,8 +126,9 @@ class Paginator(Generic[T]):
         try:
             while True:
                 seen.add(str(url))
-                response = ahead.result() if ahead is not None else self._client.request(
-                    "GET", url, headers=self._headers or None)
+                response = (
+                    ahead.result() if ahead is not None else self._client.request("GET", url, headers=self._headers or None)
+                )
                 ahead = None
                 self.pages_fetched += 1
                 if pool is not None:
@@ -145,8 +146,7 @@ class Paginator(Generic[T]):
                 if next_url is None:
                     return
                 if str(next_url) in seen:
-                    raise WebexError(f"pagination loop: next link {next_url} was already fetched",
-                                     method="GET", url=next_url)
+                    raise WebexError(f"pagination loop: next link {next_url} was already fetched", method="GET", url=next_url)
                 if self.pages_fetched >= C.MAX_PAGES:
                     raise WebexError(f"pagination stopped after {C.MAX_PAGES} pages", method="GET", url=next_url)
                 url = next_url
@@ -154,8 +154,9 @@ class Paginator(Generic[T]):
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
 
-    def _request_ahead(self, pool: ThreadPoolExecutor, response: httpx.Response, url: httpx.URL,
-                       seen: set[str]) -> Future[httpx.Response] | None:
+    def _request_ahead(
+        self, pool: ThreadPoolExecutor, response: httpx.Response, url: httpx.URL, seen: set[str]
+    ) -> Future[httpx.Response] | None:
         """The next page's request, started now, if the loop below will surely make it: never
         past a limit, a loop or ``MAX_PAGES``, which the loop reports in their usual place."""
         if self._limit is not None or not response.content:
@@ -174,9 +175,7 @@ class Paginator(Generic[T]):
         raw_items = body.get(self._items_key) if isinstance(body, Mapping) else None
         return ([self._parse(raw) for raw in raw_items] if raw_items else []), raw_items, body
 
-    def _next_url(
-        self, response: httpx.Response, body: Mapping[str, Any], current: httpx.URL, count: int
-    ) -> httpx.URL | None:
+    def _next_url(self, response: httpx.Response, body: Mapping[str, Any], current: httpx.URL, count: int) -> httpx.URL | None:
         link = response.links.get("next", {}).get("url")
         if link:
             # Missing params are restored from the *current* URL, which carries the original

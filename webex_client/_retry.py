@@ -260,18 +260,13 @@ class RetryPolicy:
             if _refused_on_loopback(exc):
                 # Nothing listens on this machine's port (the emulator is not running): ten
                 # retries would only add a minute of silence before the same answer.
-                return RetryDecision(Action.GIVE_UP, reason="connection refused: nothing is listening on this "
-                                                            "loopback address")
+                return RetryDecision(Action.GIVE_UP, reason="connection refused: nothing is listening on this loopback address")
             if isinstance(exc, NOT_SENT_ERRORS):
                 return RetryDecision(Action.RETRY, self.backoff_delay(o.attempt), f"{name} before send")
             if isinstance(exc, SENT_UNKNOWN_ERRORS):
                 if idempotent:
-                    return RetryDecision(
-                        Action.RETRY, self.backoff_delay(o.attempt), f"{name} after send", maybe_applied=True
-                    )
-                return RetryDecision(
-                    Action.OUTCOME_UNKNOWN, reason=f"{name} after the request was sent", maybe_applied=True
-                )
+                    return RetryDecision(Action.RETRY, self.backoff_delay(o.attempt), f"{name} after send", maybe_applied=True)
+                return RetryDecision(Action.OUTCOME_UNKNOWN, reason=f"{name} after the request was sent", maybe_applied=True)
             return RetryDecision(Action.GIVE_UP, reason=f"{name} is not retryable")
 
         status = o.status
@@ -281,28 +276,17 @@ class RetryPolicy:
         if status == 429:
             # "Not processed": safe for every method. A missing/malformed header gets the
             # bounded default rather than a hot loop.
-            return RetryDecision(
-                Action.RETRY, self.retry_after_delay(retry_after), "429 Too Many Requests", rate_limited=True
-            )
+            return RetryDecision(Action.RETRY, self.retry_after_delay(retry_after), "429 Too Many Requests", rate_limited=True)
         if status == 423:
             # Retry-After "may" be present on 423; without it, back off exponentially.
-            delay = (
-                self.retry_after_delay(retry_after)
-                if retry_after is not None
-                else self.backoff_delay(o.attempt)
-            )
+            delay = self.retry_after_delay(retry_after) if retry_after is not None else self.backoff_delay(o.attempt)
             return RetryDecision(Action.RETRY, delay, "423 Locked")
         if status == 503:
-            delay = (
-                self.retry_after_delay(retry_after)
-                if retry_after is not None
-                else self.backoff_delay(o.attempt)
-            )
+            delay = self.retry_after_delay(retry_after) if retry_after is not None else self.backoff_delay(o.attempt)
             return RetryDecision(Action.RETRY, delay, "503 Service Unavailable")
         if status in (502, 504):
             if idempotent:
-                return RetryDecision(Action.RETRY, self.backoff_delay(o.attempt), f"{status} from gateway",
-                                     maybe_applied=True)
+                return RetryDecision(Action.RETRY, self.backoff_delay(o.attempt), f"{status} from gateway", maybe_applied=True)
             return RetryDecision(
                 Action.OUTCOME_UNKNOWN,
                 reason=f"{status} from a gateway after the request was sent",
@@ -310,8 +294,7 @@ class RetryPolicy:
             )
         if status == 500:
             if idempotent:
-                return RetryDecision(Action.RETRY, self.backoff_delay(o.attempt), "500 Internal Server Error",
-                                     maybe_applied=True)
+                return RetryDecision(Action.RETRY, self.backoff_delay(o.attempt), "500 Internal Server Error", maybe_applied=True)
             return RetryDecision(Action.GIVE_UP, reason="500 is not retried for a non-idempotent request")
         return RetryDecision(Action.GIVE_UP, reason=f"{status} is not retryable")
 

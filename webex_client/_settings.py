@@ -85,8 +85,11 @@ def token_from_env(environ: Mapping[str, str] | None = None) -> tuple[str | None
         return token, C.TOKEN_ENV_VAR
     token = env.get(C.DEPRECATED_TOKEN_ENV_VAR)
     if token:
-        warnings.warn(f"{C.DEPRECATED_TOKEN_ENV_VAR} is deprecated and will be ignored in the next release: "
-                      f"set {C.TOKEN_ENV_VAR} instead", FutureWarning, stacklevel=2)
+        warnings.warn(
+            f"{C.DEPRECATED_TOKEN_ENV_VAR} is deprecated and will be ignored in the next release: set {C.TOKEN_ENV_VAR} instead",
+            FutureWarning,
+            stacklevel=2,
+        )
         return token, C.DEPRECATED_TOKEN_ENV_VAR
     return None, None
 
@@ -116,8 +119,10 @@ class ClientSettings(BaseModel):
 
     # throttling
     requests_per_second: float | None = Field(
-        C.DEFAULT_REQUESTS_PER_SECOND, ge=0,
-        description="ceiling of the adaptive rate; unset = find the server's limit; 0 = no client rate limit")
+        C.DEFAULT_REQUESTS_PER_SECOND,
+        ge=0,
+        description="ceiling of the adaptive rate; unset = find the server's limit; 0 = no client rate limit",
+    )
     rate_control: Literal["adaptive", "legacy"] = C.DEFAULT_RATE_CONTROL  # type: ignore[assignment]
     burst: int = Field(C.DEFAULT_BURST, ge=1)
     max_concurrency: int = Field(C.DEFAULT_MAX_CONCURRENCY, ge=1, le=256)
@@ -139,8 +144,9 @@ class ClientSettings(BaseModel):
     service_app_id: str | None = None
     service_app_client_id: str | None = None
     service_app_client_secret: str | None = Field(None, repr=False, exclude=True)
-    minting_token: str | None = Field(None, repr=False, exclude=True,
-                                      description="integration token that mints the Service App's org token")
+    minting_token: str | None = Field(
+        None, repr=False, exclude=True, description="integration token that mints the Service App's org token"
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -166,14 +172,26 @@ class ClientSettings(BaseModel):
         if self.service_app_id:
             from ._auth import ServiceAppToken
 
-            missing = [k for k, v in (("serviceAppClientId", self.service_app_client_id),
-                                      ("serviceAppClientSecret", self.service_app_client_secret),
-                                      ("mintingToken", self.minting_token), ("orgId", self.org_id)) if not v]
+            missing = [
+                k
+                for k, v in (
+                    ("serviceAppClientId", self.service_app_client_id),
+                    ("serviceAppClientSecret", self.service_app_client_secret),
+                    ("mintingToken", self.minting_token),
+                    ("orgId", self.org_id),
+                )
+                if not v
+            ]
             if missing:
                 raise ValueError("Service App credentials are incomplete: set " + ", ".join(f"webex:{k}" for k in missing))
-            return ServiceAppToken(self.service_app_id, self.service_app_client_id,  # type: ignore[arg-type]
-                                   self.service_app_client_secret, self.org_id,  # type: ignore[arg-type]
-                                   minting_token=self.minting_token)
+            # All four are set (checked just above); `or ""` only tells the type checker so.
+            return ServiceAppToken(
+                self.service_app_id,
+                self.service_app_client_id or "",
+                self.service_app_client_secret or "",
+                self.org_id or "",
+                minting_token=self.minting_token,
+            )
         return self.token
 
     def with_updates(self, **changes: Any) -> "ClientSettings":

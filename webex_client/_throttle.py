@@ -186,11 +186,9 @@ class AdaptiveRate:
             elapsed = now - self._win_start
             # A window needs enough answers to be judged (a 429 share of 1 in 2 means
             # nothing); at low rates it stretches, up to a bound.
-            if elapsed >= self.window and (self._n >= C.ADAPTIVE_MIN_SAMPLES
-                                           or elapsed >= self.window * C.ADAPTIVE_MAX_STRETCH):
+            if elapsed >= self.window and (self._n >= C.ADAPTIVE_MIN_SAMPLES or elapsed >= self.window * C.ADAPTIVE_MAX_STRETCH):
                 self._close_window(now)
-            elif (rate_limited and self.noise == 0.0 and self._check is None
-                  and now - self._last_cut >= self.window):
+            elif rate_limited and self.noise == 0.0 and self._check is None and now - self._last_cut >= self.window:
                 # No noise known: the first 429 of a window is congestion, act on it at once
                 # (waiting for the window to end would only earn more 429s).
                 self._cut(now)

@@ -14,37 +14,45 @@ from types import MappingProxyType
 from typing import Mapping
 
 #: webex:token — scope -> what needs it.
-ADMIN_TOKEN_SCOPES: Mapping[str, str] = MappingProxyType({
-    "spark-admin:people_read": "reading the org's people (GET /people, /people/me): every resource",
-    "spark-admin:people_write": "assigning and removing licenses (PATCH /licenses/users): licenses",
-    "spark-admin:licenses_read": "reading license pools and the sites they name (GET /licenses): licenses, sites, meetings",
-    "identity:groups_read": "resolving declared groups (GET /groups, /groups/{id}/members): licenses, sites",
-    "meeting:admin_schedule_read": "reading hosts' meetings and invitees (GET /meetings, /meetingInvitees): meetings",
-    "meeting:admin_schedule_write": "scheduling for hosts, invitees, host changes (POST/PATCH/DELETE /meetings, "
-                                    "/meetingInvitees, POST /meetings/reassignHost): meetings",
-    "meeting:admin_preferences_read": "reading users' default site (GET /meetingPreferences/sites): sites",
-    "meeting:admin_preferences_write": "setting users' default site (PUT /meetingPreferences/sites): sites",
-    "meeting:admin_config_read": "reading site settings (GET /admin/meeting/config/commonSettings): sites",
-    "meeting:admin_config_write": "changing site settings (PATCH /admin/meeting/config/commonSettings): sites",
-})
+ADMIN_TOKEN_SCOPES: Mapping[str, str] = MappingProxyType(
+    {
+        "spark-admin:people_read": "reading the org's people (GET /people, /people/me): every resource",
+        "spark-admin:people_write": "assigning and removing licenses (PATCH /licenses/users): licenses",
+        "spark-admin:licenses_read": "reading license pools and the sites they name (GET /licenses): licenses, sites, meetings",
+        "identity:groups_read": "resolving declared groups (GET /groups, /groups/{id}/members): licenses, sites",
+        "meeting:admin_schedule_read": "reading hosts' meetings and invitees (GET /meetings, /meetingInvitees): meetings",
+        "meeting:admin_schedule_write": "scheduling for hosts, invitees, host changes (POST/PATCH/DELETE /meetings, "
+        "/meetingInvitees, POST /meetings/reassignHost): meetings",
+        "meeting:admin_preferences_read": "reading users' default site (GET /meetingPreferences/sites): sites",
+        "meeting:admin_preferences_write": "setting users' default site (PUT /meetingPreferences/sites): sites",
+        "meeting:admin_config_read": "reading site settings (GET /admin/meeting/config/commonSettings): sites",
+        "meeting:admin_config_write": "changing site settings (PATCH /admin/meeting/config/commonSettings): sites",
+    }
+)
 
 #: webex:mintingToken (only for serviceApps) — scope -> what needs it.
-MINTING_TOKEN_SCOPES: Mapping[str, str] = MappingProxyType({
-    "spark:applications_token": "minting a Service App's org token (POST /applications/{id}/token): serviceApps",
-})
+MINTING_TOKEN_SCOPES: Mapping[str, str] = MappingProxyType(
+    {
+        "spark:applications_token": "minting a Service App's org token (POST /applications/{id}/token): serviceApps",
+    }
+)
 
 #: Roles of the user behind webex:token — role -> what needs it.
-ADMIN_TOKEN_ROLES: Mapping[str, str] = MappingProxyType({
-    "Full Administrator": "license assignment, scheduling for others and reassigning hosts; it must also be "
-                          "a site administrator of every managed site (site settings, admin scheduling)",
-})
+ADMIN_TOKEN_ROLES: Mapping[str, str] = MappingProxyType(
+    {
+        "Full Administrator": "license assignment, scheduling for others and reassigning hosts; it must also be "
+        "a site administrator of every managed site (site settings, admin scheduling)",
+    }
+)
 
 #: Scopes of calls the client offers that a stack's webex:token does not need (so not in its
 #: least-privilege list) — scope -> who holds it.
-OTHER_SCOPES: Mapping[str, str] = MappingProxyType({
-    "guest-issuer:write": "issuing guests (POST /guests/token): the Service App's own token",
-    "spark-admin:organizations_read": "reading organizations (GET /organizations): library use only",
-})
+OTHER_SCOPES: Mapping[str, str] = MappingProxyType(
+    {
+        "guest-issuer:write": "issuing guests (POST /guests/token): the Service App's own token",
+        "spark-admin:organizations_read": "reading organizations (GET /organizations): library use only",
+    }
+)
 
 #: Scopes that also need the user to be a site administrator of the site concerned.
 SITE_ADMIN_SCOPES = frozenset({"meeting:admin_config_read", "meeting:admin_config_write"})
@@ -70,5 +78,11 @@ ENDPOINT_SCOPES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/organizations", "spark-admin:organizations_read"),
 )
 
-__all__ = ["ADMIN_TOKEN_SCOPES", "MINTING_TOKEN_SCOPES", "ADMIN_TOKEN_ROLES", "OTHER_SCOPES", "SITE_ADMIN_SCOPES",
-           "ENDPOINT_SCOPES"]
+__all__ = [
+    "ADMIN_TOKEN_SCOPES",
+    "MINTING_TOKEN_SCOPES",
+    "ADMIN_TOKEN_ROLES",
+    "OTHER_SCOPES",
+    "SITE_ADMIN_SCOPES",
+    "ENDPOINT_SCOPES",
+]

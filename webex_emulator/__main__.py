@@ -51,17 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000, help="0 = pick a free port")
     p.add_argument("--state", default=":memory:", help="SQLite state file (default: in memory)")
-    p.add_argument("--seed", default=None, help="seed file (YAML/JSON) or 'sample'; ignored "
-                   "when the state already holds an org")
+    p.add_argument("--seed", default=None, help="seed file (YAML/JSON) or 'sample'; ignored when the state already holds an org")
     # A token in argv is visible to every user of the machine (ps); prefer the environment.
-    p.add_argument("--token", default=os.environ.get("WEBEX_EMULATOR_TOKEN"),
-                   help="admin token (default: $WEBEX_EMULATOR_TOKEN, else random)")
+    p.add_argument(
+        "--token",
+        default=os.environ.get("WEBEX_EMULATOR_TOKEN"),
+        help="admin token (default: $WEBEX_EMULATOR_TOKEN, else random)",
+    )
     p.add_argument("--rate-limit", type=float, default=None, help="requests/s per token")
     p.add_argument("--burst", type=int, default=None, help="token bucket size (default: rate)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
-    p.add_argument("--seed-dir", action="append", default=[],
-                   help="a directory POST /_emulator/seed {path} may read from (repeatable; "
-                        "webex_emulator/seeds always)"),
+    (
+        p.add_argument(
+            "--seed-dir",
+            action="append",
+            default=[],
+            help="a directory POST /_emulator/seed {path} may read from (repeatable; webex_emulator/seeds always)",
+        ),
+    )
     p.add_argument("--log-level", default="warning")
     return p
 
@@ -69,8 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not is_loopback(args.host) and not args.allow_remote:
-        print(f"refusing to bind non-loopback host {args.host!r} without --allow-remote",
-              file=sys.stderr)
+        print(f"refusing to bind non-loopback host {args.host!r} without --allow-remote", file=sys.stderr)
         return 2
     import uvicorn
 
@@ -83,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         sock = bind_socket(args.host, args.port)
     except OSError as e:
         if e.errno == errno.EADDRINUSE:
-            print(f"port {args.port} on {args.host} is already in use by another process: stop it, "
-                  "or choose another port (--port, or EMULATOR_PORT=... for make)", file=sys.stderr)
+            print(
+                f"port {args.port} on {args.host} is already in use by another process: stop it, "
+                "or choose another port (--port, or EMULATOR_PORT=... for make)",
+                file=sys.stderr,
+            )
             return 3
         raise
-    app = create_app(state_path=args.state, seed=args.seed, admin_token=args.token,
-                     rate_limit=rate_limit)
+    app = create_app(state_path=args.state, seed=args.seed, admin_token=args.token, rate_limit=rate_limit)
     control = app.runtime.control
     control.seed_dirs += [Path(d).resolve() for d in args.seed_dir]
     if args.allow_remote:
@@ -103,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"instance={control.instance}", flush=True)
     logging.basicConfig(level=args.log_level.upper())
     # h11 is required: dropped-connection faults reach into its transport (core/app.py _drop).
-    config = uvicorn.Config(app, http="h11", lifespan="off", access_log=False,
-                            log_level=args.log_level, timeout_keep_alive=30)
+    config = uvicorn.Config(app, http="h11", lifespan="off", access_log=False, log_level=args.log_level, timeout_keep_alive=30)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

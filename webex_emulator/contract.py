@@ -43,8 +43,7 @@ from .spec import Operation, Spec, iter_errors, openapi_to_jsonschema
 
 log = logging.getLogger("emulator")
 
-__all__ = ["RequestContract", "Violation", "SUITE_LOG", "report_server", "strict_from_env",
-           "load_spec_or_none"]
+__all__ = ["RequestContract", "Violation", "SUITE_LOG", "report_server", "strict_from_env", "load_spec_or_none"]
 
 STRICT_ENV = "WEBEX_EMULATOR_STRICT"
 _TRUE = {"1", "true", "yes", "on"}
@@ -70,10 +69,10 @@ def load_spec_or_none() -> Spec | None:
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str       # missing | type | enum | unknown | body | content-type | lax
-    where: str      # e.g. "query siteUrl", "body defaultSchedulerOptions"
+    kind: str  # missing | type | enum | unknown | body | content-type | lax
+    where: str  # e.g. "query siteUrl", "body defaultSchedulerOptions"
     message: str
-    rejected_live: bool = True   # False: the live service accepts it (only strict mode rejects)
+    rejected_live: bool = True  # False: the live service accepts it (only strict mode rejects)
 
     def text(self) -> str:
         return f"{self.where}: {self.message}"
@@ -132,28 +131,29 @@ class RequestContract:
                 "enforced": self.spec is not None,
                 "strict": self.strict,
                 "total": sum(self.counts.values()),
-                "routes": {k: {"count": n, "examples": list(self.examples.get(k, []))}
-                           for k, n in sorted(self.counts.items())},
+                "routes": {k: {"count": n, "examples": list(self.examples.get(k, []))} for k, n in sorted(self.counts.items())},
             }
 
     # -- checking --------------------------------------------------------------------------------
     def rejects(self, violations: list[Violation]) -> bool:
         return any(self.strict or v.rejected_live for v in violations)
 
-    def check(self, method: str, template: str, path_params: dict[str, str],
-              query: list[tuple[str, str]], headers: Any, body: bytes) -> list[Violation]:
+    def check(
+        self, method: str, template: str, path_params: dict[str, str], query: list[tuple[str, str]], headers: Any, body: bytes
+    ) -> list[Violation]:
         if self.spec is None:
             return []
         op = self.spec.operation(method, template)
-        if op is None:   # the conformance test keeps every served route in the spec
+        if op is None:  # the conformance test keeps every served route in the spec
             return []
         out: list[Violation] = []
         out += self._params(op, template, path_params, query, headers)
         out += self._body(op, template, headers.get("content-type"), body)
         return out
 
-    def _params(self, op: Operation, template: str, path_params: dict[str, str],
-                query: list[tuple[str, str]], headers: Any) -> list[Violation]:
+    def _params(
+        self, op: Operation, template: str, path_params: dict[str, str], query: list[tuple[str, str]], headers: Any
+    ) -> list[Violation]:
         out: list[Violation] = []
         declared: dict[tuple[str, str], dict[str, Any]] = {}
         for p in op.operation.get("parameters", []):
@@ -167,10 +167,9 @@ class RequestContract:
         for name, values in given.items():
             p = declared.get(("query", name))
             if p is None and op.method == "GET" and name in deviations.PAGING_LINK_PARAMS:
-                continue   # echoed from a next link, not chosen by the client
+                continue  # echoed from a next link, not chosen by the client
             if p is None:
-                out.append(Violation("unknown", f"query {name}",
-                                     "is not a parameter of this operation", rejected_live=False))
+                out.append(Violation("unknown", f"query {name}", "is not a parameter of this operation", rejected_live=False))
                 continue
             schema = p.get("schema") or {}
             if schema.get("type") == "array":
@@ -186,10 +185,14 @@ class RequestContract:
             if why:
                 out.append(Violation("enum" if schema.get("enum") else "type", f"query {name}", why))
             elif strict_only_bool(schema, values[0]):
-                out.append(Violation("lax", f"query {name}",
-                                     f"{values[0]!r} is not spelled true/false "
-                                     "(the live service accepts it; the spec does not)",
-                                     rejected_live=False))
+                out.append(
+                    Violation(
+                        "lax",
+                        f"query {name}",
+                        f"{values[0]!r} is not spelled true/false (the live service accepts it; the spec does not)",
+                        rejected_live=False,
+                    )
+                )
         for (where, name), p in declared.items():
             schema = p.get("schema") or {}
             if where == "query":
@@ -213,8 +216,7 @@ class RequestContract:
                         out.append(Violation("type", f"path {p['name']}", why))
         return out
 
-    def _body(self, op: Operation, template: str, content_type: str | None,
-              body: bytes) -> list[Violation]:
+    def _body(self, op: Operation, template: str, content_type: str | None, body: bytes) -> list[Violation]:
         request_body = op.operation.get("requestBody")
         present = bool(body.strip())
         if request_body is None:
@@ -233,14 +235,19 @@ class RequestContract:
         if chosen is None:
             lax = deviations.REQUEST_CONTENT_TYPES_LIVE_ACCEPTS.get((op.method, op.path), ())
             ok_live = media in lax
-            out.append(Violation("lax" if ok_live else "content-type", "header Content-Type",
-                                 f"{content_type!r} is not a declared request content type "
-                                 f"{sorted(declared)}", rejected_live=not ok_live))
+            out.append(
+                Violation(
+                    "lax" if ok_live else "content-type",
+                    "header Content-Type",
+                    f"{content_type!r} is not a declared request content type {sorted(declared)}",
+                    rejected_live=not ok_live,
+                )
+            )
             if not ok_live:
                 return out
             chosen = next(iter(content), None)
         if chosen is None or "json" not in chosen:
-            return out   # only JSON bodies have schemas worth checking (form bodies: OAuth)
+            return out  # only JSON bodies have schemas worth checking (form bodies: OAuth)
         try:
             instance = json.loads(body)
         except ValueError:
@@ -253,16 +260,20 @@ class RequestContract:
             if _matches(deviations.REQUEST_BODY_SPEC_CONTRADICTIONS, op, where, message):
                 continue
             fact = _live_accepts_body(op, where, message)
-            out.append(Violation("lax" if fact else "body", "body " + where,
-                                 message + (f" (the live service accepts it: {fact})" if fact else ""),
-                                 rejected_live=not fact))
+            out.append(
+                Violation(
+                    "lax" if fact else "body",
+                    "body " + where,
+                    message + (f" (the live service accepts it: {fact})" if fact else ""),
+                    rejected_live=not fact,
+                )
+            )
         return out
 
     def _validator(self, op: Operation, content_type: str) -> jsonschema.protocols.Validator | None:
         key = (op.method, op.path, content_type)
         if key not in self._validators:
-            schema = ((op.operation.get("requestBody") or {}).get("content") or {}).get(
-                content_type, {}).get("schema")
+            schema = ((op.operation.get("requestBody") or {}).get("content") or {}).get(content_type, {}).get("schema")
             if not schema:
                 return None
             assert self.spec is not None
@@ -281,7 +292,7 @@ class RequestContract:
 # child process is read at EmulatorServer.stop() (``report_server``).
 # ---------------------------------------------------------------------------------------------
 
-SUITE_LOG: list[tuple[str, str, str]] = []   # (test node id, "METHOD /v1/route", violation)
+SUITE_LOG: list[tuple[str, str, str]] = []  # (test node id, "METHOD /v1/route", violation)
 _SUITE_LOCK = threading.Lock()
 
 
@@ -292,7 +303,7 @@ def _current_test() -> str | None:
 
 def note_for_suite(key: str, texts: list[str]) -> None:
     test = _current_test()
-    if test is None:      # not under pytest: nothing collects
+    if test is None:  # not under pytest: nothing collects
         return
     with _SUITE_LOCK:
         SUITE_LOG.extend((test, key, t) for t in texts)
@@ -304,7 +315,7 @@ def report_server(server: Any) -> None:
         return
     try:
         data = server._call("GET", "/requests/violations")
-    except Exception:     # already dead (kill()) or never started: nothing to read
+    except Exception:  # already dead (kill()) or never started: nothing to read
         return
     for key, entry in (data.get("routes") or {}).items():
         examples = entry.get("examples") or ["(no example kept)"]
@@ -313,15 +324,18 @@ def report_server(server: Any) -> None:
 
 def strict_only_bool(schema: dict[str, Any], value: str) -> bool:
     """``True``/``TRUE`` for a boolean: the live service accepts it, the spec says true/false."""
-    return (schema.get("type") == "boolean" and value not in ("true", "false")
-            and value.lower() in ("true", "false") and deviations.QUERY_BOOLEANS_ANY_CASE)
+    return (
+        schema.get("type") == "boolean"
+        and value not in ("true", "false")
+        and value.lower() in ("true", "false")
+        and deviations.QUERY_BOOLEANS_ANY_CASE
+    )
 
 
 def _matches(entries: Any, op: Operation, where: str, message: str) -> str | None:
     """The source of the first (method, path, where regex, message regex, source) entry matching."""
     for method, path, where_re, message_re, fact in entries:
-        if (method == op.method and path == op.path and re.fullmatch(where_re, where)
-                and re.search(message_re, message)):
+        if method == op.method and path == op.path and re.fullmatch(where_re, where) and re.search(message_re, message):
             return str(fact)
     return None
 
@@ -331,8 +345,7 @@ def _live_accepts_body(op: Operation, where: str, message: str) -> str | None:
     return _matches(deviations.REQUEST_BODY_LIVE_ACCEPTS, op, where, message)
 
 
-def _with_nullable(schema: dict[str, Any], names: tuple[str, ...],
-                   document: dict[str, Any]) -> dict[str, Any]:
+def _with_nullable(schema: dict[str, Any], names: tuple[str, ...], document: dict[str, Any]) -> dict[str, Any]:
     """``schema`` (a top-level ``$ref`` resolved) with ``names`` admitting JSON null."""
     schema = copy.deepcopy(schema)
     ref = schema.get("$ref", "")

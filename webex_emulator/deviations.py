@@ -79,12 +79,27 @@ REQUEST_NULLABLE: dict[tuple[str, str], tuple[str, ...]] = {
 # Body violations the live service accepts: (method, spec path, body location regex, message
 # regex, source). Lax emulator: served and counted; strict emulator: 400.
 REQUEST_BODY_LIVE_ACCEPTS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("POST", "/groups", "<root>", "'schemas' is a required property",
-     "the simple form of the spec example and [WXC], docs/webex-behaviour.md \"Groups\""),
-    ("PATCH", "/groups/{groupId}", "<root>", "'(schemas|Operations)' is a required property",
-     "the simple form of the spec example and [WXC], docs/webex-behaviour.md \"Groups\""),
-    ("PATCH", "/licenses/users", r"(siteUrls|pendingSiteUrls)/\d+/accountType", "is not one of",
-     "accountType in any letter case, docs/webex-behaviour.md \"License account types\" (REQUEST_ACCOUNT_TYPES)"),
+    (
+        "POST",
+        "/groups",
+        "<root>",
+        "'schemas' is a required property",
+        'the simple form of the spec example and [WXC], docs/webex-behaviour.md "Groups"',
+    ),
+    (
+        "PATCH",
+        "/groups/{groupId}",
+        "<root>",
+        "'(schemas|Operations)' is a required property",
+        'the simple form of the spec example and [WXC], docs/webex-behaviour.md "Groups"',
+    ),
+    (
+        "PATCH",
+        "/licenses/users",
+        r"(siteUrls|pendingSiteUrls)/\d+/accountType",
+        "is not one of",
+        'accountType in any letter case, docs/webex-behaviour.md "License account types" (REQUEST_ACCOUNT_TYPES)',
+    ),
 )
 
 # Body violations that are the spec contradicting itself, accepted in BOTH modes: (method, spec
@@ -92,8 +107,13 @@ REQUEST_BODY_LIVE_ACCEPTS: tuple[tuple[str, str, str, str, str], ...] = (
 # as an array of inheritance objects, while its own `path` example is "displayName": a SCIM
 # replace of displayName/description carries the string (RFC 7644 §3.5.2).
 REQUEST_BODY_SPEC_CONTRADICTIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("PATCH", "/groups/{groupId}", r"Operations/\d+/value", "is not of type 'array'",
-     "PatchGroup path example 'displayName' vs value schema array; RFC 7644 §3.5.2"),
+    (
+        "PATCH",
+        "/groups/{groupId}",
+        r"Operations/\d+/value",
+        "is not of type 'array'",
+        "PatchGroup path example 'displayName' vs value schema array; RFC 7644 §3.5.2",
+    ),
 )
 
 # Next links repeat every original query parameter (the live service was reported to drop
@@ -112,14 +132,14 @@ PEOPLE_MAX_DEFAULT = 100
 PEOPLE_MAX_CAP = 1000
 PEOPLE_MAX_CAP_CALLING_DATA = 100
 PEOPLE_MAX_CAP_LOCATION = 50
-PEOPLE_ID_LIST_MAX = 85                 # spec: "Accepts up to 85 person IDs"
-LICENSE_USERS_LIMIT_DEFAULT = 300       # spec: default 300, "cannot be more than 300"
+PEOPLE_ID_LIST_MAX = 85  # spec: "Accepts up to 85 person IDs"
+LICENSE_USERS_LIMIT_DEFAULT = 300  # spec: default 300, "cannot be more than 300"
 LICENSE_USERS_LIMIT_CAP = 300
-GROUPS_COUNT_DEFAULT = 100              # spec: no default stated
-GROUPS_COUNT_CAP = 100                  # spec: no cap stated for groups (members: 500)
-GROUP_MEMBERS_COUNT_DEFAULT = 500       # spec: "The default maximum members returned is 500"
-GROUP_MEMBERS_COUNT_CAP = 500           # spec: "Maximum value for the count is 500"
-GROUP_INCLUDED_MEMBERS_CAP = 500        # spec: includeMembers returns at most 500
+GROUPS_COUNT_DEFAULT = 100  # spec: no default stated
+GROUPS_COUNT_CAP = 100  # spec: no cap stated for groups (members: 500)
+GROUP_MEMBERS_COUNT_DEFAULT = 500  # spec: "The default maximum members returned is 500"
+GROUP_MEMBERS_COUNT_CAP = 500  # spec: "Maximum value for the count is 500"
+GROUP_INCLUDED_MEMBERS_CAP = 500  # spec: includeMembers returns at most 500
 
 # PATCH /licenses/users: which failures are per-item (→ 206 when others succeed, 400 when all
 # fail) and which reject the whole request (400, nothing applied). The spec only says 206 =
@@ -266,11 +286,11 @@ from typing import Any as _Any, Callable as _Callable  # noqa: E402
 @_dataclass(frozen=True)
 class ResponseDeviation:
     method: str
-    path: str                                   # spec path template (relative to /v1)
-    where: str                                  # body location; "/"-separated, "*" = each item
-    live_check: _Callable[[_Any], bool]         # the value as the live service sends it
-    to_spec: _Callable[[_Any], _Any]            # the same value spelled as the spec schema wants
-    fact: str                                   # the documented live fact this follows
+    path: str  # spec path template (relative to /v1)
+    where: str  # body location; "/"-separated, "*" = each item
+    live_check: _Callable[[_Any], bool]  # the value as the live service sends it
+    to_spec: _Callable[[_Any], _Any]  # the same value spelled as the spec schema wants
+    fact: str  # the documented live fact this follows
 
 
 def _upper_account_type(value: _Any) -> bool:
@@ -279,7 +299,11 @@ def _upper_account_type(value: _Any) -> bool:
 
 RESPONSE_DEVIATIONS: tuple[ResponseDeviation, ...] = tuple(
     ResponseDeviation(
-        "PATCH", "/licenses/users", where, _upper_account_type, str.lower,
+        "PATCH",
+        "/licenses/users",
+        where,
+        _upper_account_type,
+        str.lower,
         "docs/webex-behaviour.md 'License account types': the live service answers upper case ([WXC] 1a2e0135, "
         "bbb46bed); a lower-case accountType breaks strict clients",
     )

@@ -17,46 +17,111 @@ from typing import Any
 
 import yaml
 
-FIRST = ["Alice", "Bruno", "Chen", "Dana", "Elif", "Farid", "Greta", "Hiro", "Ines", "Jonas",
-         "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tara"]
-LAST = ["Anders", "Becker", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hughes", "Ivanova",
-        "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Quinn", "Rossi",
-        "Svensson", "Tanaka", "Urban", "Vargas", "Weber", "Xu", "Yilmaz", "Zhang"]
+FIRST = [
+    "Alice",
+    "Bruno",
+    "Chen",
+    "Dana",
+    "Elif",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Oskar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tara",
+]
+LAST = [
+    "Anders",
+    "Becker",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Svensson",
+    "Tanaka",
+    "Urban",
+    "Vargas",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhang",
+]
 
 
-def large_org_seed(users: int = 10000, *, headroom: int = 2000, org_key: str = "bigcorp",
-                   domain: str = "bigcorp.example.com") -> dict[str, Any]:
+def large_org_seed(
+    users: int = 10000, *, headroom: int = 2000, org_key: str = "bigcorp", domain: str = "bigcorp.example.com"
+) -> dict[str, Any]:
     half = users // 2
     return {
-        "orgs": [{
-            "key": org_key,
-            "displayName": "BigCorp Ltd.",
-            "domain": domain,
-            "licenses": [
-                {"key": "messaging", "offerCode": "MS", "name": "Messaging",
-                 "totalUnits": users + 1 + headroom},
-                {"key": "classic-meetings", "offerCode": "EE",
-                 "name": "Meeting - Webex Enterprise Edition",
-                 "siteUrl": f"{org_key}-classic.webex.com", "siteType": "Site Admin managed site",
-                 "totalUnits": half + 1 + headroom},
-                {"key": "new-meetings", "offerCode": "MC", "name": "Meeting - Webex Meeting Center",
-                 "siteUrl": f"{org_key}.webex.com", "siteType": "Control Hub managed site",
-                 "totalUnits": users - half + 1 + headroom},
-            ],
-            "people": [{"email": f"admin@{domain}", "displayName": "Big Admin",
-                        "firstName": "Big", "lastName": "Admin", "roles": ["full_admin"],
-                        "licenses": ["messaging", "classic-meetings", "new-meetings"]}],
-            "generatedPeople": {
-                "count": users, "firstNames": FIRST, "lastNames": LAST,
-                "departments": ["Sales", "Engineering", "Support", "Finance"],
-                "rules": [
-                    {"range": [1, users], "licenses": ["messaging"]},
-                    {"range": [1, half], "licenses": ["classic-meetings"]},
-                    {"range": [half + 1, users], "licenses": ["new-meetings"]},
+        "orgs": [
+            {
+                "key": org_key,
+                "displayName": "BigCorp Ltd.",
+                "domain": domain,
+                "licenses": [
+                    {"key": "messaging", "offerCode": "MS", "name": "Messaging", "totalUnits": users + 1 + headroom},
+                    {
+                        "key": "classic-meetings",
+                        "offerCode": "EE",
+                        "name": "Meeting - Webex Enterprise Edition",
+                        "siteUrl": f"{org_key}-classic.webex.com",
+                        "siteType": "Site Admin managed site",
+                        "totalUnits": half + 1 + headroom,
+                    },
+                    {
+                        "key": "new-meetings",
+                        "offerCode": "MC",
+                        "name": "Meeting - Webex Meeting Center",
+                        "siteUrl": f"{org_key}.webex.com",
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": users - half + 1 + headroom,
+                    },
                 ],
-            },
-            "groups": [{"displayName": "everyone-sample", "members": [f"admin@{domain}"]}],
-        }],
+                "people": [
+                    {
+                        "email": f"admin@{domain}",
+                        "displayName": "Big Admin",
+                        "firstName": "Big",
+                        "lastName": "Admin",
+                        "roles": ["full_admin"],
+                        "licenses": ["messaging", "classic-meetings", "new-meetings"],
+                    }
+                ],
+                "generatedPeople": {
+                    "count": users,
+                    "firstNames": FIRST,
+                    "lastNames": LAST,
+                    "departments": ["Sales", "Engineering", "Support", "Finance"],
+                    "rules": [
+                        {"range": [1, users], "licenses": ["messaging"]},
+                        {"range": [1, half], "licenses": ["classic-meetings"]},
+                        {"range": [half + 1, users], "licenses": ["new-meetings"]},
+                    ],
+                },
+                "groups": [{"displayName": "everyone-sample", "members": [f"admin@{domain}"]}],
+            }
+        ],
     }
 
 
@@ -72,8 +137,10 @@ def fleet_seed(orgs: int = 20, users: int = 500, *, headroom: int | None = None)
     emails (org ids are stable uuids of the key). ``headroom`` free units per pool default to a
     fifth of the org, enough for a move of that many users in either direction."""
     headroom = users // 5 if headroom is None else headroom
-    docs = [large_org_seed(users, headroom=headroom, org_key=fleet_org_key(i),
-                           domain=f"{fleet_org_key(i)}.example.com")["orgs"][0] for i in range(1, orgs + 1)]
+    docs = [
+        large_org_seed(users, headroom=headroom, org_key=fleet_org_key(i), domain=f"{fleet_org_key(i)}.example.com")["orgs"][0]
+        for i in range(1, orgs + 1)
+    ]
     for i, org in enumerate(docs, 1):
         org["displayName"] = f"Fleet Org {i:02d}"
     return {"orgs": docs}
@@ -102,8 +169,7 @@ def meeting_holders(org: dict[str, Any]) -> dict[str, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m webex_emulator.generate")
     p.add_argument("--users", type=int, default=10000, help="people per org")
-    p.add_argument("--orgs", type=int, default=0,
-                   help="generate a fleet of this many orgs (org01…) instead of one large org")
+    p.add_argument("--orgs", type=int, default=0, help="generate a fleet of this many orgs (org01…) instead of one large org")
     p.add_argument("--headroom", type=int, default=None)
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)

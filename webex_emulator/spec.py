@@ -57,7 +57,8 @@ def default_spec_dir() -> Path:
         return candidate
     where = "WEBEX_OPENAPI_DIR" if env else "../shared/webex-openapi (relative to the repository)"
     raise FileNotFoundError(
-        f"Webex OpenAPI specs not found in {where}: {candidate} must hold " + ", ".join(SPEC_FILES)
+        f"Webex OpenAPI specs not found in {where}: {candidate} must hold "
+        + ", ".join(SPEC_FILES)
         + " (from webex/webex-openapi-specs); set WEBEX_OPENAPI_DIR to that folder"
     )
 
@@ -136,12 +137,15 @@ class Spec:
             for path, item in doc.get("paths", {}).items():
                 for method, op in item.items():
                     if method in HTTP_METHODS and isinstance(op, dict):
-                        self._ops.setdefault((method.upper(), normalise_template(path)), Operation(
-                            method.upper(), path, source, op))
+                        self._ops.setdefault(
+                            (method.upper(), normalise_template(path)), Operation(method.upper(), path, source, op)
+                        )
             for token_path in self._oauth_token_paths(doc):
                 # OAuth 2.0 token endpoints are always POST (RFC 6749 §3.2).
-                self._ops.setdefault(("POST", normalise_template(token_path)), Operation(
-                    "POST", token_path, source, {"operationId": "oauthToken", "responses": {}}))
+                self._ops.setdefault(
+                    ("POST", normalise_template(token_path)),
+                    Operation("POST", token_path, source, {"operationId": "oauthToken", "responses": {}}),
+                )
         self._converted: dict[str, dict[str, Any]] = {}
 
     @classmethod
@@ -157,7 +161,7 @@ class Spec:
                 url = flow.get("tokenUrl") or ""
                 path = urlparse(url).path
                 if path.startswith("/v1/"):
-                    yield path[len("/v1"):]
+                    yield path[len("/v1") :]
 
     # -- routes ----------------------------------------------------------------------------------
     @property
@@ -259,9 +263,7 @@ def _locate(node: Any, parts: list[str]) -> Iterator[tuple[Any, Any]]:
             yield node, head
 
 
-def apply_response_deviations(
-    method: str, template: str, body: Any, deviations: Iterable[Any]
-) -> tuple[Any, list[str]]:
+def apply_response_deviations(method: str, template: str, body: Any, deviations: Iterable[Any]) -> tuple[Any, list[str]]:
     """Map documented live spellings to the spec's, at exactly the documented locations.
 
     Returns (mapped copy of ``body``, problems): a problem is a value at a deviation's location
@@ -332,7 +334,5 @@ def check_response(
     validator = spec.response_validator(schema_op, schema_status, declared_media[0])
     if validator is None:
         return [*problems, f"the spec has no schema for status {schema_status}"]
-    mapped, deviation_problems = apply_response_deviations(
-        method, template, body, deviations_module.RESPONSE_DEVIATIONS
-    )
+    mapped, deviation_problems = apply_response_deviations(method, template, body, deviations_module.RESPONSE_DEVIATIONS)
     return problems + deviation_problems + iter_errors(validator, mapped)

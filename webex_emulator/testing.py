@@ -36,10 +36,18 @@ Seed = str | Path | dict[str, Any] | None
 
 
 class EmulatorServer:
-    def __init__(self, seed: Seed = "sample", state_path: str | Path | None = None,
-                 rate_limit: Any = None, faults: dict[str, Any] | None = None,
-                 admin_token: str | None = None, *, subprocess: bool = False,
-                 port: int = 0, startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        seed: Seed = "sample",
+        state_path: str | Path | None = None,
+        rate_limit: Any = None,
+        faults: dict[str, Any] | None = None,
+        admin_token: str | None = None,
+        *,
+        subprocess: bool = False,
+        port: int = 0,
+        startup_timeout: float = 30.0,
+    ) -> None:
         self.seed_spec = seed
         self.state_path = str(state_path) if state_path is not None else ":memory:"
         self.initial_rate_limit = rate_limit
@@ -51,8 +59,8 @@ class EmulatorServer:
         self.root_url = ""
         self.base_url = ""
         self.seed_summary: dict[str, Any] | None = None
-        self.control_token = ""           # the other token /_emulator accepts (printed at start)
-        self.runtime: Any = None          # EmulatorRuntime (thread mode only)
+        self.control_token = ""  # the other token /_emulator accepts (printed at start)
+        self.runtime: Any = None  # EmulatorRuntime (thread mode only)
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._proc: sp.Popen[str] | None = None
@@ -65,8 +73,9 @@ class EmulatorServer:
         else:
             self._start_thread()
         self.base_url = self.root_url + "/v1"
-        self._http = httpx.Client(base_url=self.root_url + "/_emulator", timeout=30.0,
-                                  headers={"Authorization": f"Bearer {self.admin_token}"})
+        self._http = httpx.Client(
+            base_url=self.root_url + "/_emulator", timeout=30.0, headers={"Authorization": f"Bearer {self.admin_token}"}
+        )
         if self.initial_rate_limit is not None:
             self.set_rate_limit(self.initial_rate_limit)
         if self.initial_faults:
@@ -86,28 +95,36 @@ class EmulatorServer:
         sock = bind_socket("127.0.0.1", self.port)
         self.port = sock.getsockname()[1]
         self.root_url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, http="h11", lifespan="off", access_log=False,
-                                log_level="warning")
+        config = uvicorn.Config(app, http="h11", lifespan="off", access_log=False, log_level="warning")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"emulator-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"emulator-{self.port}", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + self.startup_timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("emulator did not start")
             time.sleep(0.01)
-        self._sock = sock   # uvicorn serves on this very socket object; keep it open
+        self._sock = sock  # uvicorn serves on this very socket object; keep it open
 
     def _start_process(self) -> None:
-        cmd = [sys.executable, "-m", "webex_emulator", "--host", "127.0.0.1", "--port", str(self.port),
-               "--state", self.state_path]
+        cmd = [
+            sys.executable,
+            "-m",
+            "webex_emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--state",
+            self.state_path,
+        ]
         env = dict(os.environ)
         env["WEBEX_EMULATOR_TOKEN"] = self.admin_token  # never in argv (ps shows it to everyone)
         env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
         # stderr goes to a file, not a pipe: an undrained pipe would block a chatty child.
-        self._stderr_file = tempfile.NamedTemporaryFile(prefix="emulator-stderr-", suffix=".log",
-                                                        delete=False)
+        self._stderr_file = tempfile.NamedTemporaryFile(prefix="emulator-stderr-", suffix=".log", delete=False)
         self._proc = sp.Popen(cmd, stdout=sp.PIPE, stderr=self._stderr_file, text=True, env=env)
         info: dict[str, str] = {}
         deadline = time.monotonic() + self.startup_timeout
@@ -208,13 +225,16 @@ class EmulatorServer:
         headers.update(kw.pop("headers", {}))
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=kw.pop("timeout", 30.0), **kw)
 
-    def _call(self, http_method: str, path: str, body: Any = None, *, timeout: float | None = None,
-              **params: Any) -> Any:
+    def _call(self, http_method: str, path: str, body: Any = None, *, timeout: float | None = None, **params: Any) -> Any:
         assert self._http is not None, "server not started"
-        r = self._http.request(http_method, path, params={k: v for k, v in params.items() if v is not None},
-                               content=None if body is None else json.dumps(body),
-                               headers={"Content-Type": "application/json"},
-                               timeout=self._http.timeout if timeout is None else timeout)
+        r = self._http.request(
+            http_method,
+            path,
+            params={k: v for k, v in params.items() if v is not None},
+            content=None if body is None else json.dumps(body),
+            headers={"Content-Type": "application/json"},
+            timeout=self._http.timeout if timeout is None else timeout,
+        )
         if r.status_code >= 400:
             raise RuntimeError(f"control {http_method} {path} -> {r.status_code}: {r.text}")
         return r.json()
@@ -242,9 +262,15 @@ class EmulatorServer:
             out["seed"] = self.seed_summary = self.seed(seed)
         return out
 
-    def set_faults(self, config: dict[str, Any] | None = None, *, rules: list[Any] | None = None,
-                   script: list[Any] | None = None, latency: Any = None,
-                   seed: int | None = None) -> dict[str, Any]:
+    def set_faults(
+        self,
+        config: dict[str, Any] | None = None,
+        *,
+        rules: list[Any] | None = None,
+        script: list[Any] | None = None,
+        latency: Any = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
         """Replace the fault configuration (see webex_emulator/core/faults.py)."""
         cfg = dict(config or {})
         for k, v in (("rules", rules), ("script", script), ("latency", latency), ("seed", seed)):
@@ -273,16 +299,17 @@ class EmulatorServer:
     def request_counts_by_status(self) -> dict[str, dict[str, int]]:
         return self._call("GET", "/requests/counts")["byStatus"]
 
-    def request_log(self, *, limit: int | None = None, method: str | None = None,
-                    path_prefix: str | None = None) -> list[dict[str, Any]]:
-        return self._call("GET", "/requests/log", limit=limit, method=method,
-                          pathPrefix=path_prefix)["items"]
+    def request_log(
+        self, *, limit: int | None = None, method: str | None = None, path_prefix: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self._call("GET", "/requests/log", limit=limit, method=method, pathPrefix=path_prefix)["items"]
 
     def reset_counters(self) -> None:
         self._call("DELETE", "/requests")
 
-    def mint_token(self, email: str, scopes: list[str] | str, *, roles: list[str] | None = None,
-                   expires_in: float | None = None) -> str:
+    def mint_token(
+        self, email: str, scopes: list[str] | str, *, roles: list[str] | None = None, expires_in: float | None = None
+    ) -> str:
         body: dict[str, Any] = {"email": email, "scopes": scopes}
         if roles is not None:
             body["roles"] = roles
@@ -290,19 +317,23 @@ class EmulatorServer:
             body["expiresIn"] = expires_in
         return self._call("POST", "/tokens", body)["token"]
 
-    def register_service_app(self, name: str, scopes: list[str], *, client_id: str | None = None,
-                             client_secret: str | None = None,
-                             owner_org_id: str | None = None) -> dict[str, Any]:
+    def register_service_app(
+        self,
+        name: str,
+        scopes: list[str],
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        owner_org_id: str | None = None,
+    ) -> dict[str, Any]:
         """Developer-portal step. Returns the app incl. ``clientSecret`` (shown only here)."""
         body: dict[str, Any] = {"name": name, "scopes": scopes}
-        for k, v in (("clientId", client_id), ("clientSecret", client_secret),
-                     ("ownerOrgId", owner_org_id)):
+        for k, v in (("clientId", client_id), ("clientSecret", client_secret), ("ownerOrgId", owner_org_id)):
             if v is not None:
                 body[k] = v
         return self._call("POST", "/service-apps", body)
 
-    def authorize_service_app(self, app: str, org_id: str | None = None,
-                              authorized_by: str | None = None) -> dict[str, Any]:
+    def authorize_service_app(self, app: str, org_id: str | None = None, authorized_by: str | None = None) -> dict[str, Any]:
         """Control Hub step: a Full Admin authorizes ``app`` (app id or client id) for an org
         (default: the first org)."""
         body: dict[str, Any] = {}
@@ -318,10 +349,15 @@ class EmulatorServer:
     def service_apps(self) -> list[dict[str, Any]]:
         return self._call("GET", "/service-apps")["items"]
 
-    def set_clock(self, *, offset_seconds: float | None = None, frozen_at: str | None = None,
-                  advance_seconds: float | None = None, unfreeze: bool = False) -> dict[str, Any]:
-        body = {"offsetSeconds": offset_seconds, "frozenAt": frozen_at,
-                "advanceSeconds": advance_seconds, "unfreeze": unfreeze}
+    def set_clock(
+        self,
+        *,
+        offset_seconds: float | None = None,
+        frozen_at: str | None = None,
+        advance_seconds: float | None = None,
+        unfreeze: bool = False,
+    ) -> dict[str, Any]:
+        body = {"offsetSeconds": offset_seconds, "frozenAt": frozen_at, "advanceSeconds": advance_seconds, "unfreeze": unfreeze}
         return self._call("PUT", "/clock", {k: v for k, v in body.items() if v not in (None, False)})
 
     def reset_clock(self) -> dict[str, Any]:

@@ -57,7 +57,8 @@ def ensure_stack(stack: str, project_dir: Path) -> None:
         env = _settings(project_dir).env(stack, secrets=False)
         engine.prepare(env)
         ws = auto.LocalWorkspace(
-            work_dir=str(project_dir), env_vars=env,
+            work_dir=str(project_dir),
+            env_vars=env,
             pulumi_command=engine.pulumi_command(),
         )
         in_backend = {s.name.rsplit("/", 1)[-1] for s in ws.list_stacks()}
@@ -77,15 +78,18 @@ def ensure_stack(stack: str, project_dir: Path) -> None:
         except engine.EngineError as e:
             raise click.ClickException(str(e)) from None
         return
-    known = sorted(in_backend | {p.name[len("Pulumi."):-len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml")}
-                   | {p.stem for p in (project_dir / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi.")})
+    known = sorted(
+        in_backend
+        | {p.name[len("Pulumi.") : -len(".yaml")] for p in config_dir.glob("Pulumi.*.yaml")}
+        | {p.stem for p in (project_dir / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi.")}
+    )
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     rel = os.path.relpath(config_dir / f"Pulumi.{name}.yaml", project_dir)
     raise click.ClickException(
         f"unknown stack {name!r}: the backend has no such stack and there is no {rel}.{hint} "
         f"Known stacks: {', '.join(known) or 'none'}. To start a new stack: `pulumi stack init {name}` "
-        "(then set its webex:* config; see the README, \"Pointing a stack at a real org\")."
+        '(then set its webex:* config; see the README, "Pointing a stack at a real org").'
     )
 
 
@@ -101,7 +105,9 @@ def _run(action, *args, **kwargs):
     from pulumi.automation.errors import CommandError
 
     try:
-        return action(*args, on_output=lambda line: click.echo(line, nl=False) if line.endswith("\n") else click.echo(line), **kwargs)
+        return action(
+            *args, on_output=lambda line: click.echo(line, nl=False) if line.endswith("\n") else click.echo(line), **kwargs
+        )
     except CommandError as e:
         # The engine streamed its diagnostics to stdout; what it said on stderr (a locked
         # stack, a bad flag) would otherwise be lost.
@@ -132,11 +138,15 @@ stack_option = click.option("--stack", "-s", default="dev", show_default=True, h
 # (webex_iac/project.py); the env var lets tests run the CI workflow's exact commands on a scratch project.
 project_option = project_dir_option()
 policy_option = click.option(
-    "--policy-pack", "policy_packs", multiple=True,
+    "--policy-pack",
+    "policy_packs",
+    multiple=True,
     help="Policy pack directory to enforce (e.g. policies); repeatable.",
 )
 policy_config_option = click.option(
-    "--policy-pack-config", "policy_configs", multiple=True,
+    "--policy-pack-config",
+    "policy_configs",
+    multiple=True,
     help="JSON config of the --policy-pack at the same position (overrides what the pack applies itself).",
 )
 
@@ -213,10 +223,15 @@ def _needs_project(name: str, root: Path | None) -> click.Command:
             raise no_project_error()
         raise click.UsageError(
             f"cannot import {CODE_PACKAGE}: {root} has no {CODE_PACKAGE}/ package (the project's providers, "
-            "which live in the project, not in the installed webex-iac)")
+            "which live in the project, not in the installed webex-iac)"
+        )
 
-    return click.Command(name, callback=fail, help="(run inside a webex-iac project)",
-                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    return click.Command(
+        name,
+        callback=fail,
+        help="(run inside a webex-iac project)",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 @click.group(cls=_Commands)
@@ -247,17 +262,33 @@ def up(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_conf
 @policy_option
 @policy_config_option
 @click.option("--expect-no-changes", is_flag=True, help="Fail if the preview shows any change at all.")
-@click.option("--expect-no-drift", is_flag=True,
-              help="Fail (exit 3) if the org differs from the declaration. Unlike --expect-no-changes, a "
-                   "Service App token that is merely due for renewal is reported, not failed.")
+@click.option(
+    "--expect-no-drift",
+    is_flag=True,
+    help="Fail (exit 3) if the org differs from the declaration. Unlike --expect-no-changes, a "
+    "Service App token that is merely due for renewal is reported, not failed.",
+)
 @click.option("--diff", is_flag=True, help="Show property-level diffs.")
-def preview(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
-            expect_no_changes: bool, expect_no_drift: bool, diff: bool) -> None:
+def preview(
+    stack: str,
+    project_dir: Path,
+    policy_packs: tuple[str, ...],
+    policy_configs: tuple[str, ...],
+    expect_no_changes: bool,
+    expect_no_drift: bool,
+    diff: bool,
+) -> None:
     """Show what up would change, including drift made outside Pulumi."""
     st = engine.for_preview(_open(stack, project_dir))
     steps: list = []
-    _run(st.preview, **_policy_args(policy_packs, policy_configs), expect_no_changes=expect_no_changes, diff=diff,
-         color="auto", on_event=lambda ev: steps.append(ev.resource_pre_event.metadata) if ev.resource_pre_event else None)
+    _run(
+        st.preview,
+        **_policy_args(policy_packs, policy_configs),
+        expect_no_changes=expect_no_changes,
+        diff=diff,
+        color="auto",
+        on_event=lambda ev: steps.append(ev.resource_pre_event.metadata) if ev.resource_pre_event else None,
+    )
     if expect_no_drift:
         drift, renewals = classify_steps(steps)
         for urn in renewals:
@@ -295,14 +326,16 @@ def classify_steps(steps) -> tuple[list[tuple[str, str]], list[str]]:
 @policy_option
 @policy_config_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown here (default: stdout).")
-def plan_summary(stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
-                 out: Path | None) -> None:
+def plan_summary(
+    stack: str, project_dir: Path, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...], out: Path | None
+) -> None:
     """Preview, and render it as the Markdown PR comment (exit 1 if the preview fails)."""
     from .plan_summary import preview_markdown
 
     st = engine.for_preview(_open(stack, project_dir))
-    markdown, ok = preview_markdown(st, stack, **_policy_args(policy_packs, policy_configs),
-                                    on_output=lambda line: click.echo(line.rstrip("\n"), err=True))
+    markdown, ok = preview_markdown(
+        st, stack, **_policy_args(policy_packs, policy_configs), on_output=lambda line: click.echo(line.rstrip("\n"), err=True)
+    )
     if out:
         out.write_text(markdown)
     else:

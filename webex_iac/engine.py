@@ -79,7 +79,9 @@ def find_pulumi_bin_dir() -> Path:
 def pulumi_version(bin_dir: Path) -> str:
     out = subprocess.run(
         [str(bin_dir / "pulumi"), "version"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
     )
     return out.stdout.strip()
@@ -108,13 +110,9 @@ class EngineSettings:
             "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.prefix) / "bin"), os.environ.get("PATH", "")]),
         }
         env["PULUMI_BACKEND_URL"] = (
-            self.backend_url
-            or os.environ.get("PULUMI_BACKEND_URL")
-            or (self.project_dir / ".pulumi-state").as_uri()
+            self.backend_url or os.environ.get("PULUMI_BACKEND_URL") or (self.project_dir / ".pulumi-state").as_uri()
         )
-        env["PULUMI_HOME"] = str(
-            self.pulumi_home or os.environ.get("PULUMI_HOME") or (self.project_dir / ".pulumi-home")
-        )
+        env["PULUMI_HOME"] = str(self.pulumi_home or os.environ.get("PULUMI_HOME") or (self.project_dir / ".pulumi-home"))
         supplied = {**os.environ, **self.extra_env}
         if secrets and not (supplied.get("PULUMI_CONFIG_PASSPHRASE") or supplied.get("PULUMI_CONFIG_PASSPHRASE_FILE")):
             if stack in DEV_STACKS:
@@ -144,7 +142,7 @@ def prepare(env: Mapping[str, str]) -> None:
     """Create the local backend directory and PULUMI_HOME the engine will use."""
     Path(env["PULUMI_HOME"]).mkdir(parents=True, exist_ok=True)
     if env["PULUMI_BACKEND_URL"].startswith("file://"):
-        Path(env["PULUMI_BACKEND_URL"][len("file://"):]).mkdir(parents=True, exist_ok=True)
+        Path(env["PULUMI_BACKEND_URL"][len("file://") :]).mkdir(parents=True, exist_ok=True)
 
 
 def open_stack(
@@ -163,9 +161,7 @@ def open_stack(
     settings = settings or EngineSettings()
     env = settings.env(stack)
     prepare(env)
-    opts = auto.LocalWorkspaceOptions(
-        work_dir=str(settings.project_dir), env_vars=env, pulumi_command=pulumi_command()
-    )
+    opts = auto.LocalWorkspaceOptions(work_dir=str(settings.project_dir), env_vars=env, pulumi_command=pulumi_command())
     if program is None:
         pick = auto.create_or_select_stack if create else auto.select_stack
         return pick(stack, work_dir=str(settings.project_dir), opts=opts)

@@ -81,13 +81,16 @@ class SecretRef(BaseModel):
 class FleetOrg(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     stack: str = Field(description="Stack name; the org is declared in stacks/<stack>.yaml.")
-    base_url: str | None = Field(default=None, alias="baseUrl",
-                                 description="Webex API base URL (default: the stack's webex:baseUrl).")
+    base_url: str | None = Field(
+        default=None, alias="baseUrl", description="Webex API base URL (default: the stack's webex:baseUrl)."
+    )
     token: SecretRef | None = Field(
-        default=None, description="The org's admin token, for a stack without a webex:token config of its own "
-                                  "(that config, when set, wins).")
+        default=None,
+        description="The org's admin token, for a stack without a webex:token config of its own (that config, when set, wins).",
+    )
     passphrase: SecretRef | None = Field(
-        default=None, description="Secrets passphrase of the stack (default: $PULUMI_CONFIG_PASSPHRASE).")
+        default=None, description="Secrets passphrase of the stack (default: $PULUMI_CONFIG_PASSPHRASE)."
+    )
 
     @field_validator("stack")
     @classmethod
@@ -102,7 +105,8 @@ class FleetFile(BaseModel):
     backend: str | None = Field(
         default=None,
         description="Pulumi backend URL shared by the fleet (default: $PULUMI_BACKEND_URL, else the project's "
-                    "file:// backend). postgres://user@host:port/db?sslmode=… is Pulumi's DIY PostgreSQL backend.")
+        "file:// backend). postgres://user@host:port/db?sslmode=… is Pulumi's DIY PostgreSQL backend.",
+    )
     orgs: list[FleetOrg] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -151,8 +155,9 @@ def load_fleet(path: str | Path, display: str | None = None) -> Fleet:
         raise StackFileError(shown, [(None, None, "", "no such file")]) from None
     except MarkedYAMLError as e:
         mark = e.problem_mark
-        raise StackFileError(shown, [(mark.line + 1 if mark else None, mark.column + 1 if mark else None, "",
-                                      f"YAML syntax: {e.problem}")]) from None
+        raise StackFileError(
+            shown, [(mark.line + 1 if mark else None, mark.column + 1 if mark else None, "", f"YAML syntax: {e.problem}")]
+        ) from None
     if not isinstance(data, CommentedMap):
         raise StackFileError(shown, [(1, 1, "", "the file must be a mapping with `orgs`")])
     try:
@@ -192,8 +197,8 @@ Op = Literal["up", "preview"]
 @dataclass
 class OrgResult:
     stack: str
-    result: str = "queued"        # queued | running | ok | failed
-    changed: int = 0              # declared resources created/updated/replaced/deleted (preview: would be)
+    result: str = "queued"  # queued | running | ok | failed
+    changed: int = 0  # declared resources created/updated/replaced/deleted (preview: would be)
     api_calls: int | None = None  # HTTP requests the provider sent (retries included)
     api_writes: int | None = None
     seconds: float = 0.0
@@ -208,9 +213,16 @@ class OrgResult:
         return self.result == "ok"
 
     def to_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "result": self.result, "changed": self.changed, "changes": self.changes,
-                "apiCalls": self.api_calls, "apiWrites": self.api_writes, "seconds": round(self.seconds, 2),
-                "error": self.error}
+        return {
+            "stack": self.stack,
+            "result": self.result,
+            "changed": self.changed,
+            "changes": self.changes,
+            "apiCalls": self.api_calls,
+            "apiWrites": self.api_writes,
+            "seconds": round(self.seconds, 2),
+            "error": self.error,
+        }
 
 
 Progress = Callable[[OrgResult], None]
@@ -251,8 +263,15 @@ def _error_text(e: BaseException, diagnostics: list[str]) -> str:
     return text[:400] + ("…" if len(text) > 400 else "")
 
 
-def run_org(fleet: Fleet, org: FleetOrg, project_dir: Path, op: Op, work: Path,
-            progress: Progress = lambda r: None, policy: dict[str, Any] | None = None) -> OrgResult:
+def run_org(
+    fleet: Fleet,
+    org: FleetOrg,
+    project_dir: Path,
+    op: Op,
+    work: Path,
+    progress: Progress = lambda r: None,
+    policy: dict[str, Any] | None = None,
+) -> OrgResult:
     """Reconcile one org. Never raises: everything that goes wrong is its row's ``error``.
 
     With policy packs, ``up`` first previews with them and applies only if that passes: the
@@ -336,9 +355,18 @@ def _initialise_backend(fleet: Fleet, org: FleetOrg, project_dir: Path, work: Pa
         pass
 
 
-def run_fleet(fleet: Fleet, orgs: list[FleetOrg], project_dir: Path, *, op: Op = "up", parallel: int = 4,
-              progress: Progress = lambda r: None, work_dir: Path | None = None,
-              policy_packs: tuple[str, ...] = (), policy_configs: tuple[str, ...] = ()) -> list[OrgResult]:
+def run_fleet(
+    fleet: Fleet,
+    orgs: list[FleetOrg],
+    project_dir: Path,
+    *,
+    op: Op = "up",
+    parallel: int = 4,
+    progress: Progress = lambda r: None,
+    work_dir: Path | None = None,
+    policy_packs: tuple[str, ...] = (),
+    policy_configs: tuple[str, ...] = (),
+) -> list[OrgResult]:
     """Reconcile ``orgs`` with at most ``parallel`` at a time; results in fleet order."""
     work = work_dir or Path(tempfile.mkdtemp(prefix="webex-iac-fleet-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -347,13 +375,20 @@ def run_fleet(fleet: Fleet, orgs: list[FleetOrg], project_dir: Path, *, op: Op =
     if parallel > 1 and len(orgs) > 1:
         _initialise_backend(fleet, orgs[0], project_dir, work)
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="fleet") as pool:
-        policy = {"policy_packs": [os.path.abspath(p) for p in policy_packs],
-                  "policy_pack_configs": [os.path.abspath(c) for c in policy_configs] or None} if policy_packs else None
+        policy = (
+            {
+                "policy_packs": [os.path.abspath(p) for p in policy_packs],
+                "policy_pack_configs": [os.path.abspath(c) for c in policy_configs] or None,
+            }
+            if policy_packs
+            else None
+        )
         futures = [pool.submit(run_org, fleet, org, project_dir, op, work, progress, policy) for org in orgs]
         return [f.result() for f in futures]
 
 
 # -- presentation (rich) --------------------------------------------------------------------------
+
 
 def summary_table(results: list[OrgResult], op: Op, wall: float):
     from rich.markup import escape
@@ -361,8 +396,7 @@ def summary_table(results: list[OrgResult], op: Op, wall: float):
 
     verb = "would change" if op == "preview" else "changed"
     ok = sum(r.ok for r in results)
-    table = Table(title=f"webex-iac fleet {op}: {ok}/{len(results)} orgs ok in {wall:.1f}s",
-                  title_justify="left")
+    table = Table(title=f"webex-iac fleet {op}: {ok}/{len(results)} orgs ok in {wall:.1f}s", title_justify="left")
     table.add_column("org")
     table.add_column(f"resources {verb}", justify="right")
     table.add_column("API calls (writes)", justify="right")
@@ -384,11 +418,17 @@ class LiveProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.console = console
-        self.progress = Progress(TextColumn("{task.description:<16}"), TextColumn("{task.fields[state]:<8}"),
-                                 BarColumn(), MofNCompleteColumn(), TextColumn("resources"),
-                                 TimeElapsedColumn(), console=console, transient=False)
-        self.tasks = {o.stack: self.progress.add_task(o.stack, total=None, start=False, state="queued")
-                      for o in orgs}
+        self.progress = Progress(
+            TextColumn("{task.description:<16}"),
+            TextColumn("{task.fields[state]:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("resources"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks = {o.stack: self.progress.add_task(o.stack, total=None, start=False, state="queued") for o in orgs}
         self._lock = threading.Lock()
         self._started: set[str] = set()
 
@@ -407,42 +447,77 @@ class LiveProgress:
                 self.progress.start_task(task)
             done = r.result in ("ok", "failed")
             total = max(r.steps_seen, r.steps_done) or None
-            self.progress.update(task, completed=r.steps_done if not done else (total or 0),
-                                 total=total if not done else (total or 0), state=r.result)
+            self.progress.update(
+                task,
+                completed=r.steps_done if not done else (total or 0),
+                total=total if not done else (total or 0),
+                state=r.result,
+            )
             if done:
                 self.progress.stop_task(task)
                 if not self.console.is_terminal:
-                    self.console.print(f"{r.stack}: {r.result} in {r.seconds:.1f}s"
-                                       + (f": {r.error}" if r.error else ""), markup=False, highlight=False)
+                    self.console.print(
+                        f"{r.stack}: {r.result} in {r.seconds:.1f}s" + (f": {r.error}" if r.error else ""),
+                        markup=False,
+                        highlight=False,
+                    )
 
 
 # -- command line (registered in cli.py) ------------------------------------------------------------
+
 
 def _command():
     import click
     from rich.console import Console
 
     @click.command("fleet")
-    @click.option("--file", "-f", "fleet_file", type=click.Path(dir_okay=False, path_type=Path),
-                  default=Path("fleet.yaml"), show_default=True, help="The fleet: orgs, stacks, credentials.")
-    @click.option("--parallel", "-p", type=click.IntRange(min=1), default=4, show_default=True,
-                  help="Orgs reconciled at the same time.")
+    @click.option(
+        "--file",
+        "-f",
+        "fleet_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("fleet.yaml"),
+        show_default=True,
+        help="The fleet: orgs, stacks, credentials.",
+    )
+    @click.option(
+        "--parallel", "-p", type=click.IntRange(min=1), default=4, show_default=True, help="Orgs reconciled at the same time."
+    )
     @click.option("--org", "only", multiple=True, help="Only this stack (repeatable).")
-    @click.option("--slice", "slice_", metavar="I/N",
-                  help="Only the I-th of N disjoint slices (one per CI job / machine).")
+    @click.option("--slice", "slice_", metavar="I/N", help="Only the I-th of N disjoint slices (one per CI job / machine).")
     @click.option("--preview", "preview_only", is_flag=True, help="Preview every org instead of applying.")
-    @click.option("--summary-json", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Also write the summary as JSON here (a CI artifact).")
-    @click.option("--policy-pack", "policy_packs", multiple=True,
-                  help="Policy pack to enforce on every org (repeatable); up previews with it before applying.")
-    @click.option("--policy-pack-config", "policy_configs", multiple=True,
-                  help="JSON config of the --policy-pack at the same position.")
-    @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
-                  help="Keep each org's engine log here (default: a temp dir, kept only if an org failed).")
+    @click.option(
+        "--summary-json",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Also write the summary as JSON here (a CI artifact).",
+    )
+    @click.option(
+        "--policy-pack",
+        "policy_packs",
+        multiple=True,
+        help="Policy pack to enforce on every org (repeatable); up previews with it before applying.",
+    )
+    @click.option(
+        "--policy-pack-config", "policy_configs", multiple=True, help="JSON config of the --policy-pack at the same position."
+    )
+    @click.option(
+        "--log-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Keep each org's engine log here (default: a temp dir, kept only if an org failed).",
+    )
     @project_dir_option()
-    def fleet(fleet_file: Path, parallel: int, only: tuple[str, ...], slice_: str | None, preview_only: bool,
-              summary_json: Path | None, policy_packs: tuple[str, ...], policy_configs: tuple[str, ...],
-              log_dir: Path | None, project_dir: Path) -> None:
+    def fleet(
+        fleet_file: Path,
+        parallel: int,
+        only: tuple[str, ...],
+        slice_: str | None,
+        preview_only: bool,
+        summary_json: Path | None,
+        policy_packs: tuple[str, ...],
+        policy_configs: tuple[str, ...],
+        log_dir: Path | None,
+        project_dir: Path,
+    ) -> None:
         """Reconcile every org of fleet.yaml (one stack each), --parallel at a time.
 
         Exits 1 if any org failed; the others still run to the end.
@@ -462,13 +537,25 @@ def _command():
         work = log_dir or Path(tempfile.mkdtemp(prefix="webex-iac-fleet-"))
         started = time.monotonic()
         with LiveProgress(console, orgs) as live:
-            results = run_fleet(spec, orgs, project_dir.resolve(), op=op, parallel=parallel, progress=live,
-                                work_dir=work, policy_packs=policy_packs, policy_configs=policy_configs)
+            results = run_fleet(
+                spec,
+                orgs,
+                project_dir.resolve(),
+                op=op,
+                parallel=parallel,
+                progress=live,
+                work_dir=work,
+                policy_packs=policy_packs,
+                policy_configs=policy_configs,
+            )
         wall = time.monotonic() - started
         console.print(summary_table(results, op, wall))
         if summary_json:
-            summary_json.write_text(json.dumps({"op": op, "parallel": parallel, "seconds": round(wall, 2),
-                                                "orgs": [r.to_json() for r in results]}, indent=2))
+            summary_json.write_text(
+                json.dumps(
+                    {"op": op, "parallel": parallel, "seconds": round(wall, 2), "orgs": [r.to_json() for r in results]}, indent=2
+                )
+            )
         failed = [r for r in results if not r.ok]
         if failed:
             console.print(f"{len(failed)} org(s) failed; engine logs: {work}", markup=False, highlight=False)

@@ -143,12 +143,12 @@ class Report:
 # Analysis
 # ---------------------------------------------------------------------------------------------
 
+
 def _target_license(org: OrgRead, target: str, declared: StackFile | None) -> License:
     pools = site_pools(org.licenses, target)
     if not pools:
         sites = ", ".join(org.sites()) or "none"
-        raise click.BadParameter(f"{target} is not a meeting site of this org (sites: {sites})",
-                                 param_hint="--target-site")
+        raise click.BadParameter(f"{target} is not a meeting site of this org (sites: {sites})", param_hint="--target-site")
     if len(pools) > 1 and declared is not None:
         for dist in declared.licenses.values():
             for pool in dist.pools:
@@ -177,8 +177,7 @@ def _ids_of(org: OrgRead, emails: list[str], groups: list[str]) -> set[str]:
     return out
 
 
-def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
-            protect_groups: list[str]) -> Report:
+def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str, protect_groups: list[str]) -> Report:
     target = target.lower()
     lic = _target_license(org, target, declared)
     holders = org.holders[lic.id]
@@ -218,13 +217,20 @@ def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
         person = org.by_email.get(host)
         if person is not None and person.id in holders:
             continue
-        other = sorted({(meeting_pools[l].site_url or "").lower() for l in (person.licenses or []) if l in meeting_pools}
-                       - {target}) if person else []
-        unlicensed.append(HostNeed(
-            email=host, meetings=sorted(by_host[host], key=lambda x: (x["kind"], x["title"])), other_meeting_sites=other,
-            declared_in_target_pool=bool(person and declared_set is not None and person.id in declared_set),
-            in_org=person is not None,
-        ))
+        other = (
+            sorted({(meeting_pools[l].site_url or "").lower() for l in (person.licenses or []) if l in meeting_pools} - {target})
+            if person
+            else []
+        )
+        unlicensed.append(
+            HostNeed(
+                email=host,
+                meetings=sorted(by_host[host], key=lambda x: (x["kind"], x["title"])),
+                other_meeting_sites=other,
+                declared_in_target_pool=bool(person and declared_set is not None and person.id in declared_set),
+                in_org=person is not None,
+            )
+        )
     needed = {org.id_by_email[h.email] for h in unlicensed if h.email in org.id_by_email}
 
     # 2. Pools after the move.
@@ -233,13 +239,15 @@ def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
         cap = found[2].capacity if cap is None else min(cap, found[2].capacity)
     base = declared_set if declared_set is not None else set(holders)
     after_move = len(base | needed)
-    proposal = _propose(org, declared, lic, found, base, needed, cap, exclusive, by_host, declared_hosts,
-                        target_cohosts, protect_groups)
+    proposal = _propose(
+        org, declared, lic, found, base, needed, cap, exclusive, by_host, declared_hosts, target_cohosts, protect_groups
+    )
     rows: list[PoolRow] = []
     for l in sorted(org.licenses, key=lambda l: (l.site_url is None, l.site_url or "", l.name or "")):
         dp = _declared_pool(declared, l, org)
-        declared_count = len(_ids_of(org, dp[2].users, dp[2].groups) | (set() if dp[2].exclusive else org.holders[l.id])) \
-            if dp else None
+        declared_count = (
+            len(_ids_of(org, dp[2].users, dp[2].groups) | (set() if dp[2].exclusive else org.holders[l.id])) if dp else None
+        )
         if l.id == lic.id:
             after = after_move
             added = {org.id_by_email[e] for e in proposal.adds}
@@ -250,35 +258,62 @@ def analyze(org: OrgRead, declared: StackFile | None, stack: str, target: str,
         if not l.site_url and dp is None and l.id != lic.id:
             continue  # only meeting pools and declared pools are part of the move
         limit = l.total_units if l.id != lic.id else cap
-        rows.append(PoolRow(
-            pool=pool_label(l), license_id=l.id, site_url=l.site_url, total=l.total_units, used=l.consumed_units,
-            declared=declared_count, after_move=after, over_by=max(0, after - limit) if limit is not None else 0,
-            after_proposal=after_prop,
-        ))
+        rows.append(
+            PoolRow(
+                pool=pool_label(l),
+                license_id=l.id,
+                site_url=l.site_url,
+                total=l.total_units,
+                used=l.consumed_units,
+                declared=declared_count,
+                after_move=after,
+                over_by=max(0, after - limit) if limit is not None else 0,
+                after_proposal=after_prop,
+            )
+        )
 
     # 3. Guests.
     sa_guests = sum(len(app.guests) for app in declared.service_apps.values()) if declared else 0
     guests = {
         "detectable": False,
         "explanation": "No API lists guests or the app that issued them, and GET /guests/count counts only the "
-                       "calling Service App's own guests, so Guest Issuer guests cannot be told apart.",
+        "calling Service App's own guests, so Guest Issuer guests cannot be told apart.",
         "approximation": "directory people of type appuser or with an @appid.ciscospark.com address",
         "suspects": org.guest_like,
         "declaredServiceAppGuests": sa_guests,
     }
 
     # 4. Meetings addressed by roomId.
-    rooms = [{
-        "meetingId": m.id, "host": m.host, "siteUrl": m.site_url, "title": m.title, "roomId": m.room_id,
-        "hostLicensedOnTarget": bool(org.by_email.get(m.host) and org.by_email[m.host].id in holders),
-    } for m in sorted(org.space_meetings, key=lambda m: (m.host, m.id))]
+    rooms = [
+        {
+            "meetingId": m.id,
+            "host": m.host,
+            "siteUrl": m.site_url,
+            "title": m.title,
+            "roomId": m.room_id,
+            "hostLicensedOnTarget": bool(org.by_email.get(m.host) and org.by_email[m.host].id in holders),
+        }
+        for m in sorted(org.space_meetings, key=lambda m: (m.host, m.id))
+    ]
 
     return Report(
-        stack=stack, target_site=target,
-        target_pool={"id": lic.id, "name": lic.name, "siteUrl": lic.site_url, "totalUnits": lic.total_units,
-                     "consumedUnits": lic.consumed_units, "capacity": cap,
-                     "declared": found is not None, "distribution": found[0] if found else None},
-        unlicensed_hosts=unlicensed, pools=rows, guests=guests, room_meetings=rooms, proposal=proposal,
+        stack=stack,
+        target_site=target,
+        target_pool={
+            "id": lic.id,
+            "name": lic.name,
+            "siteUrl": lic.site_url,
+            "totalUnits": lic.total_units,
+            "consumedUnits": lic.consumed_units,
+            "capacity": cap,
+            "declared": found is not None,
+            "distribution": found[0] if found else None,
+        },
+        unlicensed_hosts=unlicensed,
+        pools=rows,
+        guests=guests,
+        room_meetings=rooms,
+        proposal=proposal,
     )
 
 
@@ -295,8 +330,9 @@ def protected_ids(org: OrgRead, declared: StackFile | None, protect_groups: list
     return out
 
 
-def _propose(org, declared, lic, found, base, needed, cap, exclusive, by_host, declared_hosts, target_cohosts,
-             protect_groups) -> Proposal:
+def _propose(
+    org, declared, lic, found, base, needed, cap, exclusive, by_host, declared_hosts, target_cohosts, protect_groups
+) -> Proposal:
     dist_name = found[0] if found else None
     prot = protected_ids(org, declared, protect_groups)
     protected = set().union(*prot.values())
@@ -304,8 +340,9 @@ def _propose(org, declared, lic, found, base, needed, cap, exclusive, by_host, d
     needed = needed | ((org.holders[lic.id] & protected) - base)
     final = base | needed
     if not needed - base:
-        return Proposal(True, "every host is already declared in the target pool: no edit needed",
-                        dist_name, found is not None, cap)
+        return Proposal(
+            True, "every host is already declared in the target pool: no edit needed", dist_name, found is not None, cap
+        )
     k = len(final) - cap if cap is not None else 0
     hosts = {org.id_by_email[h] for h in list(by_host) + list(declared_hosts) if h in org.id_by_email}
     cohosts = {org.id_by_email[e] for e in target_cohosts if e in org.id_by_email}
@@ -327,32 +364,41 @@ def _propose(org, declared, lic, found, base, needed, cap, exclusive, by_host, d
     if k > 0:
         if not exclusive:
             prop.fits = False
-            prop.reason = (f"the pool needs {k} more unit(s) but is declared exclusive: false, so `up` never removes a "
-                           "license from it; set exclusive: true (after checking its holders) and re-run")
+            prop.reason = (
+                f"the pool needs {k} more unit(s) but is declared exclusive: false, so `up` never removes a "
+                "license from it; set exclusive: true (after checking its holders) and re-run"
+            )
             return prop
         if len(candidates) < k:
             prop.fits = False
-            prop.reason = (f"{len(needed - base)} host(s) need a unit: the pool would hold {len(final)} of {cap}, so {k} "
-                           f"holder(s) must be freed, but only {len(candidates)} declared holder(s) host no meetings and "
-                           "are not protected (excluded: " + ", ".join(f"{v} {k_}" for k_, v in excluded.items() if v) + ")")
+            prop.reason = (
+                f"{len(needed - base)} host(s) need a unit: the pool would hold {len(final)} of {cap}, so {k} "
+                f"holder(s) must be freed, but only {len(candidates)} declared holder(s) host no meetings and "
+                "are not protected (excluded: " + ", ".join(f"{v} {k_}" for k_, v in excluded.items() if v) + ")"
+            )
             return prop
         prop.removes = [org.email_of(pid) for pid in sorted(candidates, key=tier)[:k]]
     prop.adds = sorted(org.email_of(pid) for pid in needed - base)
     free = (cap - len(final) + len(prop.removes)) if cap is not None else None
-    prop.reason = (f"+{len(prop.adds)} host(s), -{len(prop.removes)} holder(s) who host no meetings; "
-                   f"{len(final) - len(prop.removes)}/{cap if cap is not None else '∞'} units declared"
-                   + (f", {free} free" if free is not None else ""))
+    prop.reason = (
+        f"+{len(prop.adds)} host(s), -{len(prop.removes)} holder(s) who host no meetings; "
+        f"{len(final) - len(prop.removes)}/{cap if cap is not None else '∞'} units declared"
+        + (f", {free} free" if free is not None else "")
+    )
     limit = declared.policy.max_license_removals if declared is not None else None
     if len(prop.removes) > (limit if limit is not None else CHANGE_SIZE_DEFAULT):
-        prop.reason += (f". Note: it removes {len(prop.removes)} licenses, more than the change-size guard allows "
-                        f"({limit if limit is not None else CHANGE_SIZE_DEFAULT}); split it or add a reviewed "
-                        f"`policy: {{maxLicenseRemovals: {len(prop.removes)}}}` to the stack file")
+        prop.reason += (
+            f". Note: it removes {len(prop.removes)} licenses, more than the change-size guard allows "
+            f"({limit if limit is not None else CHANGE_SIZE_DEFAULT}); split it or add a reviewed "
+            f"`policy: {{maxLicenseRemovals: {len(prop.removes)}}}` to the stack file"
+        )
     return prop
 
 
 # ---------------------------------------------------------------------------------------------
 # The edit
 # ---------------------------------------------------------------------------------------------
+
 
 def apply_proposal(raw: CommentedMap, report: Report, org: OrgRead, owner: str) -> None:
     """Edit ``raw`` (the stack file, round trip) in place as ``report.proposal`` says."""
@@ -388,8 +434,13 @@ def apply_proposal(raw: CommentedMap, report: Report, org: OrgRead, owner: str) 
 
     dist = dists[prop.distribution]
     _ensure_owner(dist, owner)
-    pool = dist["pools"][next(i for i, p in enumerate(dist["pools"]) if isinstance(p, CommentedMap) and (
-        (resolve_pool(p.get("license"), org.licenses) or License(id="-")).id == lic.id))]
+    pool = dist["pools"][
+        next(
+            i
+            for i, p in enumerate(dist["pools"])
+            if isinstance(p, CommentedMap) and ((resolve_pool(p.get("license"), org.licenses) or License(id="-")).id == lic.id)
+        )
+    ]
     users = pool.get("users") if isinstance(pool.get("users"), CommentedSeq) else None
     groups = pool.get("groups") if isinstance(pool.get("groups"), CommentedSeq) else None
     expanded: set[str] = set()
@@ -460,36 +511,52 @@ def _declared_ids_after(text: str, org: OrgRead, lic: License) -> tuple[set[str]
 # Output
 # ---------------------------------------------------------------------------------------------
 
+
 def print_report(report: Report, console: Console) -> None:
     tp = report.target_pool
-    console.print(f"[bold]Migration to {report.target_site}[/bold] (stack {report.stack}): pool "
-                  f"{tp['name']} {tp['consumedUnits']}/{tp['totalUnits']} used"
-                  + ("" if tp["declared"] else " — not declared in the stack file"))
-    t = Table(title=f"Meeting hosts without a license on {report.target_site} ({len(report.unlicensed_hosts)})",
-              title_justify="left")
+    console.print(
+        f"[bold]Migration to {report.target_site}[/bold] (stack {report.stack}): pool "
+        f"{tp['name']} {tp['consumedUnits']}/{tp['totalUnits']} used"
+        + ("" if tp["declared"] else " — not declared in the stack file")
+    )
+    t = Table(
+        title=f"Meeting hosts without a license on {report.target_site} ({len(report.unlicensed_hosts)})", title_justify="left"
+    )
     for col in ("host", "meetings", "other meeting sites", "declared in target pool"):
         t.add_column(col)
     for h in report.unlicensed_hosts:
         kinds: dict[str, int] = {}
         for m in h.meetings:
             kinds[m["kind"]] = kinds.get(m["kind"], 0) + 1
-        t.add_row(h.email + ("" if h.in_org else " (not in the org)"), ", ".join(f"{n} {k}" for k, n in kinds.items()),
-                  ", ".join(h.other_meeting_sites) or "-", "yes" if h.declared_in_target_pool else "no")
+        t.add_row(
+            h.email + ("" if h.in_org else " (not in the org)"),
+            ", ".join(f"{n} {k}" for k, n in kinds.items()),
+            ", ".join(h.other_meeting_sites) or "-",
+            "yes" if h.declared_in_target_pool else "no",
+        )
     console.print(t)
     t = Table(title="License pools after the move", title_justify="left")
     for col in ("pool", "total", "used", "declared", "after move", "over by", "with proposal"):
         t.add_column(col, justify="right" if col != "pool" else "left")
     for r in report.pools:
-        t.add_row(r.pool, _s(r.total), _s(r.used), _s(r.declared), str(r.after_move),
-                  f"[red]{r.over_by}[/red]" if r.over_by else "0", _s(r.after_proposal))
+        t.add_row(
+            r.pool,
+            _s(r.total),
+            _s(r.used),
+            _s(r.declared),
+            str(r.after_move),
+            f"[red]{r.over_by}[/red]" if r.over_by else "0",
+            _s(r.after_proposal),
+        )
     console.print(t)
     g = report.guests
-    console.print(f"[bold]Guests created the deprecated way (Guest Issuer):[/bold] not detectable. {g['explanation']} "
-                  f"Approximation — {g['approximation']}: {len(g['suspects'])} found"
-                  + (f" ({', '.join(g['suspects'][:10])}{' …' if len(g['suspects']) > 10 else ''})" if g["suspects"] else "")
-                  + f"; {g['declaredServiceAppGuests']} guest(s) declared through Service Apps.")
-    t = Table(title=f"Meetings addressed by roomId ({len(report.room_meetings)}): error 30105 once moved",
-              title_justify="left")
+    console.print(
+        f"[bold]Guests created the deprecated way (Guest Issuer):[/bold] not detectable. {g['explanation']} "
+        f"Approximation — {g['approximation']}: {len(g['suspects'])} found"
+        + (f" ({', '.join(g['suspects'][:10])}{' …' if len(g['suspects']) > 10 else ''})" if g["suspects"] else "")
+        + f"; {g['declaredServiceAppGuests']} guest(s) declared through Service Apps."
+    )
+    t = Table(title=f"Meetings addressed by roomId ({len(report.room_meetings)}): error 30105 once moved", title_justify="left")
     for col in ("host", "site", "title", "meeting id", "host licensed on target"):
         t.add_column(col)
     for m in report.room_meetings:
@@ -523,21 +590,36 @@ def _names(emails: list[str], n: int = 12) -> str:
 # The command
 # ---------------------------------------------------------------------------------------------
 
+
 @click.command("migration-report")
 @with_common
 @click.option("--target-site", required=True, help="The meeting site everything moves to, e.g. acme.webex.com.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (nothing else on stdout).")
 @click.option("--write", is_flag=True, help="Write the proposed redistribution into the stack file.")
-@click.option("--protect-group", "protect_groups", multiple=True,
-              help="Never free units from this group's members (repeatable; 'executives' always is).")
+@click.option(
+    "--protect-group",
+    "protect_groups",
+    multiple=True,
+    help="Never free units from this group's members (repeatable; 'executives' always is).",
+)
 @click.option("--owner", help="Owner of a distribution the edit creates (default: the token's user).")
 @click.option("--max-host-scans", type=click.IntRange(min=0), default=DEFAULT_MAX_HOST_SCANS, show_default=True)
 @click.option("--horizon-days", type=click.IntRange(min=1, max=3650), default=DEFAULT_HORIZON_DAYS, show_default=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
-def migration_report_command(stack: str, base_url: str | None, project_dir: Path, requests_per_second: float | None,
-                             target_site: str, as_json: bool,
-                             write: bool, protect_groups: tuple[str, ...], owner: str | None, max_host_scans: int,
-                             horizon_days: int, progress: bool | None) -> None:
+def migration_report_command(
+    stack: str,
+    base_url: str | None,
+    project_dir: Path,
+    requests_per_second: float | None,
+    target_site: str,
+    as_json: bool,
+    write: bool,
+    protect_groups: tuple[str, ...],
+    owner: str | None,
+    max_host_scans: int,
+    horizon_days: int,
+    progress: bool | None,
+) -> None:
     """Hosts, pools, guests and roomId meetings of a move to TARGET-SITE; --write plans the licenses."""
     target = target_site.strip().lower().removeprefix("https://").rstrip("/")
     if not target or "/" in target or "." not in target:
@@ -554,8 +636,14 @@ def migration_report_command(stack: str, base_url: str | None, project_dir: Path
     conn = connect(stack, project_dir, base_url, requests_per_second)
     try:
         with Steps(progress) as steps:
-            org = read_org(conn, steps=steps, max_host_scans=max_host_scans, horizon_days=horizon_days,
-                           read_settings=False, read_authorizations=False)
+            org = read_org(
+                conn,
+                steps=steps,
+                max_host_scans=max_host_scans,
+                horizon_days=horizon_days,
+                read_settings=False,
+                read_authorizations=False,
+            )
     except WebexError as e:
         raise DiscoverError(f"reading the org failed: {e.status or ''} {e.message or e}".strip()) from None
     finally:

@@ -59,7 +59,8 @@ def resolve_license(ref: LicenseRef, licenses: dict[str, License]) -> License | 
                 return lic
         return f"no license with id {ref.id} in the org"
     found = [
-        lic for lic in licenses.values()
+        lic
+        for lic in licenses.values()
         if (not ref.site_url or (lic.site_url or "").lower() == ref.site_url.lower())
         and (not ref.name or (lic.name or "").lower() == ref.name.lower())
         and (not ref.subscription_id or lic.subscription_id == ref.subscription_id)

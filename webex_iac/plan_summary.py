@@ -56,7 +56,7 @@ class Step:
         # The project's code (not installed): imported when used, from the project root.
         from resources import TYPE_PREFIX
 
-        return self.type[len(TYPE_PREFIX):] if self.type.startswith(TYPE_PREFIX) else self.type
+        return self.type[len(TYPE_PREFIX) :] if self.type.startswith(TYPE_PREFIX) else self.type
 
     @property
     def op(self) -> str:
@@ -134,8 +134,9 @@ def collect(events: Iterable[Any]) -> PlanData:
             key = (pol.policy_name, pol.resource_urn, message)
             if key not in seen_violations:
                 seen_violations.add(key)
-                data.violations.append(Violation(pol.policy_name, str(_plain(pol.enforcement_level)).lower(),
-                                                 pol.resource_urn or "", message))
+                data.violations.append(
+                    Violation(pol.policy_name, str(_plain(pol.enforcement_level)).lower(), pol.resource_urn or "", message)
+                )
         diag = ev.diagnostic_event
         if diag is not None and str(diag.severity) == "error" and not diag.ephemeral:
             text = _COLOR.sub("", (diag.prefix or "") + (diag.message or "")).strip()
@@ -158,6 +159,7 @@ def read_event_log(path: str | Path) -> list[dict[str, Any]]:
 
 # --- rendering -------------------------------------------------------------------------------------
 
+
 def _cell(value: Any) -> str:
     text = str(value).replace("\r", " ").replace("\n", " ").strip()
     return text.replace("|", "\\|")
@@ -179,8 +181,7 @@ def _names(text: str) -> str:
 def _meeting_details(step: Step) -> str:
     n = step.new or step.old
     if step.op == "create":
-        parts = [str(n.get("recurrence") or "one-off"), f"{n.get('durationMinutes', '?')} min",
-                 str(n.get("timezone") or "UTC")]
+        parts = [str(n.get("recurrence") or "one-off"), f"{n.get('durationMinutes', '?')} min", str(n.get("timezone") or "UTC")]
         inv = n.get("invitees") or []
         if inv:
             parts.append(f"{len(inv)} invitees")
@@ -190,8 +191,11 @@ def _meeting_details(step: Step) -> str:
     if step.op == "replace":
         # A meeting cannot change host or site: those make a new series. Said from the inputs,
         # whatever key the provider named.
-        why = [f"{k} {step.old.get(k)} → {step.new.get(k)}" for k in ("host", "siteUrl")
-               if step.old and str(step.old.get(k) or "").lower() != str(step.new.get(k) or "").lower()]
+        why = [
+            f"{k} {step.old.get(k)} → {step.new.get(k)}"
+            for k in ("host", "siteUrl")
+            if step.old and str(step.old.get(k) or "").lower() != str(step.new.get(k) or "").lower()
+        ]
         if why:
             return f"{'; '.join(why)}: a new series (new meetingId and join link)"
         why = [k for k in step.replace_keys if k != "meetingId"]
@@ -215,9 +219,11 @@ def stack_file_sources(project_dir: Path, stack: str) -> Sources | None:
         return None
 
 
-def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title: str | None = None,
-                    sources: Sources | None = None) -> str:
+def render_markdown(
+    data: PlanData, stack: str, *, ok: bool | None = None, title: str | None = None, sources: Sources | None = None
+) -> str:
     """The PR comment for one stack's preview; ``sources`` fills the "Declared at" cells."""
+
     def where(kind: str, name: str, pool: int | None = None) -> str:
         return (sources(kind, name, pool) if sources else None) or ""
 
@@ -227,8 +233,10 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
     advisory = sum(1 for v in data.violations if v.level == "advisory")
     if data.violations:
         icon = "❌" if mandatory else "⚠️"
-        out.append(f"{icon} **Policy violations: {mandatory} mandatory, {advisory} advisory.**"
-                   + (" `up` is blocked until they are fixed." if mandatory else ""))
+        out.append(
+            f"{icon} **Policy violations: {mandatory} mandatory, {advisory} advisory.**"
+            + (" `up` is blocked until they are fixed." if mandatory else "")
+        )
     elif data.policy_packs and ok:
         packs = sorted({f"{k.split('|', 1)[0]}@{v}" for k, v in data.policy_packs.items()})
         out.append("✅ **Every policy passes** (" + ", ".join(f"`{p}`" for p in packs) + ").")
@@ -251,26 +259,37 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
             rows.append(f"| {_code(s.name)} (delete) | stops managing its pools; nobody's license changes | | | | |")
             continue
         if not plan and s.op != "same":
-            rows.append(f"| {_code(s.name)} ({s.op}) | no plan: the provider refused the declaration (see below) "
-                        f"| | | | {_cell(where(s.kind, s.name, 0))} |")
+            rows.append(
+                f"| {_code(s.name)} ({s.op}) | no plan: the provider refused the declaration (see below) "
+                f"| | | | {_cell(where(s.kind, s.name, 0))} |"
+            )
         for i, p in enumerate(plan if isinstance(plan, list) else []):
             gains, losses = int(p.get("gains") or 0), int(p.get("losses") or 0)
             if not (gains or losses) and s.op != "create":
                 continue
-            rows.append(f"| {_code(s.name)} ({s.op}) | {_cell(p.get('pool'))} | "
-                        f"{_cell(str(p.get('units', '?')).replace('->', '→'))} | +{gains} | −{losses} | "
-                        f"{_cell(where(s.kind, s.name, i))} |")
+            rows.append(
+                f"| {_code(s.name)} ({s.op}) | {_cell(p.get('pool'))} | "
+                f"{_cell(str(p.get('units', '?')).replace('->', '→'))} | +{gains} | −{losses} | "
+                f"{_cell(where(s.kind, s.name, i))} |"
+            )
             if gains or losses:
                 details.append(
                     f"<details><summary><code>{_cell(s.name)}</code> · {_cell(p.get('pool'))}: "
                     f"{gains} gain, {losses} lose</summary>\n\n"
                     f"**Gain ({gains}):** {_names(_cell(p.get('gainers')))}\n\n"
-                    f"**Lose ({losses}):** {_names(_cell(p.get('losers')))}\n\n</details>")
+                    f"**Lose ({losses}):** {_names(_cell(p.get('losers')))}\n\n</details>"
+                )
     if dists:
         out.append("### Licenses")
         if rows:
-            out += ["| Distribution | Pool | Units used/total | Gains | Losses | Declared at |",
-                    "|---|---|---|---|---|---|", *rows, "", *details, ""]
+            out += [
+                "| Distribution | Pool | Units used/total | Gains | Losses | Declared at |",
+                "|---|---|---|---|---|---|",
+                *rows,
+                "",
+                *details,
+                "",
+            ]
         else:
             out += ["No license changes.", ""]
 
@@ -280,8 +299,10 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
         order = {"create": 0, "replace": 1, "update": 2, "delete": 3}
         for s in sorted(meetings, key=lambda s: (order.get(s.op, 9), s.name)):
             n = s.new or s.old
-            out.append(f"| {_code(s.name)} | {s.op} | {_cell(n.get('host', '?'))} · {_cell(n.get('siteUrl', '?'))} | "
-                       f"{_cell(_meeting_details(s))} | {_cell(where(s.kind, s.name))} |")
+            out.append(
+                f"| {_code(s.name)} | {s.op} | {_cell(n.get('host', '?'))} · {_cell(n.get('siteUrl', '?'))} | "
+                f"{_cell(_meeting_details(s))} | {_cell(where(s.kind, s.name))} |"
+            )
         out.append("")
 
     others = [s for s in steps if s.kind not in ("StandingMeeting", "LicenseDistribution") and s.op != "same"]
@@ -308,17 +329,26 @@ def render_markdown(data: PlanData, stack: str, *, ok: bool | None = None, title
     return text
 
 
-def preview_markdown(stack_obj, stack: str, policy_packs: list[str] | None = None,
-                     policy_pack_configs: list[str] | None = None,
-                     on_output: Callable[[str], None] | None = None) -> tuple[str, bool]:
+def preview_markdown(
+    stack_obj,
+    stack: str,
+    policy_packs: list[str] | None = None,
+    policy_pack_configs: list[str] | None = None,
+    on_output: Callable[[str], None] | None = None,
+) -> tuple[str, bool]:
     """Run a preview of ``stack_obj`` (an Automation API stack) and render it: (markdown, ok)."""
     from pulumi.automation.errors import CommandError
 
     events: list[Any] = []
     ok = True
     try:
-        stack_obj.preview(policy_packs=policy_packs or None, policy_pack_configs=policy_pack_configs or None,
-                          on_event=events.append, on_output=on_output, color="never")
+        stack_obj.preview(
+            policy_packs=policy_packs or None,
+            policy_pack_configs=policy_pack_configs or None,
+            on_event=events.append,
+            on_output=on_output,
+            color="never",
+        )
     except CommandError:
         ok = False
     sources = stack_file_sources(Path(stack_obj.workspace.work_dir), stack)

@@ -40,8 +40,10 @@ def declare(desired: StackFile) -> dict[str, pulumi.Resource]:
         res = StandingMeeting(name, meeting, pulumi.ResourceOptions(depends_on=depends, protect=meeting.protect))
         out[f"meetings/{name}"] = res
         meetings[name] = {
-            "meetingId": res.meetingId, "meetingNumber": res.meetingNumber,
-            "sipAddress": res.sipAddress, "webLink": res.webLink,
+            "meetingId": res.meetingId,
+            "meetingNumber": res.meetingNumber,
+            "sipAddress": res.sipAddress,
+            "webLink": res.webLink,
         }
     if meetings:
         # What the Web SDK and the Meetings Widget take as meetingDestination.

@@ -88,7 +88,8 @@ def no_project_error() -> click.UsageError:
     """What a command says when it finds no project."""
     return click.UsageError(
         f"no {PROJECT_FILE} found in {Path.cwd()} or any parent directory: run the command inside "
-        "a webex-iac project, or pass --project-dir")
+        "a webex-iac project, or pass --project-dir"
+    )
 
 
 def _resolve_project_dir(ctx: click.Context | None, param: Any, value: Path | None) -> Path:
@@ -103,10 +104,14 @@ def project_dir_option(help: str = "Directory holding Pulumi.yaml") -> Any:
     """``--project-dir``: default, the nearest Pulumi.yaml at or above the current directory.
     The project it names is activated (:func:`activate`)."""
     return click.option(
-        "--project-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-        envvar=PROJECT_DIR_ENV, callback=_resolve_project_dir, show_default=False,
+        "--project-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        envvar=PROJECT_DIR_ENV,
+        callback=_resolve_project_dir,
+        show_default=False,
         help=f"{help} (default: the nearest Pulumi.yaml at or above the current directory, as pulumi "
-             f"finds it; env {PROJECT_DIR_ENV}).",
+        f"finds it; env {PROJECT_DIR_ENV}).",
     )
 
 

@@ -74,11 +74,23 @@ STORM_SHARE = 0.2
 CRASH_AFTER_WRITES = 3
 CRASH_WRITE_LATENCY_MS = 150
 # The rehearsal's own client: no client-side ceiling, quick retries (an emulator answers fast).
-REHEARSAL_CLIENT = {"webex:requestsPerSecond": "0", "webex:backoffBaseSeconds": "0.05",
-                    "webex:backoffCapSeconds": "1", "webex:maxRetryWaitSeconds": "120"}
+REHEARSAL_CLIENT = {
+    "webex:requestsPerSecond": "0",
+    "webex:backoffBaseSeconds": "0.05",
+    "webex:backoffCapSeconds": "1",
+    "webex:maxRetryWaitSeconds": "120",
+}
 # Real-stack keys a rehearsal never copies: where and who (the emulator's instead).
-_NOT_COPIED = {"webex:baseUrl", "webex:orgId", "webex:token", "webex:serviceAppId", "webex:serviceAppClientId",
-               "webex:serviceAppClientSecret", "webex:mintingToken", "webex:requestsPerSecond"}
+_NOT_COPIED = {
+    "webex:baseUrl",
+    "webex:orgId",
+    "webex:token",
+    "webex:serviceAppId",
+    "webex:serviceAppClientId",
+    "webex:serviceAppClientSecret",
+    "webex:mintingToken",
+    "webex:requestsPerSecond",
+}
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 LICENSE_WRITE = "PATCH /v1/licenses/users"
 
@@ -90,6 +102,7 @@ class RehearsalError(click.ClickException):
 # =============================================================================================
 # The temporary project
 # =============================================================================================
+
 
 def translate_stack_text(text: str, pseudo: Pseudonymiser | None) -> str:
     """The stack file as the rehearsal's org knows its people: emails (everywhere, comments
@@ -142,7 +155,7 @@ def _with_absolute_venv(manifest: Path) -> dict[str, Any]:
     if isinstance(options, dict) and options.get("virtualenv"):
         path = (manifest.parent / str(options["virtualenv"])).resolve()
         if not path.exists() and sys.prefix != sys.base_prefix:
-            path = Path(sys.prefix)   # the virtualenv running this rehearsal has every package
+            path = Path(sys.prefix)  # the virtualenv running this rehearsal has every package
         options["virtualenv"] = str(path)
     return doc
 
@@ -162,22 +175,28 @@ class TempProject:
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(pj, sort_keys=False))
         shutil.copy2(project_dir / "__main__.py", root / "__main__.py")
         (root / "stacks" / f"{stack}.yaml").write_text(stack_text)
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("WEBEX_ACCESS_TOKEN", "WEBEX_TOKEN", "WEBEX_BASE_URL", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN")}
-        env.update({
-            "PULUMI_BACKEND_URL": (root / ".pulumi-state").as_uri(),
-            "PULUMI_HOME": str(root / ".pulumi-home"),
-            # A fresh passphrase per rehearsal: the copy's secrets are the emulator's, and die with it.
-            "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(24),
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
-            "WEBEX_IAC_PROJECT_DIR": str(root),
-            "PYTHONUNBUFFERED": "1",
-            # The copy holds no resources/: its CLI, program, providers and policy pack import the
-            # real project's (webex_iac/project.py).
-            "PYTHONPATH": python_path(project_dir, env),
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k
+            not in ("WEBEX_ACCESS_TOKEN", "WEBEX_TOKEN", "WEBEX_BASE_URL", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN")
+        }
+        env.update(
+            {
+                "PULUMI_BACKEND_URL": (root / ".pulumi-state").as_uri(),
+                "PULUMI_HOME": str(root / ".pulumi-home"),
+                # A fresh passphrase per rehearsal: the copy's secrets are the emulator's, and die with it.
+                "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(24),
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+                "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+                "WEBEX_IAC_PROJECT_DIR": str(root),
+                "PYTHONUNBUFFERED": "1",
+                # The copy holds no resources/: its CLI, program, providers and policy pack import the
+                # real project's (webex_iac/project.py).
+                "PYTHONPATH": python_path(project_dir, env),
+            }
+        )
         (root / ".pulumi-state").mkdir()
         (root / ".pulumi-home").mkdir()
         return cls(root, stack, env)
@@ -186,11 +205,18 @@ class TempProject:
         bin_dir = engine.find_pulumi_bin_dir()
         env = {**self.env, "PATH": f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}"}
         argv = engine.pulumi_argv(*args, "--stack", self.stack, "--non-interactive")
-        r = subprocess.run(argv + (["--", value] if value is not None else []),
-                           cwd=self.root, env=env, input=stdin, capture_output=True, text=True)
+        r = subprocess.run(
+            argv + (["--", value] if value is not None else []),
+            cwd=self.root,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+        )
         if r.returncode:
-            raise RehearsalError(f"pulumi {args[0]} {args[1] if len(args) > 1 else ''} failed: "
-                                 f"{(r.stderr or r.stdout).strip()[-500:]}")
+            raise RehearsalError(
+                f"pulumi {args[0]} {args[1] if len(args) > 1 else ''} failed: {(r.stderr or r.stdout).strip()[-500:]}"
+            )
 
     def configure(self, plain: dict[str, str], secret: dict[str, str]) -> None:
         self._pulumi("stack", "init")
@@ -233,7 +259,8 @@ def copy_policy_packs(packs: Iterable[str], project_root: Path, pseudo: Pseudony
         shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         if (src / "PulumiPolicy.yaml").is_file():
             (dest / "PulumiPolicy.yaml").write_text(
-                yaml.safe_dump(_with_absolute_venv(src / "PulumiPolicy.yaml"), sort_keys=False))
+                yaml.safe_dump(_with_absolute_venv(src / "PulumiPolicy.yaml"), sort_keys=False)
+            )
         cfg = dest / "config.json"
         if pseudo is not None and cfg.is_file():
             cfg.write_text(_EMAIL_IN_TEXT.sub(lambda m: pseudo.email(m.group(0)), cfg.read_text()))
@@ -244,6 +271,7 @@ def copy_policy_packs(packs: Iterable[str], project_root: Path, pseudo: Pseudony
 # =============================================================================================
 # Running the phases
 # =============================================================================================
+
 
 @dataclass
 class Phase:
@@ -267,23 +295,25 @@ class Phase:
             if "[mandatory]" in ln:
                 keep.append(ln.lstrip("- "))
             elif "error:" in ln:
-                text = ln[ln.index("error:") + len("error:"):].strip()
+                text = ln[ln.index("error:") + len("error:") :].strip()
                 if text and not re.fullmatch(r"(update|preview|refresh|destroy) failed|Resource monitor has terminated.*", text):
                     keep.append(text if len(text) <= 400 else text[:400] + " …")
         keep = list(dict.fromkeys(keep))
-        if not keep:   # no diagnostic the engine formats: its last words (a traceback, a usage error)
+        if not keep:  # no diagnostic the engine formats: its last words (a traceback, a usage error)
             keep = [ln.strip()[:400] for ln in self.output.splitlines() if ln.strip()][-3:]
         return keep[:6] + ([f"… and {len(keep) - 6} more in its output"] if len(keep) > 6 else [])
 
 
-def _run_child(project: TempProject, argv: list[str], log_path: Path, emu: Any,
-               kill_after_writes: int | None = None, timeout: float = 3600) -> tuple[int, float, int | None]:
+def _run_child(
+    project: TempProject, argv: list[str], log_path: Path, emu: Any, kill_after_writes: int | None = None, timeout: float = 3600
+) -> tuple[int, float, int | None]:
     started = time.monotonic()
     with log_path.open("w") as out:
         # A session of its own: the engine starts plugins in their own process groups, so only
         # the session reaches every process of the run (CLI, engine, dynamic provider).
-        proc = subprocess.Popen(argv, cwd=project.root, env=project.env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, cwd=project.root, env=project.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         killed_at = None
         try:
             while proc.poll() is None:
@@ -308,6 +338,7 @@ def _run_child(project: TempProject, argv: list[str], log_path: Path, emu: Any,
 # Replaying the license writes
 # =============================================================================================
 
+
 @dataclass
 class Pool:
     id: str
@@ -330,8 +361,8 @@ class Replay:
     waves: list[Wave]
     max_unlicensed: int
     max_unlicensed_hosts: int
-    host_breaks: list[str]                 # "<host>: lost <site> license (phase, write #n)"
-    final: dict[str, set[str]]             # person id -> license ids after every write
+    host_breaks: list[str]  # "<host>: lost <site> license (phase, write #n)"
+    final: dict[str, set[str]]  # person id -> license ids after every write
 
 
 def _norm(i: str) -> str:
@@ -350,9 +381,14 @@ def _changed_state(e: dict[str, Any]) -> bool:
     return e["status"] in (200, 206) or "after" in fault
 
 
-def replay_license_writes(phases: list[Phase], pools: dict[str, Pool], holdings: dict[str, set[str]],
-                          email_to_id: dict[str, str], host_sites: dict[str, set[str]],
-                          id_to_email: dict[str, str]) -> Replay:
+def replay_license_writes(
+    phases: list[Phase],
+    pools: dict[str, Pool],
+    holdings: dict[str, set[str]],
+    email_to_id: dict[str, str],
+    host_sites: dict[str, set[str]],
+    id_to_email: dict[str, str],
+) -> Replay:
     state = {pid: {_norm(x) for x in ls} for pid, ls in holdings.items()}
     meeting = {lid for lid, p in pools.items() if p.site}
     site_pools: dict[str, set[str]] = {}
@@ -362,8 +398,11 @@ def replay_license_writes(phases: list[Phase], pools: dict[str, Pool], holdings:
     consumed = Counter(lid for ls in state.values() for lid in ls)
     start_licensed = {pid for pid, ls in state.items() if ls & meeting}
     # host -> pools of their meetings' sites they held at the start: they must always hold one.
-    guarded = {pid: need for pid, sites in host_sites.items()
-               if (need := set().union(*(site_pools.get(s, set()) for s in sites))) & state.get(pid, set())}
+    guarded = {
+        pid: need
+        for pid, sites in host_sites.items()
+        if (need := set().union(*(site_pools.get(s, set()) for s in sites))) & state.get(pid, set())
+    }
     unlicensed: set[str] = set()
     max_unl = max_hosts = 0
     breaks: list[str] = []
@@ -388,15 +427,18 @@ def replay_license_writes(phases: list[Phase], pools: dict[str, Pool], holdings:
             adds = {_norm(x["id"]) for x in items if x.get("operation", "add") == "add" and x.get("id")}
             removes = {_norm(x["id"]) for x in items if x.get("operation") == "remove" and x.get("id")}
             if e["status"] == 206:
-                adds = set()   # pessimistic: the log does not say which item failed
+                adds = set()  # pessimistic: the log does not say which item failed
             held = state.setdefault(pid, set())
             adds -= held
             removes &= held
             free = {lid: pools[lid].total - consumed[lid] for lid in pools}
             if adds:
                 if current is None or current.label == "frees" or not all(room.get(a, 0) > 0 for a in adds):
-                    current = Wave(ph.name, f"wave {sum(1 for w in waves if w.phase == ph.name and w.label != 'frees') + 1}",
-                                   before={lid: consumed[lid] for lid in pools})
+                    current = Wave(
+                        ph.name,
+                        f"wave {sum(1 for w in waves if w.phase == ph.name and w.label != 'frees') + 1}",
+                        before={lid: consumed[lid] for lid in pools},
+                    )
                     waves.append(current)
                     room = dict(free)
                 for a in adds:
@@ -417,7 +459,7 @@ def replay_license_writes(phases: list[Phase], pools: dict[str, Pool], holdings:
             max_unl = max(max_unl, len(unlicensed))
             max_hosts = max(max_hosts, len(unlicensed & set(host_sites)))
             if pid in guarded and not held & guarded[pid] and pid not in broken:
-                broken.add(pid)   # the first moment per host is the finding
+                broken.add(pid)  # the first moment per host is the finding
                 sites = ", ".join(sorted({pools[l].site or "" for l in guarded[pid]}))
                 breaks.append(f"{id_to_email.get(pid, pid)}: without a license on {sites} ({ph.name}, write #{n})")
     return Replay(waves, max_unl, max_hosts, breaks, state)
@@ -426,6 +468,7 @@ def replay_license_writes(phases: list[Phase], pools: dict[str, Pool], holdings:
 # =============================================================================================
 # The report
 # =============================================================================================
+
 
 @dataclass
 class Report:
@@ -462,28 +505,40 @@ class Report:
     def render(self) -> str:
         out: list[str] = []
         w = out.append
-        w(f"Rehearsal of stack {self.stack!r} on {self.snapshot} "
-          f"({self.people} people{', pseudonymised' if self.pseudonymised else ''}; "
-          f"faults: {', '.join(self.faults) or 'none'})")
+        w(
+            f"Rehearsal of stack {self.stack!r} on {self.snapshot} "
+            f"({self.people} people{', pseudonymised' if self.pseudonymised else ''}; "
+            f"faults: {', '.join(self.faults) or 'none'})"
+        )
         w("")
         w("Phases")
         for p in self.phases:
-            status = "ok" if p.returncode == 0 else (
-                f"killed after {p.killed_after_writes} license writes" if p.killed_after_writes is not None
-                else f"exit {p.returncode}")
+            status = (
+                "ok"
+                if p.returncode == 0
+                else (
+                    f"killed after {p.killed_after_writes} license writes"
+                    if p.killed_after_writes is not None
+                    else f"exit {p.returncode}"
+                )
+            )
             throttled = sum(1 for e in p.log if e["status"] == 429)
-            w(f"  {p.name:<28} {status:<34} {p.calls:>6} API calls  {p.seconds:6.1f} s"
-              + (f"  ({throttled} answered 429)" if throttled else ""))
+            w(
+                f"  {p.name:<28} {status:<34} {p.calls:>6} API calls  {p.seconds:6.1f} s"
+                + (f"  ({throttled} answered 429)" if throttled else "")
+            )
         w("")
         meeting_pools = [lid for lid, p in self.pools.items() if p.site]
         if self.replay.waves:
             w("License waves (units consumed per pool, before -> after)")
-            touched = [lid for lid in self.pools
-                       if any(wv.before.get(lid) != wv.after.get(lid) for wv in self.replay.waves)] or meeting_pools
+            touched = [
+                lid for lid in self.pools if any(wv.before.get(lid) != wv.after.get(lid) for wv in self.replay.waves)
+            ] or meeting_pools
             width = max(len(wv.phase) for wv in self.replay.waves)
             for wv in self.replay.waves:
-                pools = ", ".join(f"{self.pools[lid].label} {wv.before[lid]}->{wv.after[lid]}/{self.pools[lid].total}"
-                                  for lid in touched)
+                pools = ", ".join(
+                    f"{self.pools[lid].label} {wv.before[lid]}->{wv.after[lid]}/{self.pools[lid].total}" for lid in touched
+                )
                 w(f"  {wv.phase:<{width}}  {wv.label:<8} {wv.users:>5} users  {pools}")
         else:
             w("License waves: none (no license changes)")
@@ -494,11 +549,14 @@ class Report:
             w(f"  BROKEN: {b}")
         w("")
         calls = self.apply_calls()
-        writes = sum(1 for p in self.phases if p.name.startswith("up") for e in p.log
-                     if e["method"] != "GET" and e["status"] != 429)
+        writes = sum(
+            1 for p in self.phases if p.name.startswith("up") for e in p.log if e["method"] != "GET" and e["status"] != 429
+        )
         est = calls / self.rate if self.rate else 0.0
-        w(f"API calls to apply: {calls} ({writes} writes); at {self.rate:g} requests/s ({self.rate_source}) "
-          f"the real org needs about {_duration(est)}")
+        w(
+            f"API calls to apply: {calls} ({writes} writes); at {self.rate:g} requests/s ({self.rate_source}) "
+            f"the real org needs about {_duration(est)}"
+        )
         w("")
         if self.failures:
             w("Failures")
@@ -515,8 +573,7 @@ class Report:
         for name, ok in self.invariants.items():
             w(f"  [{'ok' if ok else 'BROKEN'}] {name}")
         w("")
-        w("Result: " + ("the rehearsal converged and every invariant held" if self.ok
-                        else "the rehearsal FAILED (see above)"))
+        w("Result: " + ("the rehearsal converged and every invariant held" if self.ok else "the rehearsal FAILED (see above)"))
         return "\n".join(out) + "\n"
 
 
@@ -541,15 +598,16 @@ def _unexpected_answers(phases: list[Phase]) -> list[str]:
 # The rehearsal
 # =============================================================================================
 
+
 @dataclass
 class Options:
     stack: str
     project_dir: Path = engine.REPO_ROOT
     snapshot: Path | None = None
     faults: tuple[str, ...] = ()
-    policy_packs: tuple[str, ...] | None = None   # None: the project's policies/
-    keep: Path | None = None                      # keep the temporary project here (debugging)
-    echo: Any = None                              # progress lines (stderr)
+    policy_packs: tuple[str, ...] | None = None  # None: the project's policies/
+    keep: Path | None = None  # keep the temporary project here (debugging)
+    echo: Any = None  # progress lines (stderr)
 
 
 def _load_snapshot(opts: Options) -> tuple[dict[str, Any], str]:
@@ -574,8 +632,9 @@ def _load_snapshot(opts: Options) -> tuple[dict[str, Any], str]:
             finally:
                 conn.close()
         return json.loads(dumps(doc)), "a fresh snapshot of the emulator's sample org"
-    raise RehearsalError(f"no snapshot: {path} does not exist (take one with "
-                         f"`webex-iac snapshot --stack {opts.stack}`, or pass --snapshot)")
+    raise RehearsalError(
+        f"no snapshot: {path} does not exist (take one with `webex-iac snapshot --stack {opts.stack}`, or pass --snapshot)"
+    )
 
 
 def _stack_apps(text: str) -> list[dict[str, Any]]:
@@ -600,8 +659,7 @@ def _read_org(emu: Any) -> tuple[dict[str, Pool], dict[str, set[str]], dict[str,
         pools = {}
         for lic in conn.client.licenses.list():
             label = lic.site_url or lic.name or lic.id
-            pools[_norm(lic.id)] = Pool(_norm(lic.id), label, lic.total_units or 0,
-                                        (lic.site_url or "").lower() or None)
+            pools[_norm(lic.id)] = Pool(_norm(lic.id), label, lic.total_units or 0, (lic.site_url or "").lower() or None)
         holdings: dict[str, set[str]] = {}
         emails: dict[str, str] = {}
         for p in conn.client.people.list():
@@ -634,7 +692,8 @@ def rehearse(opts: Options) -> Report:
         if meta.get("keyFingerprint") != pseudo.fingerprint:
             raise RehearsalError(
                 "the snapshot was pseudonymised with another key, or by another version of webex-iac "
-                "(fingerprints differ): set WEBEX_IAC_SNAPSHOT_KEY to the key it was taken with, or take it again")
+                "(fingerprints differ): set WEBEX_IAC_SNAPSHOT_KEY to the key it was taken with, or take it again"
+            )
     stack_text = translate_stack_text(stack_path.read_text(encoding="utf-8"), pseudo)
     apps = _stack_apps(stack_text)
     seen_apps = {a.get("clientId") for a in meta.get("applicationGrants") or []}
@@ -658,9 +717,11 @@ def rehearse(opts: Options) -> Report:
                 key = str(app["clientSecretConfig"])
                 secret_config[key if ":" in key else f"{engine.PROJECT_NAME}:{key}"] = reg["clientSecret"]
             if cid not in seen_apps:
-                notes.append(f"Service App {cid[:16]}…: registered and authorized for the rehearsal; no API shows "
-                             "whether the org has authorized it (check Control Hub before the real up)")
-        admin_email = (emu.orgs()[0].get("adminEmail") if emu.orgs() else None)
+                notes.append(
+                    f"Service App {cid[:16]}…: registered and authorized for the rehearsal; no API shows "
+                    "whether the org has authorized it (check Control Hub before the real up)"
+                )
+        admin_email = emu.orgs()[0].get("adminEmail") if emu.orgs() else None
         if apps and admin_email:
             # Service App tokens are minted with an integration token holding
             # spark:applications_token (resources/service_app.py); the emulator issues one.
@@ -673,15 +734,16 @@ def rehearse(opts: Options) -> Report:
         plain.update(REHEARSAL_CLIENT)
         plain["webex:baseUrl"] = emu.base_url
         plain["webex:orgId"] = emu.org_id
-        for k, v in real.items():   # the program's own plain settings (not secrets: never read)
+        for k, v in real.items():  # the program's own plain settings (not secrets: never read)
             if not k.startswith("webex:"):
                 plain.setdefault(k, v)
         project = TempProject.create(tmp / "project", opts.project_dir, opts.stack, stack_text)
         say("configuring the temporary stack")
         project.configure(plain, secret_config)
 
-        packs = copy_policy_packs(opts.policy_packs if opts.policy_packs is not None
-                                  else (str(opts.project_dir / "policies"),), project.root, pseudo)
+        packs = copy_policy_packs(
+            opts.policy_packs if opts.policy_packs is not None else (str(opts.project_dir / "policies"),), project.root, pseudo
+        )
         phases: list[Phase] = []
 
         def run(name: str, argv: list[str], **kw: Any) -> Phase:
@@ -689,10 +751,9 @@ def rehearse(opts: Options) -> Report:
             emu.reset_counters()
             rc, secs, killed = _run_child(project, argv, tmp / f"{len(phases) + 1:02d}-{name.split()[0]}.log", emu, **kw)
             log = emu.request_log()
-            if killed is not None:   # writes in flight when the kill landed may have completed
+            if killed is not None:  # writes in flight when the kill landed may have completed
                 killed = sum(1 for e in log if f"{e['method']} {e.get('route') or e['path']}" == LICENSE_WRITE)
-            phase = Phase(name, rc, secs, log, (tmp / f"{len(phases) + 1:02d}-{name.split()[0]}.log").read_text(),
-                          killed)
+            phase = Phase(name, rc, secs, log, (tmp / f"{len(phases) + 1:02d}-{name.split()[0]}.log").read_text(), killed)
             phases.append(phase)
             return phase
 
@@ -700,17 +761,26 @@ def rehearse(opts: Options) -> Report:
         if "storm" in opts.faults:
             emu.set_faults(rules=[{"status": 429, "probability": STORM_SHARE, "retryAfter": 1}], seed=7)
         if "crash" in opts.faults:
-            emu.set_faults({"latency": {"ms": CRASH_WRITE_LATENCY_MS, "method": "PATCH"}}
-                           if "storm" not in opts.faults else
-                           {"latency": {"ms": CRASH_WRITE_LATENCY_MS, "method": "PATCH"},
-                            "rules": [{"status": 429, "probability": STORM_SHARE, "retryAfter": 1}], "seed": 7})
+            emu.set_faults(
+                {"latency": {"ms": CRASH_WRITE_LATENCY_MS, "method": "PATCH"}}
+                if "storm" not in opts.faults
+                else {
+                    "latency": {"ms": CRASH_WRITE_LATENCY_MS, "method": "PATCH"},
+                    "rules": [{"status": 429, "probability": STORM_SHARE, "retryAfter": 1}],
+                    "seed": 7,
+                }
+            )
             first = run("up (killed mid-run)", up_argv, kill_after_writes=CRASH_AFTER_WRITES)
             if first.killed_after_writes is None:
-                notes.append(f"the crash did not land: the first up finished after "
-                             f"{sum(1 for e in first.log if e['method'] == 'PATCH')} license writes")
+                notes.append(
+                    f"the crash did not land: the first up finished after "
+                    f"{sum(1 for e in first.log if e['method'] == 'PATCH')} license writes"
+                )
             if project.release_dead_lock():
-                notes.append("the killed run left the file backend's lock: `pulumi cancel` removed it "
-                             "before the second up (do the same after a real crash)")
+                notes.append(
+                    "the killed run left the file backend's lock: `pulumi cancel` removed it "
+                    "before the second up (do the same after a real crash)"
+                )
             if "storm" in opts.faults:
                 emu.set_faults(rules=[{"status": 429, "probability": STORM_SHARE, "retryAfter": 1}], seed=8)
             else:
@@ -729,13 +799,16 @@ def rehearse(opts: Options) -> Report:
         for h, sites in _stack_meeting_hosts(stack_text).items():
             host_sites.setdefault(h, set()).update(sites)
         host_ids = {email_to_id[h]: s for h, s in host_sites.items() if h in email_to_id}
-        replay = replay_license_writes([p for p in phases if p.name.startswith("up")], pools, holdings,
-                                       email_to_id, host_ids, id_to_email)
+        replay = replay_license_writes(
+            [p for p in phases if p.name.startswith("up")], pools, holdings, email_to_id, host_ids, id_to_email
+        )
         _, live_after, _ = _read_org(emu)
         matches = all(replay.final.get(pid, set()) == ls for pid, ls in live_after.items())
         if not matches:
-            notes.append("replaying the request log does not reproduce the org's final licenses "
-                         "(a partial answer or a truncated log): per-moment figures are approximate")
+            notes.append(
+                "replaying the request log does not reproduce the org's final licenses "
+                "(a partial answer or a truncated log): per-moment figures are approximate"
+            )
 
         failures: list[str] = []
         for p in phases:
@@ -758,9 +831,20 @@ def rehearse(opts: Options) -> Report:
         if opts.keep:
             shutil.copytree(tmp, opts.keep, dirs_exist_ok=True)
         return Report(
-            stack=opts.stack, snapshot=source, pseudonymised=pseudo is not None, faults=list(opts.faults),
-            people=len(holdings), pools=pools, phases=phases, replay=replay, rate=rate, rate_source=rate_source,
-            failures=failures, converged=converged, replay_matches_org=matches, notes=notes,
+            stack=opts.stack,
+            snapshot=source,
+            pseudonymised=pseudo is not None,
+            faults=list(opts.faults),
+            people=len(holdings),
+            pools=pools,
+            phases=phases,
+            replay=replay,
+            rate=rate,
+            rate_source=rate_source,
+            failures=failures,
+            converged=converged,
+            replay_matches_org=matches,
+            notes=notes,
         )
     finally:
         if emu is not None:
@@ -771,6 +855,7 @@ def rehearse(opts: Options) -> Report:
 # =============================================================================================
 # CLI
 # =============================================================================================
+
 
 def _faults(ctx: Any, param: Any, value: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
@@ -786,27 +871,59 @@ def _faults(ctx: Any, param: Any, value: tuple[str, ...]) -> tuple[str, ...]:
 
 @click.command("rehearse")
 @click.option("--stack", "-s", default="dev", show_default=True, help="Stack to rehearse.")
-@click.option("--snapshot", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="Seed written by `webex-iac snapshot` (default: snapshots/<stack>.json).")
-@click.option("--faults", multiple=True, callback=_faults,
-              help="storm (429s on a fifth of all requests), crash (kill mid-run, then a second up); "
-                   "comma-separated or repeated.")
+@click.option(
+    "--snapshot",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Seed written by `webex-iac snapshot` (default: snapshots/<stack>.json).",
+)
+@click.option(
+    "--faults",
+    multiple=True,
+    callback=_faults,
+    help="storm (429s on a fifth of all requests), crash (kill mid-run, then a second up); comma-separated or repeated.",
+)
 @project_dir_option()
-@click.option("--policy-pack", "policy_packs", multiple=True,
-              help="Policy pack to enforce (default: the project's policies/); repeatable.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the report to this file.")
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Copy the temporary project, logs and emulator state here (debugging).")
-def rehearse_command(stack: str, snapshot: Path | None, faults: tuple[str, ...], project_dir: Path,
-                     policy_packs: tuple[str, ...], report_path: Path | None, keep: Path | None) -> None:
+@click.option(
+    "--policy-pack", "policy_packs", multiple=True, help="Policy pack to enforce (default: the project's policies/); repeatable."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the report to this file.",
+)
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Copy the temporary project, logs and emulator state here (debugging).",
+)
+def rehearse_command(
+    stack: str,
+    snapshot: Path | None,
+    faults: tuple[str, ...],
+    project_dir: Path,
+    policy_packs: tuple[str, ...],
+    report_path: Path | None,
+    keep: Path | None,
+) -> None:
     """Rehearse `up` on a throwaway emulator seeded with a snapshot of the org; print a report.
 
     Exit 0: converged and every invariant held; 2: the rehearsal failed; 1: it could not run."""
     try:
-        report = rehearse(Options(stack=stack, project_dir=project_dir, snapshot=snapshot, faults=faults,
-                                  policy_packs=policy_packs or None, keep=keep,
-                                  echo=lambda s: click.echo(f"rehearse: {s}", err=True)))
+        report = rehearse(
+            Options(
+                stack=stack,
+                project_dir=project_dir,
+                snapshot=snapshot,
+                faults=faults,
+                policy_packs=policy_packs or None,
+                keep=keep,
+                echo=lambda s: click.echo(f"rehearse: {s}", err=True),
+            )
+        )
     except (engine.EngineError, SnapshotError) as e:
         raise RehearsalError(str(e)) from None
     text = report.render()

@@ -63,14 +63,50 @@ from .project import project_dir_option
 FORMAT = 1
 KEY_ENV = "WEBEX_IAC_SNAPSHOT_KEY"
 PSEUDONYM_TLD = ".invalid"
-PSEUDONYM_SCHEME = 1   # bump when pseudonyms change: old snapshots then need a new one
+PSEUDONYM_SCHEME = 1  # bump when pseudonyms change: old snapshots then need a new one
 _PSEUDO_TITLE = re.compile(r"^pseudonymised [0-9a-f]{10}$")
 # Keys whose non-boolean values could be secrets in site settings (a boolean is a policy).
 _SECRETISH = re.compile(r"password|secret|token|hostkey|key$|pin$", re.I)
-_FIRST = ["Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jules", "Kai", "Logan",
-          "Morgan", "Noor", "Parker", "Quinn", "Reese", "Rowan", "Sasha", "Skyler", "Tatum", "Wren"]
-_LAST = ["Alder", "Birch", "Cedar", "Elm", "Fir", "Hazel", "Juniper", "Larch", "Linden", "Maple",
-         "Oak", "Pine", "Rowan", "Spruce", "Willow", "Yew"]
+_FIRST = [
+    "Avery",
+    "Blake",
+    "Casey",
+    "Devon",
+    "Emery",
+    "Finley",
+    "Harper",
+    "Jules",
+    "Kai",
+    "Logan",
+    "Morgan",
+    "Noor",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Rowan",
+    "Sasha",
+    "Skyler",
+    "Tatum",
+    "Wren",
+]
+_LAST = [
+    "Alder",
+    "Birch",
+    "Cedar",
+    "Elm",
+    "Fir",
+    "Hazel",
+    "Juniper",
+    "Larch",
+    "Linden",
+    "Maple",
+    "Oak",
+    "Pine",
+    "Rowan",
+    "Spruce",
+    "Willow",
+    "Yew",
+]
 
 
 class SnapshotError(click.ClickException):
@@ -80,6 +116,7 @@ class SnapshotError(click.ClickException):
 # =============================================================================================
 # Pseudonyms
 # =============================================================================================
+
 
 def default_key_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
@@ -98,7 +135,8 @@ def load_key(create: bool) -> bytes:
     if not create:
         raise SnapshotError(
             f"the snapshot is pseudonymised but there is no key: set {KEY_ENV} (the one the snapshot "
-            f"was taken with) or restore {path}")
+            f"was taken with) or restore {path}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
@@ -147,6 +185,7 @@ class Pseudonymiser:
 # =============================================================================================
 # The seed document
 # =============================================================================================
+
 
 def _tail(public_id: str | None) -> str | None:
     try:
@@ -220,8 +259,9 @@ def read_preferred_sites(conn: Connection, read: OrgRead) -> dict[str, str]:
     return out
 
 
-def build_seed(read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser | None,
-               *, stack: str | None = None) -> dict[str, Any]:
+def build_seed(
+    read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser | None, *, stack: str | None = None
+) -> dict[str, Any]:
     """The emulator seed of ``read`` (pure: no I/O)."""
     email = pseudo.email if pseudo else (lambda e: e.strip().lower())
     text = pseudo.text if pseudo else (lambda t: t)
@@ -236,14 +276,19 @@ def build_seed(read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser |
         key = lu or hashlib.sha256(lic.id.encode()).hexdigest()[:32]
         lic_key[lic.id] = key
         spec: dict[str, Any] = {
-            "key": key, "offerCode": _offer_code(lic.id) or (lic.name or "X")[:8].upper(),
-            "name": lic.name or key, "totalUnits": lic.total_units if lic.total_units is not None else 0,
+            "key": key,
+            "offerCode": _offer_code(lic.id) or (lic.name or "X")[:8].upper(),
+            "name": lic.name or key,
+            "totalUnits": lic.total_units if lic.total_units is not None else 0,
         }
         if lu:
             spec["id"] = lu
-        for k, v in (("subscriptionId", lic.subscription_id), ("siteUrl", (lic.site_url or "").lower() or None),
-                     ("siteType", getattr(lic.site_type, "value", lic.site_type)),
-                     ("consumedByWorkspaces", lic.consumed_by_workspaces or None)):
+        for k, v in (
+            ("subscriptionId", lic.subscription_id),
+            ("siteUrl", (lic.site_url or "").lower() or None),
+            ("siteType", getattr(lic.site_type, "value", lic.site_type)),
+            ("consumedByWorkspaces", lic.consumed_by_workspaces or None),
+        ):
             if v is not None:
                 spec[k] = v
         licenses.append(spec)
@@ -282,42 +327,62 @@ def build_seed(read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser |
         people.append(person)
     people.sort(key=lambda x: (x.get("id") or "", x["email"]))
     if len({x["email"] for x in people}) != len(people):
-        raise SnapshotError("two people got the same pseudonym: take the snapshot with another "
-                            "WEBEX_IAC_SNAPSHOT_KEY (or --keep-identities)")
+        raise SnapshotError(
+            "two people got the same pseudonym: take the snapshot with another WEBEX_IAC_SNAPSHOT_KEY (or --keep-identities)"
+        )
 
     groups: list[dict[str, Any]] = []
     group_ids = {name: _uuid_of(gid) for name, gid in read.group_ids.items()}
     for name, members in read.groups.items():
-        g: dict[str, Any] = {"displayName": name,
-                             "members": sorted(email(read.email_of(m)) for m in members if m in read.by_id)}
+        g: dict[str, Any] = {"displayName": name, "members": sorted(email(read.email_of(m)) for m in members if m in read.by_id)}
         if group_ids.get(name):
             g["id"] = group_ids[name]
         groups.append(g)
     groups.sort(key=lambda g: (g["displayName"], g.get("id") or ""))
 
-    sites = [{"siteUrl": site, "commonSettings": _clean_settings(settings)}
-             for site, settings in sorted(read.site_settings.items()) if settings]
+    sites = [
+        {"siteUrl": site, "commonSettings": _clean_settings(settings)}
+        for site, settings in sorted(read.site_settings.items())
+        if settings
+    ]
 
     series = []
     for m in sorted(read.meetings + read.space_meetings, key=lambda m: m.id):
         if m.start is None or m.host not in read.by_email:
             continue
         item: dict[str, Any] = {
-            "key": m.id, "id": m.id, "host": email(m.host), "site": m.site_url, "title": text(m.title) or "",
-            "timezone": m.timezone, "start": _iso(m.start), "durationMinutes": m.minutes or 0,
+            "key": m.id,
+            "id": m.id,
+            "host": email(m.host),
+            "site": m.site_url,
+            "title": text(m.title) or "",
+            "timezone": m.timezone,
+            "start": _iso(m.start),
+            "durationMinutes": m.minutes or 0,
         }
-        for k, v in (("recurrence", m.recurrence), ("agenda", text(m.agenda)), ("roomId", m.room_id),
-                     ("integrationTags", sorted(m.integration_tags) or None)):
+        for k, v in (
+            ("recurrence", m.recurrence),
+            ("agenda", text(m.agenda)),
+            ("roomId", m.room_id),
+            ("integrationTags", sorted(m.integration_tags) or None),
+        ):
             if v:
                 item[k] = v
         if m.invitees:
-            item["invitees"] = sorted(({"email": email(e), **({"coHost": True} if co else {})}
-                                       for e, co in m.invitees), key=lambda i: i["email"])
+            item["invitees"] = sorted(
+                ({"email": email(e), **({"coHost": True} if co else {})} for e, co in m.invitees), key=lambda i: i["email"]
+            )
         series.append(item)
 
     org_uuid = _uuid_of(read.org_id)
-    org: dict[str, Any] = {"key": "org", "displayName": read.org_name or "org",
-                           "licenses": licenses, "people": people, "groups": groups, "sites": sites}
+    org: dict[str, Any] = {
+        "key": "org",
+        "displayName": read.org_name or "org",
+        "licenses": licenses,
+        "people": people,
+        "groups": groups,
+        "sites": sites,
+    }
     if org_uuid:
         org["id"] = org_uuid
     if read.org_created:
@@ -327,18 +392,29 @@ def build_seed(read: OrgRead, preferred: dict[str, str], pseudo: Pseudonymiser |
 
     # Application grants (GET /authorizations of the admins) are tokens: a seed cannot recreate
     # them without token values, which a snapshot never holds. They are recorded for the report.
-    grants = sorted(({"applicationName": a.get("applicationName"), "clientId": a["clientId"],
-                      "heldBy": sorted(email(h) for h in a.get("heldBy") or [])}
-                     for a in read.apps if a.get("clientId")), key=lambda a: a["clientId"])
+    grants = sorted(
+        (
+            {
+                "applicationName": a.get("applicationName"),
+                "clientId": a["clientId"],
+                "heldBy": sorted(email(h) for h in a.get("heldBy") or []),
+            }
+            for a in read.apps
+            if a.get("clientId")
+        ),
+        key=lambda a: a["clientId"],
+    )
 
     meta: dict[str, Any] = {
-        "format": FORMAT, "pseudonymised": pseudo is not None,
+        "format": FORMAT,
+        "pseudonymised": pseudo is not None,
         # Who hosts standing meetings: the rehearsal's invariant (never without a meeting license).
         "standingMeetingHosts": sorted({email(m.host) for m in read.meetings if m.host in read.by_email}),
         "meetingsHorizonDays": read.horizon_days,
         "applicationGrants": grants,
-        "notes": sorted(notes + ([f"{len(read.unscanned_hosts)} hosts' meetings not read (--max-host-scans)"]
-                                 if read.unscanned_hosts else [])),
+        "notes": sorted(
+            notes + ([f"{len(read.unscanned_hosts)} hosts' meetings not read (--max-host-scans)"] if read.unscanned_hosts else [])
+        ),
     }
     if pseudo:
         meta["keyFingerprint"] = pseudo.fingerprint
@@ -352,9 +428,15 @@ def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
-def take_snapshot(conn: Connection, *, keep_identities: bool = False, key: bytes | None = None,
-                  steps: Steps | None = None, stack: str | None = None,
-                  max_host_scans: int = org_read.DEFAULT_MAX_HOST_SCANS) -> dict[str, Any]:
+def take_snapshot(
+    conn: Connection,
+    *,
+    keep_identities: bool = False,
+    key: bytes | None = None,
+    steps: Steps | None = None,
+    stack: str | None = None,
+    max_host_scans: int = org_read.DEFAULT_MAX_HOST_SCANS,
+) -> dict[str, Any]:
     """Read the org behind ``conn`` and return its seed document."""
     steps = steps or Steps(enabled=False)
     with steps:
@@ -368,19 +450,39 @@ def take_snapshot(conn: Connection, *, keep_identities: bool = False, key: bytes
 # CLI
 # =============================================================================================
 
+
 @click.command("snapshot")
-@click.option("--stack", "-s", default="dev", show_default=True, callback=validate_stack_name,
-              help="Stack whose org to read (its webex:* config, else WEBEX_ACCESS_TOKEN).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the seed (default: snapshots/<stack>.json).")
-@click.option("--keep-identities", is_flag=True,
-              help="Write real emails, names and titles (default: keyed pseudonyms).")
+@click.option(
+    "--stack",
+    "-s",
+    default="dev",
+    show_default=True,
+    callback=validate_stack_name,
+    help="Stack whose org to read (its webex:* config, else WEBEX_ACCESS_TOKEN).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the seed (default: snapshots/<stack>.json).",
+)
+@click.option("--keep-identities", is_flag=True, help="Write real emails, names and titles (default: keyed pseudonyms).")
 @click.option("--base-url", callback=validate_base_url_option, help="Override webex:baseUrl.")
-@click.option("--requests-per-second", type=click.FloatRange(min=0), default=None,
-              help="Override webex:requestsPerSecond for this read (0: no client-side limit).")
+@click.option(
+    "--requests-per-second",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Override webex:requestsPerSecond for this read (0: no client-side limit).",
+)
 @project_dir_option()
-def snapshot_command(stack: str, out: Path | None, keep_identities: bool, base_url: str | None,
-                     requests_per_second: float | None, project_dir: Path) -> None:
+def snapshot_command(
+    stack: str,
+    out: Path | None,
+    keep_identities: bool,
+    base_url: str | None,
+    requests_per_second: float | None,
+    project_dir: Path,
+) -> None:
     """Write an emulator seed of the stack's live org (for `webex-iac rehearse`)."""
     out = out or project_dir / "snapshots" / f"{stack}.json"
     conn = connect(stack, project_dir, base_url, requests_per_second)
@@ -393,10 +495,11 @@ def snapshot_command(stack: str, out: Path | None, keep_identities: bool, base_u
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(dumps(doc), encoding="utf-8")
     org = doc["orgs"][0]
-    click.echo(f"wrote {out}: {len(org['people'])} people, {len(org['licenses'])} license pools, "
-               f"{len(org['groups'])} groups, {len(org.get('meetings', {}).get('series', []))} meeting series, "
-               f"{len(doc['snapshot']['applicationGrants'])} application grants"
-               + ("" if keep_identities else " (pseudonymised)"))
+    click.echo(
+        f"wrote {out}: {len(org['people'])} people, {len(org['licenses'])} license pools, "
+        f"{len(org['groups'])} groups, {len(org.get('meetings', {}).get('series', []))} meeting series, "
+        f"{len(doc['snapshot']['applicationGrants'])} application grants" + ("" if keep_identities else " (pseudonymised)")
+    )
 
 
 def connection_to(base_url: str, token: str, *, requests_per_second: float | None = None) -> Connection:

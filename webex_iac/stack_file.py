@@ -47,15 +47,19 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "stack.schema.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 SECTIONS = ("sites", "serviceApps", "licenses", "meetings")
-MAX_FILE_BYTES = 64 * 1024 * 1024     # a 100,000-user org is ~6 MB; 10x headroom
-MAX_DEPTH = 32                        # the deepest real declaration is 6 levels
-MAX_SCALAR_CHARS = 10_000             # the longest field Webex takes (agenda) is 1,300
-MAX_ERRORS = 50                       # listed; the rest are counted
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a 100,000-user org is ~6 MB; 10x headroom
+MAX_DEPTH = 32  # the deepest real declaration is 6 levels
+MAX_SCALAR_CHARS = 10_000  # the longest field Webex takes (agenda) is 1,300
+MAX_ERRORS = 50  # listed; the rest are counted
 EARLIEST_START = datetime(2015, 1, 1)  # before the Webex meetings API existed: a typo
 
-_PROTECT = Field(default=None, description=(
-    "Pulumi's `protect` resource option: while true, Pulumi refuses to delete or replace this "
-    "resource (set it to false, run up, then remove the declaration)."))
+_PROTECT = Field(
+    default=None,
+    description=(
+        "Pulumi's `protect` resource option: while true, Pulumi refuses to delete or replace this "
+        "resource (set it to false, run up, then remove the declaration)."
+    ),
+)
 
 
 class _Declared:
@@ -118,9 +122,13 @@ class PolicySettings(Model):
     """Per-stack overrides the policy pack reads (explicit, reviewed in the PR)."""
 
     max_license_removals: int | None = Field(
-        default=None, ge=0, description="Licenses this change may remove (change-size-guard), up to the pack config's ceiling.")
+        default=None, ge=0, description="Licenses this change may remove (change-size-guard), up to the pack config's ceiling."
+    )
     max_meeting_deletions: int | None = Field(
-        default=None, ge=0, description="Meeting series this change may delete or replace (deletion-limit), up to the pack config's ceiling.")
+        default=None,
+        ge=0,
+        description="Meeting series this change may delete or replace (deletion-limit), up to the pack config's ceiling.",
+    )
     protected_users: list[str] = Field(default_factory=list)
     protected_groups: list[str] = Field(default_factory=list)
 
@@ -150,8 +158,12 @@ class StackFile(Model):
 
 
 #: Resource kind -> the StackFile attribute that declares it.
-SECTION_OF_KIND = {"MeetingSite": "sites", "ServiceApp": "service_apps",
-                   "LicenseDistribution": "licenses", "StandingMeeting": "meetings"}
+SECTION_OF_KIND = {
+    "MeetingSite": "sites",
+    "ServiceApp": "service_apps",
+    "LicenseDistribution": "licenses",
+    "StandingMeeting": "meetings",
+}
 
 
 Problem = tuple[int | None, int | None, str, str]
@@ -171,8 +183,10 @@ class StackFileError(ValueError):
             where = f"{path}:{line}:{col}" if line is not None else f"{path}:1:1"
             lines.append(f"{where}: {field}: {msg}" if field else f"{where}: {msg}")
         if len(problems) > MAX_ERRORS:
-            lines.append(f"{path}: ... and {len(problems) - MAX_ERRORS} more problems "
-                         f"({len(problems)} in all; the first {MAX_ERRORS} are listed)")
+            lines.append(
+                f"{path}: ... and {len(problems) - MAX_ERRORS} more problems "
+                f"({len(problems)} in all; the first {MAX_ERRORS} are listed)"
+            )
         super().__init__("\n".join(lines))
 
 
@@ -185,8 +199,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 # --- bytes -----------------------------------------------------------------------------------
 
-_BOMS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"),
-         (b"\xfe\xff", "UTF-16"), (b"\xff\xfe", "UTF-16"))
+_BOMS = ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"), (b"\xfe\xff", "UTF-16"), (b"\xff\xfe", "UTF-16"))
 # What YAML 1.2 does not allow in a stream (besides surrogates, which UTF-8 decoding refuses).
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
@@ -201,8 +214,9 @@ def _line_col(text: str | bytes, index: int) -> tuple[int, int]:
 
 def _decode(raw: bytes) -> tuple[str | None, list[Problem]]:
     if len(raw) > MAX_FILE_BYTES:
-        return None, [(1, 1, "", f"the file is {len(raw) / 1e6:.1f} MB; stack files are limited to "
-                                 f"{MAX_FILE_BYTES // (1024 * 1024)} MB")]
+        return None, [
+            (1, 1, "", f"the file is {len(raw) / 1e6:.1f} MB; stack files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        ]
     for bom, name in _BOMS:
         if raw.startswith(bom):
             return None, [(1, 1, "", f"the file is {name}; save it as UTF-8")]
@@ -255,8 +269,8 @@ class _Scan:
 
     def __init__(self, wanted: set[Path_] | None = None) -> None:
         self.wanted = wanted or set()  # paths as tuples of str
-        self.key_pos: dict[Path_, tuple[int, int]] = {}    # where a key (or a seq item) is
-        self.node_pos: dict[Path_, tuple[int, int]] = {}   # where a value node starts
+        self.key_pos: dict[Path_, tuple[int, int]] = {}  # where a key (or a seq item) is
+        self.node_pos: dict[Path_, tuple[int, int]] = {}  # where a value node starts
         self.problems: list[Problem] = []
         self.documents = 0
 
@@ -283,10 +297,10 @@ class _Scan:
                 continue
             if isinstance(ev, yaml.AliasEvent):
                 top = stack[-1] if stack else None
-                path: Path_ = () if top is None else top[1] + ((top[3],) if top[0] and not top[2] else
-                                                        (top[4],) if not top[0] else ())
-                self._add(ev.start_mark, path, f"YAML aliases (*{ev.anchor}) are not allowed in stack files; "
-                                               "write the value out")
+                path: Path_ = (
+                    () if top is None else top[1] + ((top[3],) if top[0] and not top[2] else (top[4],) if not top[0] else ())
+                )
+                self._add(ev.start_mark, path, f"YAML aliases (*{ev.anchor}) are not allowed in stack files; write the value out")
                 return  # stop before anything could expand
             mark = ev.start_mark
             assert mark is not None  # the parser marks every event; the stubs allow None
@@ -306,8 +320,7 @@ class _Scan:
                         key = ev.value
                         # Plain or tagged !!merge; a quoted '<<' is an ordinary key.
                         if key == "<<" and (ev.implicit[0] or ev.tag == "tag:yaml.org,2002:merge"):
-                            self._add(mark, top[1], "YAML merge keys (<<) are not allowed in stack files; "
-                                                    "write the keys out")
+                            self._add(mark, top[1], "YAML merge keys (<<) are not allowed in stack files; write the keys out")
                             return
                         kpath = top[1] + (key,)
                         seen = top[4]
@@ -330,8 +343,11 @@ class _Scan:
                     self.node_pos.setdefault(path, pos)
             if isinstance(ev, yaml.ScalarEvent):
                 if len(ev.value) > MAX_SCALAR_CHARS:
-                    self._add(mark, path, f"{len(ev.value):,} characters is far too long for any field "
-                                          f"(the limit is {MAX_SCALAR_CHARS:,})")
+                    self._add(
+                        mark,
+                        path,
+                        f"{len(ev.value):,} characters is far too long for any field (the limit is {MAX_SCALAR_CHARS:,})",
+                    )
                 continue
             if len(stack) >= MAX_DEPTH:
                 self._add(mark, path, f"nested more than {MAX_DEPTH} levels deep; no declaration is")
@@ -372,6 +388,7 @@ def _yaml_problem(e: yaml.YAMLError) -> Problem:
 
 # --- checks pydantic cannot do ---------------------------------------------------------------
 
+
 def _raw_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
     """Names, duplicates: on the data as written, so each points at its own line."""
     out: list[tuple[Path_, str]] = []
@@ -381,8 +398,13 @@ def _raw_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
             continue
         for name in items:
             if not isinstance(name, str) or not _NAME.match(name):
-                out.append(((section, name), f"{name!r}: resource names are lower-case letters, digits and '-' "
-                                             "(at most 63, starting with a letter or digit)"))
+                out.append(
+                    (
+                        (section, name),
+                        f"{name!r}: resource names are lower-case letters, digits and '-' "
+                        "(at most 63, starting with a letter or digit)",
+                    )
+                )
     for dname, dist in (data.get("licenses") or {}).items() if isinstance(data.get("licenses"), dict) else ():
         pools = dist.get("pools") if isinstance(dist, dict) else None
         for i, pool in enumerate(pools if isinstance(pools, list) else []):
@@ -396,8 +418,12 @@ def _raw_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
                         continue
                     norm = item.strip().lower()
                     if norm in seen:
-                        out.append((("licenses", dname, "pools", i, key, j),
-                                    f"{item!r} is listed twice in this pool (first as {key}[{seen[norm]}])"))
+                        out.append(
+                            (
+                                ("licenses", dname, "pools", i, key, j),
+                                f"{item!r} is listed twice in this pool (first as {key}[{seen[norm]}])",
+                            )
+                        )
                     else:
                         seen[norm] = j
     return out
@@ -410,34 +436,57 @@ def _model_checks(sf: StackFile, now: datetime) -> list[tuple[Path_, str]]:
         for i, pool in enumerate(dist.pools):
             key = pool.license.model_dump_json()
             if key in owners and owners[key] != dist_name:
-                out.append((("licenses", dist_name, "pools", i, "license"),
-                            f"license {pool.license.describe()} is in both distributions "
-                            f"{owners[key]!r} and {dist_name!r}"))
+                out.append(
+                    (
+                        ("licenses", dist_name, "pools", i, "license"),
+                        f"license {pool.license.describe()} is in both distributions {owners[key]!r} and {dist_name!r}",
+                    )
+                )
             owners.setdefault(key, dist_name)
     for name, m in sf.meetings.items():
         start = m.start.replace(tzinfo=None) if m.start.tzinfo is None else m.start.astimezone(timezone.utc).replace(tzinfo=None)
         if start < EARLIEST_START:
-            out.append((("meetings", name, "start"),
-                        f"{m.start.isoformat()} is before {EARLIEST_START.year}: not a date a meeting can start on"))
+            out.append(
+                (
+                    ("meetings", name, "start"),
+                    f"{m.start.isoformat()} is before {EARLIEST_START.year}: not a date a meeting can start on",
+                )
+            )
         elif not m.recurrence and not m.adopt_meeting_id and start + timedelta(minutes=m.duration_minutes) < now:
-            out.append((("meetings", name, "start"),
-                        f"this one-off meeting starting {m.start.isoformat()} is over; "
-                        "move it forward or remove the declaration"))
+            out.append(
+                (
+                    ("meetings", name, "start"),
+                    f"this one-off meeting starting {m.start.isoformat()} is over; move it forward or remove the declaration",
+                )
+            )
     return out
 
 
 # --- the loader ------------------------------------------------------------------------------
 
+
 def _nothing_declared(shown: str) -> StackFileError:
-    return StackFileError(shown, [(1, 1, "", (
-        "the file declares nothing (none of sites, serviceApps, licenses, meetings). Applying it "
-        "would delete every resource this stack manages, so it is refused: a truncated file, a bad "
-        "merge or a wrong stack name looks exactly like this. To really empty the stack, declare the "
-        "sections explicitly empty:  sites: {}  serviceApps: {}  licenses: {}  meetings: {}"))])
+    return StackFileError(
+        shown,
+        [
+            (
+                1,
+                1,
+                "",
+                (
+                    "the file declares nothing (none of sites, serviceApps, licenses, meetings). Applying it "
+                    "would delete every resource this stack manages, so it is refused: a truncated file, a bad "
+                    "merge or a wrong stack name looks exactly like this. To really empty the stack, declare the "
+                    "sections explicitly empty:  sites: {}  serviceApps: {}  licenses: {}  meetings: {}"
+                ),
+            )
+        ],
+    )
 
 
-def load_stack_file(path: str | Path, display: str | None = None, *, allow_empty: bool = False,
-                    now: datetime | None = None) -> StackFile:
+def load_stack_file(
+    path: str | Path, display: str | None = None, *, allow_empty: bool = False, now: datetime | None = None
+) -> StackFile:
     """Parse and validate; raise :class:`StackFileError` naming file, line, column and field.
 
     ``allow_empty``: accept a file that declares nothing (discover reads such files; the
@@ -498,6 +547,7 @@ def load_stack_file(path: str | Path, display: str | None = None, *, allow_empty
 
 def _annotate_sources(sf: StackFile, scan: _Scan, rel: str) -> None:
     """Record where each pool, meeting, site and app was declared, for errors and policies."""
+
     def line_of(path: Path_) -> int:
         return scan.node_pos.get(path, (0, 0))[0]
 
@@ -512,8 +562,12 @@ def _annotate_sources(sf: StackFile, scan: _Scan, rel: str) -> None:
 def protected(sf: StackFile) -> set[str]:
     """``kind/name`` of every declaration with ``protect: true``."""
     out: set[str] = set()
-    for section, items in (("sites", sf.sites), ("serviceApps", sf.service_apps),
-                           ("licenses", sf.licenses), ("meetings", sf.meetings)):
+    for section, items in (
+        ("sites", sf.sites),
+        ("serviceApps", sf.service_apps),
+        ("licenses", sf.licenses),
+        ("meetings", sf.meetings),
+    ):
         out.update(f"{section}/{name}" for name, item in items.items() if item.protect)
     return out
 

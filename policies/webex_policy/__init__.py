@@ -1,4 +1,5 @@
 """The webex-iac policy pack (see policies/README.md)."""
+
 from __future__ import annotations
 
 from .context import CONTEXT, Missing, install_configure_hook
@@ -19,8 +20,9 @@ def serve() -> None:
     # minutes, so the pack watches the engine's address (argv) and takes its host along.
     if not _lifeline.release_language_host():
         _lifeline.watch()
-    PolicyPack(name=PACK_NAME, enforcement_level=EnforcementLevel.MANDATORY, policies=policies(),
-               initial_config=load_pack_config())
+    PolicyPack(
+        name=PACK_NAME, enforcement_level=EnforcementLevel.MANDATORY, policies=policies(), initial_config=load_pack_config()
+    )
 
 
 __all__ = ["CONTEXT", "DEFAULTS", "Missing", "PACK_NAME", "policies", "serve"]

@@ -67,8 +67,16 @@ class StackContext:
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
 
     # -- stack ------------------------------------------------------------------------------
-    def configure(self, *, project: str, stack: str, config: dict[str, str], secret_keys: set[str] | None,
-                  dry_run: bool, by: str = "ConfigureStack") -> None:
+    def configure(
+        self,
+        *,
+        project: str,
+        stack: str,
+        config: dict[str, str],
+        secret_keys: set[str] | None,
+        dry_run: bool,
+        by: str = "ConfigureStack",
+    ) -> None:
         with self._lock:
             self.project, self.stack, self.dry_run = project, stack, dry_run
             self.config = dict(config)
@@ -93,9 +101,14 @@ class StackContext:
                 secret = None
             if config is None and not os.environ.get("PULUMI_STACK"):
                 return  # nothing at all: require_* say so
-            self.configure(project=os.environ.get("PULUMI_PROJECT", ""), stack=os.environ.get("PULUMI_STACK", ""),
-                           config=config or {}, secret_keys=secret,
-                           dry_run=os.environ.get("PULUMI_DRY_RUN", "true") == "true", by="environment")
+            self.configure(
+                project=os.environ.get("PULUMI_PROJECT", ""),
+                stack=os.environ.get("PULUMI_STACK", ""),
+                config=config or {},
+                secret_keys=secret,
+                dry_run=os.environ.get("PULUMI_DRY_RUN", "true") == "true",
+                by="environment",
+            )
             if config is None:
                 self._cache["config_missing"] = "PULUMI_CONFIG is not set"
 
@@ -116,8 +129,10 @@ class StackContext:
     def require_secret_keys(self) -> set[str]:
         self.require_config()
         if self.secret_keys is None:
-            raise Missing("the list of the stack's secret config keys (the engine sent no ConfigureStack; "
-                          "the language host's environment carries the config, not which keys are secret)")
+            raise Missing(
+                "the list of the stack's secret config keys (the engine sent no ConfigureStack; "
+                "the language host's environment carries the config, not which keys are secret)"
+            )
         return self.secret_keys
 
     # -- project and stack file -------------------------------------------------------------
@@ -147,13 +162,17 @@ class StackContext:
 
             name = (YAML(typ="safe").load(manifest.read_text()) or {}).get("name")
         except FileNotFoundError:
-            return Missing(f"the project {want!r} (the pack at {self.pack_dir} is not inside a Pulumi project: "
-                           f"no {manifest}; run the pack that ships in the project's policies/ directory)")
+            return Missing(
+                f"the project {want!r} (the pack at {self.pack_dir} is not inside a Pulumi project: "
+                f"no {manifest}; run the pack that ships in the project's policies/ directory)"
+            )
         except Exception as e:  # noqa: BLE001 - any unreadable manifest is reported as such
             return Missing(f"the project {want!r} ({manifest} cannot be read: {type(e).__name__}: {e})")
         if self.project and name != self.project:
-            return Missing(f"the project {self.project!r} (the pack at {self.pack_dir} belongs to project {name!r}, "
-                           f"{manifest}; run the pack that ships with the project being previewed)")
+            return Missing(
+                f"the project {self.project!r} (the pack at {self.pack_dir} belongs to project {name!r}, "
+                f"{manifest}; run the pack that ships with the project being previewed)"
+            )
         return root
 
     @property
@@ -206,8 +225,9 @@ class StackContext:
         out = {**props, "source": decl.source}
         pools = props.get("pools")
         if kind == "LicenseDistribution" and isinstance(pools, list):
-            out["pools"] = [{**p, "source": model.source_of(kind, name, i)} if isinstance(p, dict) else p
-                            for i, p in enumerate(pools)]
+            out["pools"] = [
+                {**p, "source": model.source_of(kind, name, i)} if isinstance(p, dict) else p for i, p in enumerate(pools)
+            ]
         return out
 
     def settings(self, resources: list | None = None):
@@ -241,7 +261,8 @@ class StackContext:
                 raise Missing(
                     f"the stack file this run was declared from: {self.project_dir() / rel} (beside the pack) does "
                     f"not declare {', '.join(wrong[:5])}{' …' if len(wrong) > 5 else ''}; run the pack that ships "
-                    f"with the project being previewed")
+                    f"with the project being previewed"
+                )
         return model.policy
 
     def qualified(self, key: str) -> str:
@@ -293,9 +314,15 @@ class StackContext:
         if pulumi is None:
             return Missing("the stack's current state (no `pulumi` on PATH to export it with)")
         try:
-            done = subprocess.run([pulumi, "stack", "export", "--stack", stack], cwd=root, capture_output=True,
-                                  text=True, timeout=120, stdin=subprocess.DEVNULL,
-                                  env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"})
+            done = subprocess.run(
+                [pulumi, "stack", "export", "--stack", stack],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+            )
         except (OSError, subprocess.SubprocessError) as e:
             return Missing(f"the stack's current state (`pulumi stack export` failed: {type(e).__name__})")
         if done.returncode != 0:
@@ -377,11 +404,16 @@ class OrgView:
         """The scopes the org really granted the app: mint a token as the provider does (with
         ``webex:mintingToken``), keep only its ``scope``; the token itself is dropped at once."""
         if not self.config.minting_token:
-            raise Missing("webex:mintingToken (the integration token that mints the app's org token, whose "
-                          "scope says what the org granted)")
+            raise Missing(
+                "webex:mintingToken (the integration token that mints the app's org token, whose scope says what the org granted)"
+            )
         token = self.client.service_apps.mint_with_scopes(
-            application_id, client_id=client_id, client_secret=client_secret, target_org_id=target_org_id,
-            minting_token=self.config.minting_token)
+            application_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            target_org_id=target_org_id,
+            minting_token=self.config.minting_token,
+        )
         if token.scope is None:
             raise Missing("the scopes the org granted the app (its token answer carries no scope)")
         return sorted(token.scopes)
@@ -402,8 +434,13 @@ def install_configure_hook() -> bool:
         return True
 
     def ConfigureStack(self, request, context):  # noqa: N802 - gRPC method name
-        CONTEXT.configure(project=request.project, stack=request.stack, config=dict(request.config),
-                          secret_keys=set(request.config_secret_keys), dry_run=request.dry_run)
+        CONTEXT.configure(
+            project=request.project,
+            stack=request.stack,
+            config=dict(request.config),
+            secret_keys=set(request.config_secret_keys),
+            dry_run=request.dry_run,
+        )
         CONTEXT.snapshot_state_now()  # before `up` changes it; a preview gets it early
         return original(self, request, context)
 

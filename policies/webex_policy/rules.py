@@ -67,9 +67,26 @@ DEFAULT_ALLOWED_SCOPES = _default_allowed_scopes()
 # namespace, lower-cased with everything but letters and digits removed, so `partnerApiKey`,
 # `partner_api_key` and `PARTNER-API-KEY` are all `partnerapikey` (contains `apikey`).
 DEFAULT_SECRET_KEY_FRAGMENTS = [
-    "secret", "token", "passw", "pwd", "passphrase", "apikey", "privatekey", "accesskey",
-    "signingkey", "encryptionkey", "masterkey", "sessionkey", "credential", "bearer", "cookie",
-    "connectionstring", "dsn", "pem", "pkcs", "jwt",
+    "secret",
+    "token",
+    "passw",
+    "pwd",
+    "passphrase",
+    "apikey",
+    "privatekey",
+    "accesskey",
+    "signingkey",
+    "encryptionkey",
+    "masterkey",
+    "sessionkey",
+    "credential",
+    "bearer",
+    "cookie",
+    "connectionstring",
+    "dsn",
+    "pem",
+    "pkcs",
+    "jwt",
 ]
 # Keys that contain a fragment but are settings, not secrets (the client's own knobs).
 DEFAULT_NOT_SECRET_KEYS = ["webex:tokenRefreshMarginSeconds"]
@@ -82,8 +99,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "cohost-licensed-on-site": {},
     "no-space-destination": {},
     "service-app-scopes": {"allowedScopes": DEFAULT_ALLOWED_SCOPES, "additionalScopes": []},
-    "no-plaintext-secrets": {"secretKeyFragments": DEFAULT_SECRET_KEY_FRAGMENTS,
-                             "notSecretKeys": DEFAULT_NOT_SECRET_KEYS},
+    "no-plaintext-secrets": {"secretKeyFragments": DEFAULT_SECRET_KEY_FRAGMENTS, "notSecretKeys": DEFAULT_NOT_SECRET_KEYS},
     "protected-holders": {"protectedUsers": [], "protectedGroups": []},
     "change-size-guard": {"maxLicenseRemovals": 25, "maxLicenseRemovalsCeiling": 100},
     "deletion-limit": {"maxMeetingDeletions": 3, "maxMeetingDeletionsCeiling": 20},
@@ -92,6 +108,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 # --- plain values ------------------------------------------------------------------------------
+
 
 def plain(value: Any) -> Any:
     """pulumi-policy's lazy proxies to plain dicts/lists; unknown values become UNKNOWN."""
@@ -117,7 +134,7 @@ def plain(value: Any) -> Any:
 
 
 def kind_of(resource_type: str) -> str | None:
-    return resource_type[len(TYPE_PREFIX):] if resource_type.startswith(TYPE_PREFIX) else None
+    return resource_type[len(TYPE_PREFIX) :] if resource_type.startswith(TYPE_PREFIX) else None
 
 
 def where(props: Mapping[str, Any]) -> str:
@@ -197,6 +214,7 @@ Found = list[tuple[str, str | None]]
 
 # --- license-capacity ------------------------------------------------------------------------------
 
+
 @dataclass
 class _PoolEntry:
     dist: Res
@@ -230,13 +248,18 @@ def check_license_capacity(resources: list[Res], ctx: StackContext, config: Mapp
         urns = {e.dist.urn for e in entries}
         urn = next(iter(urns)) if len(urns) == 1 else None
         if len(entries) > 1:
-            out.append((
-                f"{entries[0].label}: license {pool_label(lic)} is declared by {len(entries)} pools: "
-                + "; ".join(e.label for e in entries)
-                + ". One license is one pool: merge them into one (they are counted together below)", urn))
+            out.append(
+                (
+                    f"{entries[0].label}: license {pool_label(lic)} is declared by {len(entries)} pools: "
+                    + "; ".join(e.label for e in entries)
+                    + ". One license is one pool: merge them into one (they are counted together below)",
+                    urn,
+                )
+            )
         if lic.total_units is None:
-            out.append((f"{entries[0].label}: the org reports no totalUnits for {pool_label(lic)}; "
-                        f"its capacity cannot be checked", urn))
+            out.append(
+                (f"{entries[0].label}: the org reports no totalUnits for {pool_label(lic)}; its capacity cannot be checked", urn)
+            )
             continue
         holders: set[str] = set()
         for e in entries:
@@ -260,14 +283,19 @@ def check_license_capacity(resources: list[Res], ctx: StackContext, config: Mapp
             parts.append(f"{kept} current holders a non-exclusive pool keeps")
         at_least = "at least " if unresolved else ""
         what = entries[0].label if len(entries) == 1 else f"{len(entries)} pools of {pool_label(lic)}"
-        out.append((
-            f"{what}: {at_least}{len(holders)} holders ({' + '.join(parts)}) exceed the {lic.total_units} units "
-            f"(the live totalUnits of {pool_label(lic)}); remove {len(holders) - lic.total_units} holders "
-            f"or add units to the subscription", urn))
+        out.append(
+            (
+                f"{what}: {at_least}{len(holders)} holders ({' + '.join(parts)}) exceed the {lic.total_units} units "
+                f"(the live totalUnits of {pool_label(lic)}); remove {len(holders) - lic.total_units} holders "
+                f"or add units to the subscription",
+                urn,
+            )
+        )
     return out
 
 
 # --- host-licensed-on-site ------------------------------------------------------------------------
+
 
 @dataclass
 class _Managed:
@@ -288,7 +316,8 @@ def _managed_pools(dists: list[Res], org) -> dict[str, list[_Managed]]:
             if isinstance(lic, str):
                 continue
             managed.setdefault(lic.id, []).append(
-                _Managed(d.name, where(pool), pool.get("exclusive") is not False, declared_holders(pool, org).ids))
+                _Managed(d.name, where(pool), pool.get("exclusive") is not False, declared_holders(pool, org).ids)
+            )
     return managed
 
 
@@ -335,15 +364,23 @@ def check_hosts_licensed(resources: list[Res], ctx: StackContext, config: Mappin
             continue
         if losing:
             e = losing[0]
-            out.append((
-                f"StandingMeeting '{m.name}' ({where(m.props)}): host {host} holds the meeting license on {site} "
-                f"now but would lose it: LicenseDistribution '{e.dist}' (pool at {e.source}) does not declare "
-                f"them; declare the host in that pool (users or a group)", m.urn))
+            out.append(
+                (
+                    f"StandingMeeting '{m.name}' ({where(m.props)}): host {host} holds the meeting license on {site} "
+                    f"now but would lose it: LicenseDistribution '{e.dist}' (pool at {e.source}) does not declare "
+                    f"them; declare the host in that pool (users or a group)",
+                    m.urn,
+                )
+            )
         else:
-            out.append((
-                f"StandingMeeting '{m.name}' ({where(m.props)}): host {host} holds no meeting license on {site} "
-                f"and none is declared in this stack; add the host to a LicenseDistribution pool with "
-                f"license {{siteUrl: {site}}}", m.urn))
+            out.append(
+                (
+                    f"StandingMeeting '{m.name}' ({where(m.props)}): host {host} holds no meeting license on {site} "
+                    f"and none is declared in this stack; add the host to a LicenseDistribution pool with "
+                    f"license {{siteUrl: {site}}}",
+                    m.urn,
+                )
+            )
     return out
 
 
@@ -356,18 +393,24 @@ def _unconfirmed(dists: list[Res], people: list[tuple[Res, str, str]], missing: 
         site = str(m.props.get("siteUrl") or "").strip().lower()
         declared = any(
             email in _emails(p.get("users"))
-            for d in dists for p in _pools(d.props)
+            for d in dists
+            for p in _pools(d.props)
             if str((p.get("license") or {}).get("siteUrl") or "").strip().lower() == site
         )
         if not declared:
-            out.append((
-                f"StandingMeeting '{m.name}' ({where(m.props)}): {role} {email}'s meeting license on {site} "
-                f"cannot be confirmed: missing {missing}, and no pool of {site} in this stack lists them "
-                f"by email", m.urn))
+            out.append(
+                (
+                    f"StandingMeeting '{m.name}' ({where(m.props)}): {role} {email}'s meeting license on {site} "
+                    f"cannot be confirmed: missing {missing}, and no pool of {site} in this stack lists them "
+                    f"by email",
+                    m.urn,
+                )
+            )
     return out
 
 
 # --- cohost-licensed-on-site -----------------------------------------------------------------------
+
 
 def _cohosts(props: Mapping[str, Any]) -> list[tuple[int, str]]:
     """(index, email) of each invitee declared ``coHost: true`` (the host is never an invitee)."""
@@ -394,8 +437,7 @@ def check_cohosts_licensed(resources: list[Res], ctx: StackContext, config: Mapp
     try:
         org = ctx.org()
     except Missing as missing:
-        return _unconfirmed(dists, [(m, f"invitees[{i}]: co-host", e) for m in meetings for i, e in _cohosts(m.props)],
-                            missing)
+        return _unconfirmed(dists, [(m, f"invitees[{i}]: co-host", e) for m in meetings for i, e in _cohosts(m.props)], missing)
     managed = _managed_pools(dists, org)
     out: Found = []
     for m in meetings:
@@ -411,22 +453,31 @@ def check_cohosts_licensed(resources: list[Res], ctx: StackContext, config: Mapp
             if licensed:
                 continue
             if pid is None:
-                why = (f"is not a person of this org: Webex keeps them as a plain invitee (only someone who "
-                       f"holds a meeting license on {site} can be a co-host); declare coHost: false")
+                why = (
+                    f"is not a person of this org: Webex keeps them as a plain invitee (only someone who "
+                    f"holds a meeting license on {site} can be a co-host); declare coHost: false"
+                )
             elif losing:
-                why = (f"holds the meeting license on {site} now but would lose it: LicenseDistribution "
-                       f"'{losing[0].dist}' (pool at {losing[0].source}) does not declare them, and Webex keeps "
-                       f"a co-host without it as a plain invitee; declare them in that pool, or coHost: false")
+                why = (
+                    f"holds the meeting license on {site} now but would lose it: LicenseDistribution "
+                    f"'{losing[0].dist}' (pool at {losing[0].source}) does not declare them, and Webex keeps "
+                    f"a co-host without it as a plain invitee; declare them in that pool, or coHost: false"
+                )
             else:
-                why = (f"holds no meeting license on {site}: Webex keeps them as a plain invitee; add them to a "
-                       f"LicenseDistribution pool with license {{siteUrl: {site}}}, or declare coHost: false")
+                why = (
+                    f"holds no meeting license on {site}: Webex keeps them as a plain invitee; add them to a "
+                    f"LicenseDistribution pool with license {{siteUrl: {site}}}, or declare coHost: false"
+                )
             out.append((f"{who} {why}", m.urn))
     return out
 
 
 # --- no-space-destination --------------------------------------------------------------------------
 
-def check_no_space_destination(kind: str, name: str, props: Mapping[str, Any], ctx: StackContext, config: Mapping[str, Any]) -> list[str]:
+
+def check_no_space_destination(
+    kind: str, name: str, props: Mapping[str, Any], ctx: StackContext, config: Mapping[str, Any]
+) -> list[str]:
     """A space (roomId) is no longer a meeting destination (error 30105), declared or adopted."""
     from resources import ERROR_30105
 
@@ -436,7 +487,8 @@ def check_no_space_destination(kind: str, name: str, props: Mapping[str, Any], c
         if value:
             out.append(
                 f"StandingMeeting '{name}' ({where(props)}): {key} {str(value)!r} is a space destination. "
-                f"{ERROR_30105} Remove {key}; the meeting is joined by its meetingNumber, sipAddress or webLink.")
+                f"{ERROR_30105} Remove {key}; the meeting is joined by its meetingNumber, sipAddress or webLink."
+            )
     adopt = props.get("adoptMeetingId")
     if isinstance(adopt, str) and adopt.strip():
         org = ctx.org()
@@ -446,47 +498,69 @@ def check_no_space_destination(kind: str, name: str, props: Mapping[str, Any], c
         except Exception as e:  # noqa: BLE001 - not found, forbidden, unreadable: all unconfirmed
             status = getattr(e, "status", None)
             if status == 404:
-                return out + [f"StandingMeeting '{name}' ({where(props)}): adoptMeetingId {adopt} names no meeting "
-                              f"series of host {host} in the org; fix the id (webex-iac discover lists them)"]
+                return out + [
+                    f"StandingMeeting '{name}' ({where(props)}): adoptMeetingId {adopt} names no meeting "
+                    f"series of host {host} in the org; fix the id (webex-iac discover lists them)"
+                ]
             raise Missing(f"the adopted meeting {adopt} ({explain(e)})") from None
         if getattr(live, "room_id", None):
             out.append(
                 f"StandingMeeting '{name}' ({where(props)}): adoptMeetingId {adopt} is a space meeting "
                 f"(roomId {live.room_id} in the org). {ERROR_30105} Migrate it instead of adopting it: remove "
                 f"adoptMeetingId so this stack creates a new series addressed by meetingId/SIP URL, send its "
-                f"link to the space's members, then delete the space meeting in the space")
+                f"link to the space's members, then delete the space meeting in the space"
+            )
     return out
 
 
 # --- service-app-scopes ------------------------------------------------------------------------------
 
-def check_service_app_scopes(kind: str, name: str, props: Mapping[str, Any], ctx: StackContext, config: Mapping[str, Any]) -> list[str]:
+
+def check_service_app_scopes(
+    kind: str, name: str, props: Mapping[str, Any], ctx: StackContext, config: Mapping[str, Any]
+) -> list[str]:
     """The declared scopes and the scopes the org really granted the app are on the allow-list."""
-    allowed = {s.strip() for s in _strings(config.get("allowedScopes", DEFAULT_ALLOWED_SCOPES))
-               + _strings(config.get("additionalScopes", []))}
+    allowed = {
+        s.strip()
+        for s in _strings(config.get("allowedScopes", DEFAULT_ALLOWED_SCOPES)) + _strings(config.get("additionalScopes", []))
+    }
     label = f"ServiceApp '{name}' ({where(props)})"
-    out = [f"{label}: declared scope {s!r} is not in the allow-list (service-app-scopes.allowedScopes in the "
-           f"policy-pack config); drop it or have it approved"
-           for s in _strings(props.get("scopes")) if s.strip() not in allowed]
+    out = [
+        f"{label}: declared scope {s!r} is not in the allow-list (service-app-scopes.allowedScopes in the "
+        f"policy-pack config); drop it or have it approved"
+        for s in _strings(props.get("scopes"))
+        if s.strip() not in allowed
+    ]
     try:
         granted = _granted_scopes(props, ctx)
     except Missing as e:
         return out + [_missing("service-app-scopes", label, e)]
-    out += [f"{label}: the org granted scope {s!r}, which is not in the allow-list (service-app-scopes.allowedScopes "
-            f"in the policy-pack config); register the app with only the scopes it needs and re-authorize it"
-            for s in granted if s not in allowed]
+    out += [
+        f"{label}: the org granted scope {s!r}, which is not in the allow-list (service-app-scopes.allowedScopes "
+        f"in the policy-pack config); register the app with only the scopes it needs and re-authorize it"
+        for s in granted
+        if s not in allowed
+    ]
     return out
 
 
 def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
     app_id, client_id, secret_key = props.get("applicationId"), props.get("clientId"), props.get("clientSecretConfig")
-    if not (isinstance(app_id, str) and app_id and isinstance(client_id, str) and client_id
-            and isinstance(secret_key, str) and secret_key):
+    if not (
+        isinstance(app_id, str)
+        and app_id
+        and isinstance(client_id, str)
+        and client_id
+        and isinstance(secret_key, str)
+        and secret_key
+    ):
         raise Missing("the app's identity (applicationId, clientId, clientSecretConfig) in its inputs")
     secret = ctx.require_config().get(ctx.qualified(secret_key.strip()))
     if not secret:
-        raise Missing(f"the client secret (stack config {ctx.qualified(secret_key.strip())} is not set), without "
-                      f"which the scopes the org granted the app cannot be read")
+        raise Missing(
+            f"the client secret (stack config {ctx.qualified(secret_key.strip())} is not set), without "
+            f"which the scopes the org granted the app cannot be read"
+        )
     recorded = _recorded_scopes(app_id, ctx)
     if recorded is not None:
         return recorded
@@ -501,11 +575,15 @@ def _granted_scopes(props: Mapping[str, Any], ctx: StackContext) -> list[str]:
         raise
     except Exception as e:  # noqa: BLE001
         status = getattr(e, "status", None)
-        why = ("the app is not authorized for the org (a Full Admin authorizes it in Control Hub > Apps > "
-               "Service Apps; or webex:mintingToken lacks spark:applications_token)") if status == 403 else explain(
-                   e, credentials="webex:mintingToken")
+        why = (
+            (
+                "the app is not authorized for the org (a Full Admin authorizes it in Control Hub > Apps > "
+                "Service Apps; or webex:mintingToken lacks spark:applications_token)"
+            )
+            if status == 403
+            else explain(e, credentials="webex:mintingToken")
+        )
         raise Missing(f"the scopes the org granted the app ({why})") from None
-
 
 
 def _recorded_scopes(app_id: str, ctx: StackContext) -> list[str] | None:
@@ -526,6 +604,7 @@ def _recorded_scopes(app_id: str, ctx: StackContext) -> list[str] | None:
 
 # --- ownership -----------------------------------------------------------------------------------------
 
+
 def check_ownership(kind: str, name: str, props: Mapping[str, Any], ctx: StackContext, config: Mapping[str, Any]) -> list[str]:
     kinds = _strings(config.get("kinds", DEFAULTS["ownership"]["kinds"]))
     if kind not in kinds:
@@ -536,12 +615,15 @@ def check_ownership(kind: str, name: str, props: Mapping[str, Any], ctx: StackCo
     if not isinstance(owner, str) or not owner.strip():
         return [f"{kind} '{name}' ({src}): no owner declared; add `owner: <team or email>` so reviewers know who to ask"]
     if not re.fullmatch(pattern, owner.strip()):
-        return [f"{kind} '{name}' ({src}): owner {owner!r} does not match ownership.ownerPattern {pattern!r} "
-                f"(the whole owner must match)"]
+        return [
+            f"{kind} '{name}' ({src}): owner {owner!r} does not match ownership.ownerPattern {pattern!r} "
+            f"(the whole owner must match)"
+        ]
     return []
 
 
 # --- protected-holders ------------------------------------------------------------------------------
+
 
 def check_protected_holders(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
     """Protected users, and members of protected groups, keep every license they hold now."""
@@ -553,23 +635,36 @@ def check_protected_holders(resources: list[Res], ctx: StackContext, config: Map
     out: Found = []
     protected: dict[str, str] = {}
     sources = [
-        (_strings(config.get("protectedUsers", [])), _strings(config.get("protectedGroups", [])),
-         "the protected-holders policy-pack config"),
+        (
+            _strings(config.get("protectedUsers", [])),
+            _strings(config.get("protectedGroups", [])),
+            "the protected-holders policy-pack config",
+        ),
         (settings.protected_users, settings.protected_groups, f"the policy section of {ctx.stack_file}"),
     ]
     for users, groups, origin in sources:
         for raw in users:
             pid = org.person_id(raw)
             if pid is None:
-                out.append((f"protectedUsers names nobody called {raw.strip()!r} in the org (listed in {origin}); "
-                            f"fix the email or remove it: a protection that matches nobody protects nobody", None))
+                out.append(
+                    (
+                        f"protectedUsers names nobody called {raw.strip()!r} in the org (listed in {origin}); "
+                        f"fix the email or remove it: a protection that matches nobody protects nobody",
+                        None,
+                    )
+                )
             else:
                 protected.setdefault(pid, f"listed in protectedUsers of {origin}")
         for raw in groups:
             members = org.group_member_ids(raw)
             if members is None:
-                out.append((f"protectedGroups names no group called {raw.strip()!r} in the org (listed in {origin}); "
-                            f"fix the name or remove it: a protection that matches nothing protects nobody", None))
+                out.append(
+                    (
+                        f"protectedGroups names no group called {raw.strip()!r} in the org (listed in {origin}); "
+                        f"fix the name or remove it: a protection that matches nothing protects nobody",
+                        None,
+                    )
+                )
                 continue
             group = org.group(raw)
             for pid in members:
@@ -586,16 +681,23 @@ def check_protected_holders(resources: list[Res], ctx: StackContext, config: Map
             declared = declared_holders(pool, org).ids
             losing = (org.holders(lic.id) & protected.keys()) - declared
             for pid in sorted(losing, key=org.email):
-                out.append((
-                    f"LicenseDistribution '{d.name}', pool {describe_ref(pool.get('license'))} ({where(pool)}): "
-                    f"protected user {org.email(pid)} holds {pool_label(lic)} now and would lose it "
-                    f"({protected[pid]}); declare them in this pool's users or groups", d.urn))
+                out.append(
+                    (
+                        f"LicenseDistribution '{d.name}', pool {describe_ref(pool.get('license'))} ({where(pool)}): "
+                        f"protected user {org.email(pid)} holds {pool_label(lic)} now and would lose it "
+                        f"({protected[pid]}); declare them in this pool's users or groups",
+                        d.urn,
+                    )
+                )
     return out
 
 
 # --- change-size-guard ---------------------------------------------------------------------------------
 
-def _limit(ctx: StackContext, config: Mapping[str, Any], policy: str, key: str, stack_value: int | None) -> tuple[int, str, list[str]]:
+
+def _limit(
+    ctx: StackContext, config: Mapping[str, Any], policy: str, key: str, stack_value: int | None
+) -> tuple[int, str, list[str]]:
     """The limit in force: the stack file's value up to the pack config's ceiling, else the pack's default."""
     default = int(config.get(key, DEFAULTS[policy][key]))
     ceiling = int(config.get(f"{key}Ceiling", DEFAULTS[policy][f"{key}Ceiling"]))
@@ -606,15 +708,17 @@ def _limit(ctx: StackContext, config: Mapping[str, Any], policy: str, key: str, 
         problems.append(
             f"policy.{key}: {stack_value} in {ctx.stack_file} is above the ceiling of {ceiling} set by the policy-pack "
             f"config ({policy}.{key}Ceiling): a stack file may lower the limit or raise it up to the ceiling, not past "
-            f"it. Split the change, or have the pack config's ceiling raised (reviewed by the pack's owners)")
+            f"it. Split the change, or have the pack config's ceiling raised (reviewed by the pack's owners)"
+        )
         return ceiling, f"the ceiling {policy}.{key}Ceiling", problems
     return stack_value, f"policy.{key} in {ctx.stack_file}", problems
 
 
 def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
     """One change removes at most N licenses (the plans' losses over all distributions)."""
-    limit, origin, problems = _limit(ctx, config, "change-size-guard", "maxLicenseRemovals",
-                                     ctx.settings(resources).max_license_removals)
+    limit, origin, problems = _limit(
+        ctx, config, "change-size-guard", "maxLicenseRemovals", ctx.settings(resources).max_license_removals
+    )
     out: Found = [(p, None) for p in problems]
     unchanged = _unchanged(resources, ctx)
     total, rows, urns = 0, [], set()
@@ -628,8 +732,13 @@ def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[s
             # `live`, never the plan: nothing of this one is pending. (Added by H11, issue 11.)
             continue
         if not isinstance(plan, list):
-            out.append((f"LicenseDistribution '{d.name}' ({first_pool_source(d.props)}): its inputs carry no plan "
-                        f"(the provider computes it in check), so the licenses it removes cannot be counted", d.urn))
+            out.append(
+                (
+                    f"LicenseDistribution '{d.name}' ({first_pool_source(d.props)}): its inputs carry no plan "
+                    f"(the provider computes it in check), so the licenses it removes cannot be counted",
+                    d.urn,
+                )
+            )
             continue
         pools = _pools(d.props)
         for i, entry in enumerate(plan):
@@ -645,11 +754,15 @@ def check_change_size(resources: list[Res], ctx: StackContext, config: Mapping[s
             shown = ", ".join(losers[:10]) + (f", … ({losses - 10} more)" if losses > 10 else "")
             rows.append(f"LicenseDistribution '{d.name}', pool {entry.get('pool')} ({src}) removes {losses}: {shown}")
     if total > limit:
-        out.append((f"this change removes {total} licenses, more than the {limit} allowed ({origin}): "
-                    + "; ".join(rows)
-                    + f". Split the change, or allow it explicitly with `policy: {{maxLicenseRemovals: {total}}}` "
-                      f"in {ctx.stack_file} (reviewed in the PR; at most the pack config's ceiling)",
-                    next(iter(urns)) if len(urns) == 1 else None))
+        out.append(
+            (
+                f"this change removes {total} licenses, more than the {limit} allowed ({origin}): "
+                + "; ".join(rows)
+                + f". Split the change, or allow it explicitly with `policy: {{maxLicenseRemovals: {total}}}` "
+                f"in {ctx.stack_file} (reviewed in the PR; at most the pack config's ceiling)",
+                next(iter(urns)) if len(urns) == 1 else None,
+            )
+        )
     return out
 
 
@@ -666,10 +779,12 @@ def _unchanged(resources: list[Res], ctx: StackContext) -> set[str]:
 
 # --- deletion-limit --------------------------------------------------------------------------------------
 
+
 def check_deletion_limit(resources: list[Res], ctx: StackContext, config: Mapping[str, Any]) -> Found:
     """One change deletes or replaces at most N meeting series (declarations removed, or host/site changed)."""
-    limit, origin, problems = _limit(ctx, config, "deletion-limit", "maxMeetingDeletions",
-                                     ctx.settings(resources).max_meeting_deletions)
+    limit, origin, problems = _limit(
+        ctx, config, "deletion-limit", "maxMeetingDeletions", ctx.settings(resources).max_meeting_deletions
+    )
     out: Found = [(p, None) for p in problems]
     current = {r.urn: r for r in resources if r.kind == "StandingMeeting"}
     gone: list[str] = []
@@ -690,16 +805,21 @@ def check_deletion_limit(resources: list[Res], ctx: StackContext, config: Mappin
                 gone.append(f"'{name}' (series {series}, {where(now.props)}): {key} {before} → {after} replaces the series")
                 break
     if len(gone) > limit:
-        out.append((
-            f"this change deletes {len(gone)} meeting series, more than the {limit} allowed ({origin}): "
-            + "; ".join(gone)
-            + f". Invitees lose these series and their join links. If this is intended, say so with "
-              f"`policy: {{maxMeetingDeletions: {len(gone)}}}` in {ctx.stack_file} (reviewed in the PR), or "
-              f"split the change", None))
+        out.append(
+            (
+                f"this change deletes {len(gone)} meeting series, more than the {limit} allowed ({origin}): "
+                + "; ".join(gone)
+                + f". Invitees lose these series and their join links. If this is intended, say so with "
+                f"`policy: {{maxMeetingDeletions: {len(gone)}}}` in {ctx.stack_file} (reviewed in the PR), or "
+                f"split the change",
+                None,
+            )
+        )
     return out
 
 
 # --- no-plaintext-secrets ---------------------------------------------------------------------------------
+
 
 def _squash(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
@@ -767,14 +887,18 @@ def check_plaintext_secrets(resources: list[Res], ctx: StackContext, config: Map
                     why.append("it holds " + ", ".join(f"{key}.{p}" if not p.startswith("(") else p for p in nested))
         if not why:
             continue
-        out.append((
-            f"config {key} is stored in plaintext in {ctx.config_file} ({'; '.join(why)}). Encrypt it: "
-            f"`pulumi config set --secret {key} <value>` (and rotate it: the plaintext is in the history)",
-            apps[0].urn if len(apps) == 1 else None))
+        out.append(
+            (
+                f"config {key} is stored in plaintext in {ctx.config_file} ({'; '.join(why)}). Encrypt it: "
+                f"`pulumi config set --secret {key} <value>` (and rotate it: the plaintext is in the history)",
+                apps[0].urn if len(apps) == 1 else None,
+            )
+        )
     return out
 
 
 # --- policies ------------------------------------------------------------------------------------------
+
 
 def _failed(policy: str, exc: BaseException) -> str:
     """A check that crashes is reported as a violation of its policy (fail closed), with why."""
@@ -784,8 +908,10 @@ def _failed(policy: str, exc: BaseException) -> str:
 
 
 def _missing(policy: str, subject: str, missing: Missing) -> str:
-    return (f"{subject}{': ' if subject else ''}{policy} cannot check this change: missing {missing}. "
-            f"It fails closed until it can read what it needs")
+    return (
+        f"{subject}{': ' if subject else ''}{policy} cannot check this change: missing {missing}. "
+        f"It fails closed until it can read what it needs"
+    )
 
 
 def _config(args, policy: str) -> dict[str, Any]:
@@ -796,8 +922,9 @@ ResourceCheck = Callable[[str, str, Mapping[str, Any], StackContext, Mapping[str
 StackCheck = Callable[[list[Res], StackContext, Mapping[str, Any]], Found]
 
 
-def resource_policy(name: str, description: str, kinds: set[str], check: ResourceCheck,
-                    schema: dict[str, Any] | None = None) -> ResourceValidationPolicy:
+def resource_policy(
+    name: str, description: str, kinds: set[str], check: ResourceCheck, schema: dict[str, Any] | None = None
+) -> ResourceValidationPolicy:
     def validate(args, report_violation):
         kind = kind_of(args.resource_type)
         if kind not in kinds:
@@ -818,20 +945,25 @@ def resource_policy(name: str, description: str, kinds: set[str], check: Resourc
             report_violation(message)
 
     return ResourceValidationPolicy(
-        name=name, description=description, enforcement_level=EnforcementLevel.MANDATORY, validate=validate,
-        config_schema=PolicyConfigSchema(properties=schema) if schema else None)
+        name=name,
+        description=description,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=validate,
+        config_schema=PolicyConfigSchema(properties=schema) if schema else None,
+    )
 
 
-def stack_policy(name: str, description: str, check: StackCheck,
-                 schema: dict[str, Any] | None = None) -> StackValidationPolicy:
+def stack_policy(name: str, description: str, check: StackCheck, schema: dict[str, Any] | None = None) -> StackValidationPolicy:
     def validate(args, report_violation):
         if packconfig.ERROR:
             report_violation(_missing(name, "", Missing(packconfig.ERROR)))
             return
         try:
-            resources = [Res(kind_of(r.resource_type), r.name, r.urn,
-                             CONTEXT.locate(kind_of(r.resource_type), r.name, plain(r.props)))
-                         for r in args.resources if kind_of(r.resource_type)]
+            resources = [
+                Res(kind_of(r.resource_type), r.name, r.urn, CONTEXT.locate(kind_of(r.resource_type), r.name, plain(r.props)))
+                for r in args.resources
+                if kind_of(r.resource_type)
+            ]
             found = check(resources, CONTEXT, _config(args, name))
         except Missing as e:
             found = [(_missing(name, "", e), None)]
@@ -844,8 +976,12 @@ def stack_policy(name: str, description: str, check: StackCheck,
                 report_violation(message)
 
     return StackValidationPolicy(
-        name=name, description=description, enforcement_level=EnforcementLevel.MANDATORY, validate=validate,
-        config_schema=PolicyConfigSchema(properties=schema) if schema else None)
+        name=name,
+        description=description,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=validate,
+        config_schema=PolicyConfigSchema(properties=schema) if schema else None,
+    )
 
 
 def _strings_schema(default: list[str], description: str) -> dict[str, Any]:
@@ -862,68 +998,102 @@ def policies() -> list:
             "license-capacity",
             "All pools naming one live license (by siteUrl, name or id) fit its live totalUnits together; "
             "one license is declared by one pool.",
-            check_license_capacity),
+            check_license_capacity,
+        ),
         stack_policy(
             "host-licensed-on-site",
-            "Every standing meeting's host holds, or is declared in this stack to hold, a meeting "
-            "license on the meeting's site.",
-            check_hosts_licensed),
+            "Every standing meeting's host holds, or is declared in this stack to hold, a meeting license on the meeting's site.",
+            check_hosts_licensed,
+        ),
         stack_policy(
             "cohost-licensed-on-site",
             "Every standing meeting's co-host (invitee with coHost: true) holds, or is declared in this "
             "stack to hold, a meeting license on the meeting's site: Webex keeps anyone else as a plain invitee.",
-            check_cohosts_licensed),
+            check_cohosts_licensed,
+        ),
         resource_policy(
             "no-space-destination",
             "Standing meetings are addressed by meetingId/SIP, never by a space (roomId), declared or adopted: error 30105.",
-            {"StandingMeeting"}, check_no_space_destination),
+            {"StandingMeeting"},
+            check_no_space_destination,
+        ),
         resource_policy(
             "service-app-scopes",
             "A Service App asks for, and was granted by the org, only scopes on the allow-list.",
-            {"ServiceApp"}, check_service_app_scopes,
-            schema={"allowedScopes": _strings_schema(DEFAULT_ALLOWED_SCOPES, "Scopes a Service App may hold "
-                                                     "(default: webex_client.scopes.ADMIN_TOKEN_SCOPES + guest-issuer)."),
-                    "additionalScopes": _strings_schema([], "Scopes allowed on top of allowedScopes.")}),
+            {"ServiceApp"},
+            check_service_app_scopes,
+            schema={
+                "allowedScopes": _strings_schema(
+                    DEFAULT_ALLOWED_SCOPES,
+                    "Scopes a Service App may hold (default: webex_client.scopes.ADMIN_TOKEN_SCOPES + guest-issuer).",
+                ),
+                "additionalScopes": _strings_schema([], "Scopes allowed on top of allowedScopes."),
+            },
+        ),
         stack_policy(
             "no-plaintext-secrets",
             "Client secrets and other secret-looking stack config (by key fragment, nested values too) are "
             "stored encrypted (pulumi config set --secret).",
             check_plaintext_secrets,
-            schema={"secretKeyFragments": _strings_schema(DEFAULT_SECRET_KEY_FRAGMENTS,
-                                                          "Fragments of config key names that hold secrets."),
-                    "notSecretKeys": _strings_schema(DEFAULT_NOT_SECRET_KEYS,
-                                                     "Full config keys that contain a fragment but are not secrets.")}),
+            schema={
+                "secretKeyFragments": _strings_schema(
+                    DEFAULT_SECRET_KEY_FRAGMENTS, "Fragments of config key names that hold secrets."
+                ),
+                "notSecretKeys": _strings_schema(
+                    DEFAULT_NOT_SECRET_KEYS, "Full config keys that contain a fragment but are not secrets."
+                ),
+            },
+        ),
         stack_policy(
             "protected-holders",
             "Protected users and members of protected groups never lose a license they hold; "
             "a protected name that matches nobody is itself a violation.",
             check_protected_holders,
-            schema={"protectedUsers": _strings_schema([], "Emails that must keep their licenses."),
-                    "protectedGroups": _strings_schema([], "Groups whose members must keep their licenses.")}),
+            schema={
+                "protectedUsers": _strings_schema([], "Emails that must keep their licenses."),
+                "protectedGroups": _strings_schema([], "Groups whose members must keep their licenses."),
+            },
+        ),
         stack_policy(
             "change-size-guard",
             "A single change removes at most maxLicenseRemovals licenses (the stack file may set its own "
             "limit up to maxLicenseRemovalsCeiling).",
             check_change_size,
-            schema={"maxLicenseRemovals": _int_schema("change-size-guard", "maxLicenseRemovals",
-                                                      "Most licenses one change may remove, over all distributions."),
-                    "maxLicenseRemovalsCeiling": _int_schema("change-size-guard", "maxLicenseRemovalsCeiling",
-                                                             "Most a stack file's policy.maxLicenseRemovals may allow.")}),
+            schema={
+                "maxLicenseRemovals": _int_schema(
+                    "change-size-guard", "maxLicenseRemovals", "Most licenses one change may remove, over all distributions."
+                ),
+                "maxLicenseRemovalsCeiling": _int_schema(
+                    "change-size-guard", "maxLicenseRemovalsCeiling", "Most a stack file's policy.maxLicenseRemovals may allow."
+                ),
+            },
+        ),
         stack_policy(
             "deletion-limit",
             "A single change deletes or replaces at most maxMeetingDeletions meeting series (the stack file may "
             "set its own limit up to maxMeetingDeletionsCeiling).",
             check_deletion_limit,
-            schema={"maxMeetingDeletions": _int_schema("deletion-limit", "maxMeetingDeletions",
-                                                       "Most meeting series one change may delete or replace."),
-                    "maxMeetingDeletionsCeiling": _int_schema("deletion-limit", "maxMeetingDeletionsCeiling",
-                                                              "Most a stack file's policy.maxMeetingDeletions may allow.")}),
+            schema={
+                "maxMeetingDeletions": _int_schema(
+                    "deletion-limit", "maxMeetingDeletions", "Most meeting series one change may delete or replace."
+                ),
+                "maxMeetingDeletionsCeiling": _int_schema(
+                    "deletion-limit", "maxMeetingDeletionsCeiling", "Most a stack file's policy.maxMeetingDeletions may allow."
+                ),
+            },
+        ),
         resource_policy(
             "ownership",
             "Every standing meeting and license distribution declares its owner, matching ownerPattern in full.",
             {"StandingMeeting", "LicenseDistribution", "MeetingSite", "ServiceApp"},
             check_ownership,
-            schema={"ownerPattern": {"type": "string", "default": DEFAULTS["ownership"]["ownerPattern"],
-                                     "description": "Regex the whole owner must match (e.g. an email domain)."},
-                    "kinds": _strings_schema(DEFAULTS["ownership"]["kinds"], "Resource kinds that must declare an owner.")}),
+            schema={
+                "ownerPattern": {
+                    "type": "string",
+                    "default": DEFAULTS["ownership"]["ownerPattern"],
+                    "description": "Regex the whole owner must match (e.g. an email domain).",
+                },
+                "kinds": _strings_schema(DEFAULTS["ownership"]["kinds"], "Resource kinds that must declare an owner."),
+            },
+        ),
     ]

@@ -6,6 +6,7 @@ binary with only the bootstrapped bundle on PATH (no Automation API, no venv on 
 sequence runs once (module fixture) and records every command's exit code, output and the
 emulator's write requests during it; each test asserts one rule on that record.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -33,7 +34,7 @@ STACK = "cli"
 PASSPHRASE = "cli-path-test-passphrase"
 SAMPLE_APP_CLIENT_ID = "C0ffee00000000000000000000000000000000000000000000000000000000001"
 SAMPLE_APP_SECRET = "sample-secret-not-real-0001"  # webex_emulator/seeds/sample.yaml
-ADMIN = "ada.admin@acme.example.com"                 # the sample org's admin
+ADMIN = "ada.admin@acme.example.com"  # the sample org's admin
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # Minting the Service App's org token is an authentication request (OAuth-style), not a change
 # to the org: a preview may need the token to read what the app can see.
@@ -56,8 +57,9 @@ class Checkout:
 
     def __init__(self, root: Path, emu: EmulatorServer) -> None:
         self.root, self.emu = root, emu
-        files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.split()
+        files = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
         for f in files:
             if (ROOT / f).is_file() and not f.startswith("tests/"):
                 (root / f).parent.mkdir(parents=True, exist_ok=True)
@@ -68,16 +70,17 @@ class Checkout:
         # Pulumi.yaml names `.venv`: the tests' venv stands in for the one `make` would create.
         (root / ".venv").symlink_to(sys.prefix)
         bundle = engine.find_pulumi_bin_dir()
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("PULUMI_", "WEBEX_", "VIRTUAL_ENV", "PYTHON"))}
-        self.env.update({
-            "PATH": os.pathsep.join([str(bundle), "/usr/local/bin", "/usr/bin", "/bin"]),
-            "PULUMI_BACKEND_URL": (root / ".pulumi-state").as_uri(),
-            "PULUMI_HOME": str(root / ".pulumi-home"),
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-        })
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "WEBEX_", "VIRTUAL_ENV", "PYTHON"))}
+        self.env.update(
+            {
+                "PATH": os.pathsep.join([str(bundle), "/usr/local/bin", "/usr/bin", "/bin"]),
+                "PULUMI_BACKEND_URL": (root / ".pulumi-state").as_uri(),
+                "PULUMI_HOME": str(root / ".pulumi-home"),
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            }
+        )
         (root / ".pulumi-state").mkdir()
         self.pulumi_exe = shutil.which("pulumi", path=self.env["PATH"])
         assert self.pulumi_exe and Path(self.pulumi_exe).parent == bundle
@@ -87,15 +90,29 @@ class Checkout:
 
     def _run(self, argv: list[str], shown: list[str], stdin: str | None = None, timeout: float = 600) -> Run:
         self.emu.reset_counters()
-        p = subprocess.run(argv, cwd=self.root, env=self.env, input=stdin if stdin is not None else "",
-                           capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(
+            argv,
+            cwd=self.root,
+            env=self.env,
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         run = Run(shown, p.returncode, p.stdout + p.stderr, self._writes())
         print(run)
         return run
 
     def _writes(self) -> list[str]:
-        return [w for w in (f"{r['method']} {r['path']}" for r in self.emu.request_log()
-                            if r["method"] in WRITES and r["path"].startswith("/v1/")) if not NOT_WRITES.match(w)]
+        return [
+            w
+            for w in (
+                f"{r['method']} {r['path']}"
+                for r in self.emu.request_log()
+                if r["method"] in WRITES and r["path"].startswith("/v1/")
+            )
+            if not NOT_WRITES.match(w)
+        ]
 
     def pulumi(self, *args: str, stdin: str | None = None) -> Run:
         return self._run([self.pulumi_exe, *args], ["pulumi", *args], stdin)
@@ -180,16 +197,16 @@ def record(tmp_path_factory):
         # Secrets go in on stdin, never in argv (they would show in `ps` and shell history).
         r["config token"] = co.pulumi("config", "set", "--secret", "webex:token", stdin=token)
         r["config minting token"] = co.pulumi("config", "set", "--secret", "webex:mintingToken", stdin=minting)
-        r["config app secret"] = co.pulumi("config", "set", "--secret", "webex-iac:migrationAppClientSecret",
-                                           stdin=SAMPLE_APP_SECRET)
+        r["config app secret"] = co.pulumi(
+            "config", "set", "--secret", "webex-iac:migrationAppClientSecret", stdin=SAMPLE_APP_SECRET
+        )
 
         # A stack policy (the stack file's own stricter limit) stops `up` in its preview: no write.
         co.declare(_with_removal_limit(_dev_story(), 1))
         r["up over the removal limit"] = co.pulumi("up", "--yes", "--stack", STACK, "--policy-pack", "policies")
         co.declare(_dev_story())
         r["up"] = co.pulumi("up", "--yes", "--stack", STACK, "--policy-pack", "policies")
-        r["preview no changes"] = co.pulumi("preview", "--expect-no-changes", "--stack", STACK,
-                                            "--policy-pack", "policies")
+        r["preview no changes"] = co.pulumi("preview", "--expect-no-changes", "--stack", STACK, "--policy-pack", "policies")
         # The stack file out of the pack's reach: the same pack in a project copy that has no
         # stacks/cli.yaml, run from this checkout (whose working directory has the file). The pack
         # finds its project from where it is, never from the cwd, and fails closed.
@@ -199,7 +216,8 @@ def record(tmp_path_factory):
         shutil.copy2(co.root / "Pulumi.yaml", elsewhere / "Pulumi.yaml")
         (elsewhere / ".venv").symlink_to(sys.prefix)
         r["preview, stack file out of the pack's reach"] = co.pulumi(
-            "preview", "--stack", STACK, "--policy-pack", str(elsewhere / "policies"))
+            "preview", "--stack", STACK, "--policy-pack", str(elsewhere / "policies")
+        )
         # Checks fail in the preview too: an unknown site, or an unknown host, stops `up` before any
         # write (the engine stops at the first failed check, so one run each).
         site, host = _unknown_site_and_host(_dev_story())
@@ -217,21 +235,25 @@ def record(tmp_path_factory):
         co.declare(_dev_story().replace("title: Sales pipeline review", "title: Sales pipeline review (weekly)"))
         r["webex-iac up in a terminal, answered no"] = co.in_terminal(
             [".venv/bin/python", "-m", "webex_iac", "up", "--stack", STACK, "--policy-pack", "policies"],
-            "Do you want to perform this update?", b"\r")
+            "Do you want to perform this update?",
+            b"\r",
+        )
         r["webex-iac up without a terminal"] = co.webex_iac("up", "--stack", STACK)
 
         # The policy pack's example of everything it refuses.
         co.declare((ROOT / "stacks" / "examples" / "policy-violations.yaml").read_text())
         # In plaintext on purpose, as the example says: no-plaintext-secrets must refuse it.
-        r["config plaintext secret"] = co.pulumi("config", "set", "--plaintext", "webex-iac:auditAppClientSecret",
-                                                 "not-a-real-secret")
+        r["config plaintext secret"] = co.pulumi(
+            "config", "set", "--plaintext", "webex-iac:auditAppClientSecret", "not-a-real-secret"
+        )
         r["preview violations"] = co.pulumi("preview", "--stack", STACK, "--policy-pack", "policies")
 
         # A typo in the stack name creates nothing, anywhere.
         r["webex-iac typo"] = co.webex_iac("preview", "--stack", "clj")
         r["make typo"] = co.make("preview", "STACK=clj")
-        r["typo leftovers"] = Run([], 0, " ".join(
-            str(p.relative_to(co.root)) for p in [*co.root.rglob("*clj*")] if ".venv" not in p.parts))
+        r["typo leftovers"] = Run(
+            [], 0, " ".join(str(p.relative_to(co.root)) for p in [*co.root.rglob("*clj*")] if ".venv" not in p.parts)
+        )
 
         co.declare(_dev_story())
         r["refresh"] = co.pulumi("refresh", "--yes", "--stack", STACK)
@@ -271,8 +293,10 @@ def test_the_pack_fails_closed_when_the_stack_file_is_out_of_its_reach(record):
     assert run.rc != 0, run
     assert "❌ webex-iac@" in run.out, run
     for policy in ("protected-holders", "change-size-guard", "deletion-limit"):
-        assert (f"{policy} cannot check this change: missing the stack file stacks/{STACK}.yaml "
-                f"(there is no ") in run.out, (policy, run)
+        assert (f"{policy} cannot check this change: missing the stack file stacks/{STACK}.yaml (there is no ") in run.out, (
+            policy,
+            run,
+        )
     assert run.writes == [], run
 
 
@@ -313,8 +337,14 @@ def test_preview_with_the_pack_reports_the_example_violations_by_name(record):
     assert record["config plaintext secret"].rc == 0, record["config plaintext secret"]
     run = record["preview violations"]
     assert run.rc != 0, run
-    for policy in ("change-size-guard", "protected-holders", "host-licensed-on-site", "service-app-scopes",
-                   "ownership", "no-plaintext-secrets"):
+    for policy in (
+        "change-size-guard",
+        "protected-holders",
+        "host-licensed-on-site",
+        "service-app-scopes",
+        "ownership",
+        "no-plaintext-secrets",
+    ):
         assert policy in run.out, (policy, run)
     assert run.writes == [], run
 

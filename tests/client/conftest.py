@@ -79,8 +79,11 @@ class MockAPI:
             if not answers:
                 return httpx.Response(
                     404,
-                    json={"message": "The requested resource could not be found.",
-                          "errors": [{"description": f"no mock for {key}"}], "trackingId": "MOCK_404"},
+                    json={
+                        "message": "The requested resource could not be found.",
+                        "errors": [{"description": f"no mock for {key}"}],
+                        "trackingId": "MOCK_404",
+                    },
                 )
             answer = answers.pop(0) if len(answers) > 1 else answers[0]
         if isinstance(answer, type) and issubclass(answer, BaseException):
@@ -92,23 +95,27 @@ class MockAPI:
         return answer
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[httpx.Request]:
-        return [
-            r for r in self.requests
-            if (method is None or r.method == method) and (path is None or r.url.path == path)
-        ]
+        return [r for r in self.requests if (method is None or r.method == method) and (path is None or r.url.path == path)]
 
 
 def ok(body: Any = None, status: int = 200, headers: dict[str, str] | None = None) -> httpx.Response:
     if body is None:
         return httpx.Response(status, headers=headers)
     return httpx.Response(
-        status, content=json.dumps(body).encode(),
+        status,
+        content=json.dumps(body).encode(),
         headers={"Content-Type": "application/json;charset=UTF-8", **(headers or {})},
     )
 
 
-def err(status: int, message: str = "error", *, headers: dict[str, str] | None = None,
-        errors: list[dict[str, Any]] | None = None, tracking_id: str = "ROUTER_ABC") -> httpx.Response:
+def err(
+    status: int,
+    message: str = "error",
+    *,
+    headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    tracking_id: str = "ROUTER_ABC",
+) -> httpx.Response:
     body: dict[str, Any] = {"message": message, "trackingId": tracking_id}
     body["errors"] = errors if errors is not None else [{"description": message}]
     return ok(body, status=status, headers=headers)

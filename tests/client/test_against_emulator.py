@@ -195,8 +195,11 @@ def test_license_patch_replayed_after_unknown_outcome_applies_once_in_effect(emu
     messaging = org["licenses"]["messaging"]
     new = org["licenses"]["new-meetings"]
     client = WebexClient(emu.admin_token, base_url=emu.base_url, settings=ClientSettings(requests_per_second=0))
-    person = next(p for p in client.people.list(page_size=100)
-                  if not any(same_id(x, new) for x in p.licenses or []) and any(same_id(x, messaging) for x in p.licenses or []))
+    person = next(
+        p
+        for p in client.people.list(page_size=100)
+        if not any(same_id(x, new) for x in p.licenses or []) and any(same_id(x, messaging) for x in p.licenses or [])
+    )
     before = {lic.id: lic.consumed_units for lic in client.licenses.list()}
     emu.reset_counters()
     emu.set_faults(script=[{"status": 502, "when": "after", "method": "PATCH", "path": "/v1/licenses/users"}])

@@ -19,8 +19,13 @@ SECRET = "service-app-client-secret-value"
 
 
 def token_body(n: int, expires_in: int = 3600, refresh_expires_in: int = 7776000) -> dict:
-    return {"access_token": f"access-token-number-{n}", "refresh_token": f"refresh-token-number-{n}",
-            "expires_in": expires_in, "refresh_token_expires_in": refresh_expires_in, "token_type": "Bearer"}
+    return {
+        "access_token": f"access-token-number-{n}",
+        "refresh_token": f"refresh-token-number-{n}",
+        "expires_in": expires_in,
+        "refresh_token_expires_in": refresh_expires_in,
+        "token_type": "Bearer",
+    }
 
 
 def make_source(clock: FakeClock, **kw) -> ServiceAppToken:
@@ -61,16 +66,18 @@ def test_service_app_token_refreshed_before_expiry(api, make_client, fake_clock)
     source = make_source(fake_clock)
     client = make_client(source, token_refresh_margin_seconds=300)
     client.people.me()
-    fake_clock.advance(3600 - 300 - 1)       # still 301 s left: no refresh yet
+    fake_clock.advance(3600 - 300 - 1)  # still 301 s left: no refresh yet
     client.people.me()
     assert api.calls("POST", "/v1/access_token") == []
-    fake_clock.advance(2)                     # 299 s left < margin: refresh now, before expiry
+    fake_clock.advance(2)  # 299 s left < margin: refresh now, before expiry
     client.people.me()
     (refresh,) = api.calls("POST", "/v1/access_token")
     assert refresh.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert "Authorization" not in refresh.headers
     assert parse_qs(refresh.content.decode()) == {
-        "grant_type": ["refresh_token"], "client_id": ["C0ffee"], "client_secret": [SECRET],
+        "grant_type": ["refresh_token"],
+        "client_id": ["C0ffee"],
+        "client_secret": [SECRET],
         "refresh_token": ["refresh-token-number-1"],
     }
     assert api.calls("GET")[-1].headers["Authorization"] == "Bearer access-token-number-2"
@@ -91,8 +98,11 @@ def test_service_app_token_uses_new_refresh_token_next_time(api, make_client, fa
 
 def test_invalid_grant_on_refresh_triggers_remint(api, make_client, fake_clock):
     api.add("POST", "/v1/applications/APPID/token", ok(token_body(1)), ok(token_body(5)))
-    api.add("POST", "/v1/access_token", ok({"error": "invalid_grant",
-                                            "error_description": "The refresh token provided is expired"}, status=400))
+    api.add(
+        "POST",
+        "/v1/access_token",
+        ok({"error": "invalid_grant", "error_description": "The refresh token provided is expired"}, status=400),
+    )
     api.add("GET", "/v1/people/me", ok({"id": "machine"}))
     source = make_source(fake_clock)
     client = make_client(source)
@@ -135,8 +145,9 @@ def test_persistent_401_is_raised_after_one_renewal(api, make_client, fake_clock
 
 def test_initial_token_pair_is_used_without_minting(api, make_client, fake_clock):
     api.add("GET", "/v1/people/me", ok({"id": "machine"}))
-    source = ServiceAppToken("APPID", "C0ffee", SECRET, "ORGID", initial=Token.model_validate(token_body(9)),
-                             clock=fake_clock.clock)
+    source = ServiceAppToken(
+        "APPID", "C0ffee", SECRET, "ORGID", initial=Token.model_validate(token_body(9)), clock=fake_clock.clock
+    )
     make_client(source).people.me()
     assert api.requests[0].headers["Authorization"] == "Bearer access-token-number-9"
 
@@ -162,8 +173,9 @@ def test_concurrent_callers_share_one_mint():
         return ok({"id": "machine"})
 
     source = ServiceAppToken("APPID", "C0ffee", SECRET, "ORGID", minting_token=INTEGRATION)
-    client = WebexClient(source, settings=ClientSettings(max_concurrency=4, requests_per_second=0),
-                         transport=httpx.MockTransport(handler))
+    client = WebexClient(
+        source, settings=ClientSettings(max_concurrency=4, requests_per_second=0), transport=httpx.MockTransport(handler)
+    )
     results = client.map_concurrent(lambda _: client.people.me(), range(8), max_workers=8)
     assert all(r.ok for r in results)
     assert len(mints) == 1
@@ -179,8 +191,9 @@ def test_refresh_cannot_deadlock_when_all_slots_are_waiting_for_the_token():
         return ok({"id": "machine"})
 
     source = ServiceAppToken("APPID", "C0ffee", SECRET, "ORGID", minting_token=INTEGRATION, clock=clock.clock)
-    client = WebexClient(source, settings=ClientSettings(max_concurrency=1, requests_per_second=0),
-                         transport=httpx.MockTransport(handler))
+    client = WebexClient(
+        source, settings=ClientSettings(max_concurrency=1, requests_per_second=0), transport=httpx.MockTransport(handler)
+    )
     results = client.map_concurrent(lambda _: client.people.me(), range(6), max_workers=6)
     assert all(r.ok for r in results)
 

@@ -29,10 +29,18 @@ from webex_client._logging import redact
 from .conftest import err, ok
 
 
-@pytest.mark.parametrize(("status", "cls"), [
-    (400, BadRequestError), (401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError),
-    (409, ConflictError), (405, APIStatusError), (410, APIStatusError),
-])
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (405, APIStatusError),
+        (410, APIStatusError),
+    ],
+)
 def test_status_maps_to_error_class(api, make_client, status, cls):
     api.add("GET", "/v1/people/me", err(status, "boom"))
     with pytest.raises(cls) as info:
@@ -49,11 +57,16 @@ def test_retryable_statuses_map_to_error_class_when_budget_spent(api, make_clien
 
 
 def test_error_carries_status_message_errors_tracking_id_method_and_url(api, make_client):
-    api.add("PATCH", "/v1/licenses/users", err(
-        400, "License not recognized",
-        errors=[{"errorCode": 400000, "description": "License not recognized L9"}],
-        tracking_id="NA_88b8b4ce",
-    ))
+    api.add(
+        "PATCH",
+        "/v1/licenses/users",
+        err(
+            400,
+            "License not recognized",
+            errors=[{"errorCode": 400000, "description": "License not recognized L9"}],
+            tracking_id="NA_88b8b4ce",
+        ),
+    )
     with pytest.raises(BadRequestError) as info:
         make_client().licenses.assign({"email": "a@example.com", "orgId": "O1", "licenses": [{"id": "L9"}]})
     e = info.value
@@ -75,8 +88,11 @@ def test_error_url_includes_query(api, make_client):
 
 
 def test_error_body_without_errors_array(api, make_client):
-    api.add("POST", "/v1/meetingInvitees/bulkInsert",
-            ok({"message": "Some users in the list have been invited.", "trackingId": "f614eb20"}, status=409))
+    api.add(
+        "POST",
+        "/v1/meetingInvitees/bulkInsert",
+        ok({"message": "Some users in the list have been invited.", "trackingId": "f614eb20"}, status=409),
+    )
     with pytest.raises(ConflictError) as info:
         make_client().meeting_invitees.bulk_insert("a" * 32, [{"email": "x@example.com"}])
     assert info.value.errors == []
@@ -96,30 +112,51 @@ def test_tracking_id_falls_back_to_response_header_then_request(api, make_client
 
 
 def test_oauth_error_shape_raises_oauth_error(api, make_client):
-    api.add("POST", "/v1/access_token", ok(
-        {"error": "invalid_grant", "error_description": "The refresh token provided is expired, revoked, "
-                                                        "malformed, or invalid", "trackingID": "CLIENT_1"},
-        status=400))
+    api.add(
+        "POST",
+        "/v1/access_token",
+        ok(
+            {
+                "error": "invalid_grant",
+                "error_description": "The refresh token provided is expired, revoked, malformed, or invalid",
+                "trackingID": "CLIENT_1",
+            },
+            status=400,
+        ),
+    )
     with pytest.raises(OAuthError) as info:
-        make_client().service_apps.refresh_token(client_id="C1", client_secret="client-secret-xyz-123",
-                                                 refresh_token="refresh-token-abc-456")
+        make_client().service_apps.refresh_token(
+            client_id="C1", client_secret="client-secret-xyz-123", refresh_token="refresh-token-abc-456"
+        )
     assert info.value.error == "invalid_grant"
     assert info.value.tracking_id == "CLIENT_1"
     assert isinstance(info.value, BadRequestError)
 
 
 def test_206_partial_reports_failed_licenses(api, make_client):
-    api.add("PATCH", "/v1/licenses/users", ok({
-        "orgId": "O1", "personId": "P1", "email": "a@example.com",
-        "licenses": ["LIC_A", "LIC_OLD"],
-        "siteUrls": [{"siteUrl": "a.webex.com", "accountType": "ATTENDEE"}],
-    }, status=206, headers={"Trackingid": "NA_206"}))
+    api.add(
+        "PATCH",
+        "/v1/licenses/users",
+        ok(
+            {
+                "orgId": "O1",
+                "personId": "P1",
+                "email": "a@example.com",
+                "licenses": ["LIC_A", "LIC_OLD"],
+                "siteUrls": [{"siteUrl": "a.webex.com", "accountType": "ATTENDEE"}],
+            },
+            status=206,
+            headers={"Trackingid": "NA_206"},
+        ),
+    )
     with pytest.raises(PartialContentError) as info:
-        make_client().licenses.assign({
-            "personId": "P1",
-            "licenses": [{"id": "LIC_A"}, {"id": "LIC_B"}, {"id": "LIC_OLD", "operation": "remove"}],
-            "siteUrls": [{"siteUrl": "a.webex.com"}, {"siteUrl": "b.webex.com"}],
-        })
+        make_client().licenses.assign(
+            {
+                "personId": "P1",
+                "licenses": [{"id": "LIC_A"}, {"id": "LIC_B"}, {"id": "LIC_OLD", "operation": "remove"}],
+                "siteUrls": [{"siteUrl": "a.webex.com"}, {"siteUrl": "b.webex.com"}],
+            }
+        )
     e = info.value
     assert isinstance(e, PartialSuccess)
     assert e.status == 206
@@ -135,13 +172,29 @@ def test_token_never_appears_in_logs_or_exception_text(api, make_client, caplog)
     integration = "integration-token-SHOULD-NOT-LEAK-2"
     minted = "minted-access-SHOULD-NOT-LEAK-3"
     refresh = "minted-refresh-SHOULD-NOT-LEAK-4"
-    api.add("POST", "/v1/applications/APP/token",
-            ok({"access_token": minted, "refresh_token": refresh, "expires_in": 3600,
-                "refresh_token_expires_in": 7776000, "token_type": "Bearer"}))
+    api.add(
+        "POST",
+        "/v1/applications/APP/token",
+        ok(
+            {
+                "access_token": minted,
+                "refresh_token": refresh,
+                "expires_in": 3600,
+                "refresh_token_expires_in": 7776000,
+                "token_type": "Bearer",
+            }
+        ),
+    )
     # A hostile error body that echoes credentials back.
-    api.add("GET", "/v1/people/me", err(
-        403, f"denied for Bearer {minted}",
-        errors=[{"description": f'request was {{"access_token": "{minted}", "client_secret": "{client_secret}"}}'}]))
+    api.add(
+        "GET",
+        "/v1/people/me",
+        err(
+            403,
+            f"denied for Bearer {minted}",
+            errors=[{"description": f'request was {{"access_token": "{minted}", "client_secret": "{client_secret}"}}'}],
+        ),
+    )
     api.add("GET", "/v1/licenses", httpx.ConnectError)
     source = ServiceAppToken("APP", "C123", client_secret, "ORG", minting_token=integration)
     client = make_client(source, max_retries=1)
@@ -166,8 +219,10 @@ def test_token_never_appears_in_logs_or_exception_text(api, make_client, caplog)
 
 
 def test_redact_masks_secret_fields_even_when_unregistered():
-    text = ('Authorization: Bearer abc.def-ghi {"access_token": "x1", "refresh_token":"y2", '
-            '"clientSecret": "z3"} grant_type=refresh_token&client_secret=s4&refresh_token=r5')
+    text = (
+        'Authorization: Bearer abc.def-ghi {"access_token": "x1", "refresh_token":"y2", '
+        '"clientSecret": "z3"} grant_type=refresh_token&client_secret=s4&refresh_token=r5'
+    )
     out = redact(text)
     for value in ("abc.def-ghi", '"x1"', '"y2"', '"z3"', "s4", "r5"):
         assert value not in out
@@ -181,4 +236,3 @@ def test_secret_wrapper_never_shows_its_value():
         import pickle
 
         pickle.dumps(s)
-

@@ -77,11 +77,14 @@ def test_is_webex_id_checks_type_case_insensitively():
     assert not is_webex_id(SPEC_PERSON, "LICENSE")
 
 
-@pytest.mark.parametrize(("meeting_id", "series"), [
-    ("870f51ff287b41be84648412901e0402", "870f51ff287b41be84648412901e0402"),
-    ("1d824a4a205042eba9574e00b711b226_20200127T120000Z", "1d824a4a205042eba9574e00b711b226"),
-    ("06263e1088604fc1b3ca17fbe49fe97d_I_195989045032040979", "06263e1088604fc1b3ca17fbe49fe97d"),
-    ("nope", None),
-])
+@pytest.mark.parametrize(
+    ("meeting_id", "series"),
+    [
+        ("870f51ff287b41be84648412901e0402", "870f51ff287b41be84648412901e0402"),
+        ("1d824a4a205042eba9574e00b711b226_20200127T120000Z", "1d824a4a205042eba9574e00b711b226"),
+        ("06263e1088604fc1b3ca17fbe49fe97d_I_195989045032040979", "06263e1088604fc1b3ca17fbe49fe97d"),
+        ("nope", None),
+    ],
+)
 def test_meeting_series_id(meeting_id, series):
     assert meeting_series_id(meeting_id) == series

@@ -20,18 +20,28 @@ BASE = "https://webexapis.com/v1"
 
 def full_person(i: int) -> dict:
     return {
-        "id": f"P{i}", "emails": [f"User{i}@Example.com"], "displayName": f"User {i}",
-        "licenses": ["L1"], "siteUrls": [f"s{i}.webex.com#attendee"], "phoneNumbers": [{"type": "work", "value": "1"}],
-        "addresses": [{"type": "work", "country": "US"}], "department": "Sales", "created": "2026-01-01T00:00:00.000Z",
+        "id": f"P{i}",
+        "emails": [f"User{i}@Example.com"],
+        "displayName": f"User {i}",
+        "licenses": ["L1"],
+        "siteUrls": [f"s{i}.webex.com#attendee"],
+        "phoneNumbers": [{"type": "work", "value": "1"}],
+        "addresses": [{"type": "work", "country": "US"}],
+        "department": "Sales",
+        "created": "2026-01-01T00:00:00.000Z",
     }
 
 
 def test_lean_paginator_follows_links_and_keeps_only_the_plans_fields(api, make_client):
-    api.add("GET", "/v1/people", lambda r: (
-        ok({"items": [full_person(1), full_person(2)]},
-           headers={"Link": f'<{BASE}/people?max=2&cursor=c2>; rel="next"'})
-        if "cursor" not in r.url.params else ok({"items": [full_person(3)]})
-    ))
+    api.add(
+        "GET",
+        "/v1/people",
+        lambda r: (
+            ok({"items": [full_person(1), full_person(2)]}, headers={"Link": f'<{BASE}/people?max=2&cursor=c2>; rel="next"'})
+            if "cursor" not in r.url.params
+            else ok({"items": [full_person(3)]})
+        ),
+    )
     got = list(make_client().people.list(page_size=2).lean(_parse_people_page))
     assert [p.id for p in got] == ["P1", "P2", "P3"]
     assert list(got[0].site_urls) == ["s1.webex.com#attendee"] and list(got[0].licenses) == ["L1"]
@@ -59,12 +69,16 @@ def test_snapshot_indexes_lean_people_by_email_and_id(api, make_client):
 
 
 def test_lean_parsing_keeps_what_the_full_model_reads_for_the_plans_fields():
-    people = [full_person(1), {**full_person(2), "licenses": ["L1", "L2"], "siteUrls": []},
-              {"id": "P3", "emails": ["c@example.com"]}]
+    people = [
+        full_person(1),
+        {**full_person(2), "licenses": ["L1", "L2"], "siteUrls": []},
+        {"id": "P3", "emails": ["c@example.com"]},
+    ]
     lean = _parse_people_page(json.dumps({"items": people}).encode())
     full = [Person.model_validate(p) for p in people]
-    assert [(p.id, p.emails, list(p.licenses or []), list(p.site_urls or [])) for p in lean] == \
-        [(p.id, p.emails, p.licenses or [], p.site_urls or []) for p in full]
+    assert [(p.id, p.emails, list(p.licenses or []), list(p.site_urls or [])) for p in lean] == [
+        (p.id, p.emails, p.licenses or [], p.site_urls or []) for p in full
+    ]
     assert lean[2].licenses is None and lean[2].site_urls is None  # absent stays absent
 
 
@@ -84,8 +98,7 @@ def test_lean_listing_requests_the_next_page_while_this_one_is_parsed(api, make_
         if "cursor" in r.url.params:
             second_asked.set()
             return ok({"items": [full_person(3)]})
-        return ok({"items": [full_person(1), full_person(2)]},
-                  headers={"Link": f'<{BASE}/people?max=2&cursor=c2>; rel="next"'})
+        return ok({"items": [full_person(1), full_person(2)]}, headers={"Link": f'<{BASE}/people?max=2&cursor=c2>; rel="next"'})
 
     api.add("GET", "/v1/people", answer)
     overlapped = []
@@ -100,10 +113,15 @@ def test_lean_listing_requests_the_next_page_while_this_one_is_parsed(api, make_
 
 
 def test_an_error_on_the_page_requested_ahead_is_raised_after_the_page_before_it(api, make_client):
-    api.add("GET", "/v1/people", lambda r: (
-        err(404, "gone") if "cursor" in r.url.params
-        else ok({"items": [full_person(1)]}, headers={"Link": f'<{BASE}/people?max=1&cursor=c2>; rel="next"'})
-    ))
+    api.add(
+        "GET",
+        "/v1/people",
+        lambda r: (
+            err(404, "gone")
+            if "cursor" in r.url.params
+            else ok({"items": [full_person(1)]}, headers={"Link": f'<{BASE}/people?max=1&cursor=c2>; rel="next"'})
+        ),
+    )
     pages = make_client().people.list(page_size=1).lean(_parse_people_page).pages()
     assert [p.id for p in next(pages)] == ["P1"]
     with pytest.raises(NotFoundError):

@@ -30,8 +30,7 @@ from webex_client.types import (
 
 def test_enum_accepts_upper_case_account_type():
     resp = LicenseAssignmentResponse.model_validate(
-        {"siteUrls": [{"siteUrl": "a.webex.com", "accountType": "ATTENDEE"},
-                      {"siteUrl": "b.webex.com", "accountType": "Host"}]}
+        {"siteUrls": [{"siteUrl": "a.webex.com", "accountType": "ATTENDEE"}, {"siteUrl": "b.webex.com", "accountType": "Host"}]}
     )
     assert resp.site_urls[0].account_type is SiteAccountType.ATTENDEE
     assert resp.site_urls[1].account_type is SiteAccountType.HOST
@@ -63,8 +62,9 @@ def test_unknown_enum_value_is_kept_as_string():
     assert p.type is PersonType.PERSON
 
 
-@pytest.mark.parametrize("value", ["2015-10-18T14:26:16.000Z", "2015-10-18T14:26:16+00:00", "2015-10-18T14:26:16Z",
-                                   "2015-10-18T16:26:16.000+02:00"])
+@pytest.mark.parametrize(
+    "value", ["2015-10-18T14:26:16.000Z", "2015-10-18T14:26:16+00:00", "2015-10-18T14:26:16Z", "2015-10-18T16:26:16.000+02:00"]
+)
 def test_timestamps_parse_z_and_offset_forms(value):
     org = Organization.model_validate({"id": "o", "displayName": "Acme", "created": value})
     assert org.created == datetime(2015, 10, 18, 14, 26, 16, tzinfo=timezone.utc)
@@ -108,8 +108,9 @@ def test_license_request_requires_email_or_person_id():
 def test_license_offer_code_from_id():
     from webex_client import encode_license_id
 
-    lic = License.model_validate({"id": encode_license_id("org", "MS", "sub"), "name": "Renamed!",
-                                  "totalUnits": 10, "consumedUnits": 4})
+    lic = License.model_validate(
+        {"id": encode_license_id("org", "MS", "sub"), "name": "Renamed!", "totalUnits": 10, "consumedUnits": 4}
+    )
     assert lic.offer_code == "MS"
     assert lic.available_units == 6
 
@@ -120,17 +121,20 @@ def test_license_user_type_parses_any_case():
 
 
 def test_failed_licenses_are_requested_minus_returned():
-    req = LicenseAssignmentRequest.model_validate({
-        "personId": "p",
-        "licenses": [{"id": "A"}, {"id": "B"}, {"id": "C", "operation": "remove"}, {"id": "D", "operation": "remove"}],
-    })
+    req = LicenseAssignmentRequest.model_validate(
+        {
+            "personId": "p",
+            "licenses": [{"id": "A"}, {"id": "B"}, {"id": "C", "operation": "remove"}, {"id": "D", "operation": "remove"}],
+        }
+    )
     resp = LicenseAssignmentResponse.model_validate({"licenses": ["A", "C"]})
     assert resp.failed_license_ids(req) == ["B", "C"]
 
 
 def test_token_repr_redacts_secret():
-    tok = Token.model_validate({"access_token": "AT-very-secret-value-1", "refresh_token": "RT-very-secret-value-2",
-                                "expires_in": 3600})
+    tok = Token.model_validate(
+        {"access_token": "AT-very-secret-value-1", "refresh_token": "RT-very-secret-value-2", "expires_in": 3600}
+    )
     assert "very-secret" not in repr(tok) and "very-secret" not in str(tok)
     guest = GuestToken.model_validate({"accessToken": "eyJ-guest-secret-token", "expiresIn": 64799})
     assert "guest-secret" not in repr(guest)
@@ -142,10 +146,12 @@ def test_authorization_created_accepts_offset_form():
 
 
 def test_common_settings_patch_omits_read_only_telephony():
-    s = SiteCommonSettings.model_validate({
-        "telephonyConfig": {"allowCallIn": True, "VoIP": True},
-        "defaultSchedulerOptions": {"entryAndExitTone": "announcename", "VoIP": False},
-    })
+    s = SiteCommonSettings.model_validate(
+        {
+            "telephonyConfig": {"allowCallIn": True, "VoIP": True},
+            "defaultSchedulerOptions": {"entryAndExitTone": "announcename", "VoIP": False},
+        }
+    )
     body = s.to_patch()
     assert "telephonyConfig" not in body
     assert body["defaultSchedulerOptions"] == {"entryAndExitTone": "AnnounceName", "VoIP": False}

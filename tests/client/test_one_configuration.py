@@ -62,8 +62,14 @@ def test_the_token_variable_is_webex_access_token_and_webex_token_is_deprecated(
 
 
 def test_credentials_are_settings_fields_and_secrets_never_leave_them():
-    s = ClientSettings.from_config({"webex:token": "tok-secret", "webex:orgId": "org",
-                                    "webex:mintingToken": "mint-secret", "webex:serviceAppClientSecret": "cs-secret"})
+    s = ClientSettings.from_config(
+        {
+            "webex:token": "tok-secret",
+            "webex:orgId": "org",
+            "webex:mintingToken": "mint-secret",
+            "webex:serviceAppClientSecret": "cs-secret",
+        }
+    )
     assert (s.token, s.org_id) == ("tok-secret", "org")
     for text in (repr(s), str(s.model_dump()), str(s.to_config())):
         assert "secret" not in text
@@ -72,8 +78,9 @@ def test_credentials_are_settings_fields_and_secrets_never_leave_them():
 
 
 def test_a_service_app_in_settings_becomes_the_client_credentials_or_names_its_missing_keys():
-    app = ClientSettings(service_app_id="app", service_app_client_id="cid", service_app_client_secret="cs",
-                         minting_token="mint", org_id="org")
+    app = ClientSettings(
+        service_app_id="app", service_app_client_id="cid", service_app_client_secret="cs", minting_token="mint", org_id="org"
+    )
     assert isinstance(app.token_source(), ServiceAppToken)
     assert isinstance(WebexClient(settings=app).token_source, ServiceAppToken)
     with pytest.raises(ValueError, match="webex:serviceAppClientSecret, webex:mintingToken"):

@@ -22,21 +22,30 @@ def people(*ids: str) -> dict:
 
 
 def test_follows_link_next_until_absent(api, make_client):
-    api.add("GET", "/v1/people", lambda r: {
-        None: ok(people("a", "b"), headers=link(f"{BASE}/people?max=2&cursor=c2")),
-        "c2": ok(people("c", "d"), headers=link(f"{BASE}/people?max=2&cursor=c3")),
-        "c3": ok(people("e")),
-    }[r.url.params.get("cursor")])
+    api.add(
+        "GET",
+        "/v1/people",
+        lambda r: {
+            None: ok(people("a", "b"), headers=link(f"{BASE}/people?max=2&cursor=c2")),
+            "c2": ok(people("c", "d"), headers=link(f"{BASE}/people?max=2&cursor=c3")),
+            "c3": ok(people("e")),
+        }[r.url.params.get("cursor")],
+    )
     result = [p.id for p in make_client().people.list(page_size=2)]
     assert result == ["a", "b", "c", "d", "e"]
     assert len(api.requests) == 3
 
 
 def test_next_link_missing_query_params_are_restored(api, make_client):
-    api.add("GET", "/v1/people", lambda r: (
-        ok(people("a"), headers=link(f"{BASE}/people?cursor=c2"))  # drops displayName, roles, max
-        if "cursor" not in r.url.params else ok(people("b"))
-    ))
+    api.add(
+        "GET",
+        "/v1/people",
+        lambda r: (
+            ok(people("a"), headers=link(f"{BASE}/people?cursor=c2"))  # drops displayName, roles, max
+            if "cursor" not in r.url.params
+            else ok(people("b"))
+        ),
+    )
     result = [p.id for p in make_client().people.list(display_name="Ann", roles=["R1"], page_size=50)]
     assert result == ["a", "b"]
     second = api.requests[1].url.params
@@ -47,10 +56,15 @@ def test_next_link_missing_query_params_are_restored(api, make_client):
 
 
 def test_next_link_max_null_is_dropped(api, make_client):
-    api.add("GET", "/v1/people", lambda r: (
-        ok(people("a"), headers=link(f"{BASE}/people?max=null&cursor=c2"))
-        if "cursor" not in r.url.params else ok(people("b"))
-    ))
+    api.add(
+        "GET",
+        "/v1/people",
+        lambda r: (
+            ok(people("a"), headers=link(f"{BASE}/people?max=null&cursor=c2"))
+            if "cursor" not in r.url.params
+            else ok(people("b"))
+        ),
+    )
     list(make_client().people.list(page_size=25))
     second = api.requests[1].url.params
     assert second.get_list("max") == ["25"]
@@ -64,10 +78,15 @@ def test_next_link_values_win_over_original_params():
 
 
 def test_empty_page_ends_iteration(api, make_client):
-    api.add("GET", "/v1/people", lambda r: (
-        ok(people("a"), headers=link(f"{BASE}/people?cursor=c2"))
-        if "cursor" not in r.url.params else ok({"items": []}, headers=link(f"{BASE}/people?cursor=c3"))
-    ))
+    api.add(
+        "GET",
+        "/v1/people",
+        lambda r: (
+            ok(people("a"), headers=link(f"{BASE}/people?cursor=c2"))
+            if "cursor" not in r.url.params
+            else ok({"items": []}, headers=link(f"{BASE}/people?cursor=c3"))
+        ),
+    )
     assert [p.id for p in make_client().people.list()] == ["a"]
     assert len(api.requests) == 2
 
@@ -79,10 +98,15 @@ def test_pagination_loop_is_detected(api, make_client):
 
 
 def test_next_link_on_foreign_origin_is_rebased_and_token_stays_home(api, make_client):
-    api.add("GET", "/v1/people", lambda r: (
-        ok(people("a"), headers=link("http://evil.example.net/v1/people?cursor=c2"))
-        if "cursor" not in r.url.params else ok(people("b"))
-    ))
+    api.add(
+        "GET",
+        "/v1/people",
+        lambda r: (
+            ok(people("a"), headers=link("http://evil.example.net/v1/people?cursor=c2"))
+            if "cursor" not in r.url.params
+            else ok(people("b"))
+        ),
+    )
     assert [p.id for p in make_client().people.list()] == ["a", "b"]
     assert {r.url.host for r in api.requests} == {"webexapis.com"}
     assert api.requests[1].url.scheme == "https"
@@ -127,8 +151,10 @@ def test_license_users_envelope_with_limit_and_next(api, make_client):
     def handler(r: httpx.Request) -> httpx.Response:
         body = {"id": lic, "name": "Meetings", "totalUnits": 5, "consumedUnits": 3}
         if "next" not in r.url.params:
-            return ok({**body, "users": [{"id": "u1", "type": "INTERNAL"}, {"id": "u2", "type": "EXTERNAL"}]},
-                      headers=link(f"{BASE}/licenses/{lic}?includeAssignedTo=user&limit=2&next=TOKEN2"))
+            return ok(
+                {**body, "users": [{"id": "u1", "type": "INTERNAL"}, {"id": "u2", "type": "EXTERNAL"}]},
+                headers=link(f"{BASE}/licenses/{lic}?includeAssignedTo=user&limit=2&next=TOKEN2"),
+            )
         return ok({**body, "users": [{"id": "u3", "type": "internal"}]})
 
     api.add("GET", f"/v1/licenses/{lic}", handler)
@@ -143,9 +169,10 @@ def test_license_users_envelope_with_limit_and_next(api, make_client):
 def test_scim_groups_follow_link_when_present(api, make_client):
     def handler(r: httpx.Request) -> httpx.Response:
         if r.url.params.get("startIndex") == "1":
-            return ok({"totalResults": 3, "startIndex": 1, "itemsPerPage": 2,
-                       "groups": [{"id": "g1"}, {"id": "g2"}]},
-                      headers=link(f"{BASE}/groups?startIndex=3&count=2"))
+            return ok(
+                {"totalResults": 3, "startIndex": 1, "itemsPerPage": 2, "groups": [{"id": "g1"}, {"id": "g2"}]},
+                headers=link(f"{BASE}/groups?startIndex=3&count=2"),
+            )
         return ok({"totalResults": 3, "startIndex": 3, "itemsPerPage": 1, "groups": [{"id": "g3"}]})
 
     api.add("GET", "/v1/groups", handler)
@@ -160,7 +187,7 @@ def test_scim_groups_compute_next_start_index_without_link(api, make_client):
     def handler(r: httpx.Request) -> httpx.Response:
         start = int(r.url.params["startIndex"])
         count = int(r.url.params["count"])
-        page = data[start - 1:start - 1 + count]
+        page = data[start - 1 : start - 1 + count]
         return ok({"totalResults": len(data), "startIndex": start, "itemsPerPage": len(page), "groups": page})
 
     api.add("GET", "/v1/groups", handler)
@@ -174,7 +201,7 @@ def test_group_members_page_by_member_size(api, make_client):
     def handler(r: httpx.Request) -> httpx.Response:
         start = int(r.url.params["startIndex"])
         count = int(r.url.params["count"])
-        return ok({"id": "G", "memberSize": 3, "members": members[start - 1:start - 1 + count]})
+        return ok({"id": "G", "memberSize": 3, "members": members[start - 1 : start - 1 + count]})
 
     api.add("GET", "/v1/groups/G/members", handler)
     assert [m.id for m in make_client().groups.list_members("G", page_size=2)] == ["m1", "m2", "m3"]
@@ -182,8 +209,11 @@ def test_group_members_page_by_member_size(api, make_client):
 
 
 def test_sites_envelope(api, make_client):
-    api.add("GET", "/v1/meetingPreferences/sites", ok({"sites": [
-        {"siteUrl": "a.webex.com", "default": False}, {"siteUrl": "b.webex.com", "default": True}]}))
+    api.add(
+        "GET",
+        "/v1/meetingPreferences/sites",
+        ok({"sites": [{"siteUrl": "a.webex.com", "default": False}, {"siteUrl": "b.webex.com", "default": True}]}),
+    )
     client = make_client()
     assert [s.site_url for s in client.sites.list()] == ["a.webex.com", "b.webex.com"]
     assert client.sites.get_default().site_url == "b.webex.com"
@@ -203,4 +233,3 @@ def test_people_list_over_real_http_client_shapes(api, make_client):
     assert params["callingData"] == "false"
     assert params["id"] == "i1,i2"
     assert "email" not in params  # unset optionals are absent, never ""
-

@@ -16,14 +16,26 @@ SERIES = "870f51ff287b41be84648412901e0402"
 
 
 def meeting(**kw):
-    base = {"id": SERIES, "title": "Weekly", "start": "2026-06-01T09:00:00Z", "end": "2026-06-01T09:30:00Z",
-            "meetingType": "meetingSeries", "state": "active", "integrationTags": ["iac:weekly"]}
+    base = {
+        "id": SERIES,
+        "title": "Weekly",
+        "start": "2026-06-01T09:00:00Z",
+        "end": "2026-06-01T09:30:00Z",
+        "meetingType": "meetingSeries",
+        "state": "active",
+        "integrationTags": ["iac:weekly"],
+    }
     base.update(kw)
     return base
 
 
-CREATE = {"title": "Weekly", "start": "2026-06-01T09:00:00Z", "end": "2026-06-01T09:30:00Z",
-          "integrationTags": ["iac:weekly"], "recurrence": "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"}
+CREATE = {
+    "title": "Weekly",
+    "start": "2026-06-01T09:00:00Z",
+    "end": "2026-06-01T09:30:00Z",
+    "integrationTags": ["iac:weekly"],
+    "recurrence": "FREQ=WEEKLY;INTERVAL=1;BYDAY=MO",
+}
 
 
 def test_meeting_create_recovers_by_integration_tag_when_outcome_unknown(api, make_client):
@@ -81,16 +93,20 @@ def test_person_create_recovers_by_email(api, make_client):
 
 def test_person_create_strips_read_only_fields(api, make_client):
     api.add("POST", "/v1/people", ok({"id": "P1"}))
-    make_client().people.create({"id": "x", "emails": ["a@example.com"], "displayName": "A",
-                                 "created": "2015-10-18T14:26:16.000Z"})
+    make_client().people.create(
+        {"id": "x", "emails": ["a@example.com"], "displayName": "A", "created": "2015-10-18T14:26:16.000Z"}
+    )
     body = json.loads(api.requests[0].content)
     assert "id" not in body and "created" not in body
 
 
 def test_invitee_create_recovers_by_email(api, make_client):
     api.add("POST", "/v1/meetingInvitees", err(502))
-    api.add("GET", "/v1/meetingInvitees", ok({"items": [
-        {"id": f"{SERIES}_1", "email": "bob@example.com", "displayName": "Bob", "meetingId": SERIES}]}))
+    api.add(
+        "GET",
+        "/v1/meetingInvitees",
+        ok({"items": [{"id": f"{SERIES}_1", "email": "bob@example.com", "displayName": "Bob", "meetingId": SERIES}]}),
+    )
     inv = make_client().meeting_invitees.create({"meetingId": SERIES, "email": "Bob@example.com"})
     assert inv.id == f"{SERIES}_1"
     assert api.calls("GET")[0].url.params["meetingId"] == SERIES
@@ -98,36 +114,43 @@ def test_invitee_create_recovers_by_email(api, make_client):
 
 def test_group_create_recovers_by_display_name(api, make_client):
     api.add("POST", "/v1/groups", httpx.ReadTimeout)
-    api.add("GET", "/v1/groups", ok({"totalResults": 1, "startIndex": 1, "itemsPerPage": 1,
-                                     "groups": [{"id": "G1", "displayName": "Sales \"West\""}]}))
+    api.add(
+        "GET",
+        "/v1/groups",
+        ok({"totalResults": 1, "startIndex": 1, "itemsPerPage": 1, "groups": [{"id": "G1", "displayName": 'Sales "West"'}]}),
+    )
     group = make_client().groups.create({"displayName": 'Sales "West"'})
     assert group.id == "G1"
     assert api.calls("GET")[0].url.params["filter"] == 'displayName eq "Sales \\"West\\""'
 
 
 def test_guest_token_creation_is_retried_after_unknown_outcome(api, make_client):
-    api.add("POST", "/v1/guests/token", httpx.ReadTimeout,
-            ok({"id": "G", "subject": "s1", "displayName": "Guest", "accessToken": "eyJ-guest-token-abc",
-                "expiresIn": 64799}))
+    api.add(
+        "POST",
+        "/v1/guests/token",
+        httpx.ReadTimeout,
+        ok({"id": "G", "subject": "s1", "displayName": "Guest", "accessToken": "eyJ-guest-token-abc", "expiresIn": 64799}),
+    )
     guest = make_client().guests.create("s1", "Guest")
     assert guest.access_token.get_secret_value() == "eyJ-guest-token-abc"
     assert len(api.requests) == 2
 
 
 def test_service_app_minting_is_retried_after_unknown_outcome(api, make_client):
-    api.add("POST", "/v1/applications/APP/token", err(504),
-            ok({"access_token": "minted-token-value-1", "expires_in": 3600}))
-    tok = make_client().service_apps.create_token("APP", client_id="C1", client_secret="secret-value-123",
-                                                  target_org_id="O1")
+    api.add("POST", "/v1/applications/APP/token", err(504), ok({"access_token": "minted-token-value-1", "expires_in": 3600}))
+    tok = make_client().service_apps.create_token("APP", client_id="C1", client_secret="secret-value-123", target_org_id="O1")
     assert tok.expires_in == 3600
     assert len(api.requests) == 2
 
 
-@pytest.mark.parametrize("response", [
-    httpx.Response(200, text="112", headers={"Content-Type": "text/plain"}),
-    ok(112),
-    ok({"count": 112}),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, text="112", headers={"Content-Type": "text/plain"}),
+        ok(112),
+        ok({"count": 112}),
+    ],
+)
 def test_guest_count_accepts_plain_text_and_json(api, make_client, response):
     api.add("GET", "/v1/guests/count", response)
     assert make_client().guests.count() == 112
@@ -186,20 +209,28 @@ def test_common_settings_patch_that_does_not_land_on_the_target_site_fails_loudl
 
     settings = {"securityOptions": {"joinBeforeHost": False, "audioBeforeHost": False}}
     api.add("GET", "/v1/meetingPreferences/sites", ok({"sites": [{"siteUrl": "b.webex.com", "default": True}]}))
-    api.add("GET", "/v1/admin/meeting/config/commonSettings", ok(settings))   # unchanged afterwards too
+    api.add("GET", "/v1/admin/meeting/config/commonSettings", ok(settings))  # unchanged afterwards too
     api.add("PATCH", "/v1/admin/meeting/config/commonSettings", ok(settings))
     with pytest.raises(SiteSettingsTargetError, match="did not land on b.webex.com: securityOptions.joinBeforeHost"):
-        make_client().sites.update_common_settings({"securityOptions": {"joinBeforeHost": True}},
-                                                   site_url="b.webex.com")
+        make_client().sites.update_common_settings({"securityOptions": {"joinBeforeHost": True}}, site_url="b.webex.com")
     read_back = api.calls("GET")[-1]
     assert read_back.url.params["siteUrl"] == "b.webex.com"
 
 
 def test_licensed_site_urls_groups_licenses_by_site(api, make_client):
-    api.add("GET", "/v1/licenses", ok({"items": [
-        {"id": "L1", "name": "Meetings", "siteUrl": "a.webex.com", "siteType": "Control Hub managed site"},
-        {"id": "L2", "name": "Calling"},
-        {"id": "L3", "name": "Webinars", "siteUrl": "a.webex.com"}]}))
+    api.add(
+        "GET",
+        "/v1/licenses",
+        ok(
+            {
+                "items": [
+                    {"id": "L1", "name": "Meetings", "siteUrl": "a.webex.com", "siteType": "Control Hub managed site"},
+                    {"id": "L2", "name": "Calling"},
+                    {"id": "L3", "name": "Webinars", "siteUrl": "a.webex.com"},
+                ]
+            }
+        ),
+    )
     sites = make_client().sites.licensed_site_urls()
     assert {k: [lic.id for lic in v] for k, v in sites.items()} == {"a.webex.com": ["L1", "L3"]}
 
@@ -225,8 +256,9 @@ def test_ids_in_paths_are_quoted(api, make_client):
 
 
 def test_organizations_and_roles_lists(api, make_client):
-    api.add("GET", "/v1/organizations", ok({"items": [{"id": "O1", "displayName": "Acme",
-                                                       "created": "2015-10-18T14:26:16+00:00"}]}))
+    api.add(
+        "GET", "/v1/organizations", ok({"items": [{"id": "O1", "displayName": "Acme", "created": "2015-10-18T14:26:16+00:00"}]})
+    )
     api.add("GET", "/v1/roles", ok({"items": [{"id": "R1", "name": "Full Administrator"}]}))
     client = make_client()
     assert client.organizations.list()[0].display_name == "Acme"
@@ -245,6 +277,7 @@ def test_person_get_not_found(api, make_client):
 
 
 # -- request bodies against the strict emulator (issue 12: every request meets the spec) --------
+
 
 @pytest.fixture(scope="module")
 def strict_emu():
@@ -266,8 +299,9 @@ def test_group_create_and_patch_bodies_follow_the_spec_schemas(strict_emu):
     alice = next(pid for email, pid in people.items() if email.startswith("alice.anders1@"))
     group = client.groups.create({"displayName": "iac-schema-group", "members": [{"id": alice}]})
     assert group.member_size == 1
-    renamed = client.groups.update(group.id, {"displayName": "iac-schema-group-2",
-                                              "members": [{"id": alice, "operation": "delete"}]})
+    renamed = client.groups.update(
+        group.id, {"displayName": "iac-schema-group-2", "members": [{"id": alice, "operation": "delete"}]}
+    )
     assert renamed.display_name == "iac-schema-group-2" and not renamed.members
     sent = strict_emu.request_log(path_prefix="/v1/groups")
     post = next(e for e in sent if e["method"] == "POST")
@@ -280,7 +314,8 @@ def test_common_settings_patch_goes_to_the_default_site_complete_and_without_sit
     client = emu_client(strict_emu)
     assert client.sites.get_default().site_url == "acme.webex.com"
     after = client.sites.update_common_settings(
-        {"defaultSchedulerOptions": {"entryAndExitTone": "NoTone"}}, site_url="acme.webex.com")
+        {"defaultSchedulerOptions": {"entryAndExitTone": "NoTone"}}, site_url="acme.webex.com"
+    )
     assert after.default_scheduler_options.entry_and_exit_tone == "NoTone"
     patch = strict_emu.request_log(method="PATCH", path_prefix="/v1/admin/meeting/config/commonSettings")[-1]
     assert patch["query"] == ""
@@ -293,8 +328,9 @@ def test_common_settings_for_a_site_that_is_not_the_callers_default_are_refused_
     client = emu_client(strict_emu)
     strict_emu.reset_counters()
     with pytest.raises(SiteSettingsTargetError, match="caller's default site is acme.webex.com"):
-        client.sites.update_common_settings({"scheduleMeetingOptions": {"emailReminders": False}},
-                                            site_url="acme-classic.webex.com")
+        client.sites.update_common_settings(
+            {"scheduleMeetingOptions": {"emailReminders": False}}, site_url="acme-classic.webex.com"
+        )
     assert not strict_emu.request_log(method="PATCH")
 
 
@@ -303,7 +339,8 @@ def test_admin_default_site_lookup_names_the_site_to_search(strict_emu):
     strict_emu.reset_counters()
     client.sites.get_default(user_email="alice.anders1@acme.example.com", site_url="acme.webex.com")
     assert strict_emu.request_log(path_prefix="/v1/meetingPreferences")[0]["query"] == (
-        "userEmail=alice.anders1%40acme.example.com&siteUrl=acme.webex.com")
+        "userEmail=alice.anders1%40acme.example.com&siteUrl=acme.webex.com"
+    )
 
 
 def test_meeting_patch_is_sent_as_the_declared_json_patch_content_type(strict_emu):
@@ -311,9 +348,10 @@ def test_meeting_patch_is_sent_as_the_declared_json_patch_content_type(strict_em
 
     client = emu_client(strict_emu)
     start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
-    m = client.meetings.create({"title": "iac-patch-ctype", "start": start, "end": start + timedelta(hours=1),
-                                "integrationTags": ["iac:patch-ctype"]})
-    assert client.meetings.patch(m.id, {"title": "renamed"}).title == "renamed"   # strict: 400 otherwise
+    m = client.meetings.create(
+        {"title": "iac-patch-ctype", "start": start, "end": start + timedelta(hours=1), "integrationTags": ["iac:patch-ctype"]}
+    )
+    assert client.meetings.patch(m.id, {"title": "renamed"}).title == "renamed"  # strict: 400 otherwise
 
 
 def test_meeting_patch_sends_exactly_one_content_type(api, make_client):

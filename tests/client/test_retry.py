@@ -212,8 +212,7 @@ def test_non_idempotent_patch_not_replayed_when_outcome_unknown(api, make_client
 
 
 def test_license_patch_is_retried_after_unknown_outcome_because_it_is_idempotent(api, make_client):
-    api.add("PATCH", "/v1/licenses/users", err(502), httpx.ReadTimeout,
-            ok({"personId": "p1", "licenses": ["L1"]}))
+    api.add("PATCH", "/v1/licenses/users", err(502), httpx.ReadTimeout, ok({"personId": "p1", "licenses": ["L1"]}))
     result = make_client().licenses.assign({"personId": "p1", "licenses": [{"id": "L1"}]})
     assert result.licenses == ["L1"]
     assert len(api.requests) == 3
@@ -244,8 +243,12 @@ def test_delete_404_on_first_attempt_is_still_an_error(api, make_client):
 
 def test_retried_request_keeps_query_and_body(api, make_client):
     api.add(
-        "PATCH", "/v1/licenses/users",
-        err(429, headers={"Retry-After": "1"}), err(503), httpx.ReadTimeout, ok({"licenses": ["L1"]}),
+        "PATCH",
+        "/v1/licenses/users",
+        err(429, headers={"Retry-After": "1"}),
+        err(503),
+        httpx.ReadTimeout,
+        ok({"licenses": ["L1"]}),
     )
     api.add("GET", "/v1/people", err(429, headers={"Retry-After": "1"}), err(502), ok({"items": []}))
     client = make_client()

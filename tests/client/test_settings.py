@@ -29,15 +29,17 @@ def test_settings_defaults_come_from_constants():
 
 
 def test_from_config_accepts_prefixed_and_bare_camel_case_keys():
-    s = ClientSettings.from_config({
-        "webex:maxRetries": "3",
-        "webex:requestsPerSecond": "2.5",
-        "maxConcurrency": 6,
-        "webex:pageSize": "50",
-        "webex:maxRetryWaitSeconds": "90",
-        "timeoutSeconds": "12",
-        "token_refresh_margin_seconds": "60",
-    })
+    s = ClientSettings.from_config(
+        {
+            "webex:maxRetries": "3",
+            "webex:requestsPerSecond": "2.5",
+            "maxConcurrency": 6,
+            "webex:pageSize": "50",
+            "webex:maxRetryWaitSeconds": "90",
+            "timeoutSeconds": "12",
+            "token_refresh_margin_seconds": "60",
+        }
+    )
     assert s.max_retries == 3
     assert s.requests_per_second == 2.5
     assert s.max_concurrency == 6
@@ -64,12 +66,15 @@ def test_to_config_round_trips():
     assert ClientSettings.from_config(s.to_config()) == s
 
 
-@pytest.mark.parametrize("url", [
-    "http://webexapis.com/v1",
-    "http://10.0.0.5:8080/v1",
-    "http://example.internal/v1",
-    "http://127.example.com/v1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://webexapis.com/v1",
+        "http://10.0.0.5:8080/v1",
+        "http://example.internal/v1",
+        "http://127.example.com/v1",
+    ],
+)
 def test_http_rejected_for_non_loopback_base_url(url):
     with pytest.raises(ValueError, match="https"):
         ClientSettings(base_url=url)
@@ -77,10 +82,16 @@ def test_http_rejected_for_non_loopback_base_url(url):
         WebexClient(TOKEN, base_url=url)
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:8765/v1", "http://127.4.5.6/v1", "http://[::1]:9000/v1", "http://localhost:8765/v1",
-    "https://webexapis.com/v1/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8765/v1",
+        "http://127.4.5.6/v1",
+        "http://[::1]:9000/v1",
+        "http://localhost:8765/v1",
+        "https://webexapis.com/v1/",
+    ],
+)
 def test_http_allowed_only_for_loopback_or_https(url):
     assert ClientSettings(base_url=url).base_url == url.rstrip("/")
 
@@ -93,16 +104,18 @@ def test_other_schemes_and_queries_are_rejected(url):
 
 def test_base_url_is_used_for_requests():
     seen = []
-    client = WebexClient(TOKEN, base_url="http://127.0.0.1:8765/v1",
-                         transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(200, json={"id": "x"})))
+    client = WebexClient(
+        TOKEN,
+        base_url="http://127.0.0.1:8765/v1",
+        transport=httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(200, json={"id": "x"})),
+    )
     client.people.me()
     assert str(seen[0].url) == "http://127.0.0.1:8765/v1/people/me"
 
 
 def test_settings_flow_into_the_client():
     client = WebexClient.from_config(
-        {"webex:maxConcurrency": "3", "webex:requestsPerSecond": "0", "webex:maxRetries": "2",
-         "webex:timeoutSeconds": "7"},
+        {"webex:maxConcurrency": "3", "webex:requestsPerSecond": "0", "webex:maxRetries": "2", "webex:timeoutSeconds": "7"},
         token=TOKEN,
     )
     assert client.throttle.limiter.max_concurrency == 3

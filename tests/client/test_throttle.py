@@ -83,8 +83,9 @@ def test_concurrency_is_bounded_by_max_concurrency():
             in_flight -= 1
         return ok({"id": request.url.path.rsplit("/", 1)[-1]})
 
-    client = WebexClient(TOKEN, settings=ClientSettings(max_concurrency=3, requests_per_second=0),
-                         transport=httpx.MockTransport(handler))
+    client = WebexClient(
+        TOKEN, settings=ClientSettings(max_concurrency=3, requests_per_second=0), transport=httpx.MockTransport(handler)
+    )
     results = client.map_concurrent(lambda i: client.people.get(f"p{i}"), range(12), max_workers=8)
     assert [r.value.id for r in results] == [f"p{i}" for i in range(12)]
     assert 1 < peak <= 3

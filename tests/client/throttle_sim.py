@@ -68,7 +68,8 @@ def simulate(
     limit_at = limit if callable(limit) else (lambda _t: float(limit))
     bucket = TokenBucket(10, client_burst, clock=clock)
     ctl: AdaptiveRate | LegacySlowdown = (
-        LegacySlowdown(bucket, rate=ceiling or 10, clock=clock) if legacy
+        LegacySlowdown(bucket, rate=ceiling or 10, clock=clock)
+        if legacy
         else AdaptiveRate(bucket, ceiling=ceiling, clock=clock, **controller)
     )
     server_tokens, server_last = float(server_burst), 0.0

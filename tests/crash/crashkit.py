@@ -11,6 +11,7 @@ would orphan a provider that keeps sending PATCHes. Every process the run starte
 session id of ``start_new_session=True``, so killing the session kills the CLI, the engine and
 the provider — what a crashed CI runner or a power cut does.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,18 +33,22 @@ PASSPHRASE = "crash-test-passphrase"
 STACK = "crash"
 USERS = 1000
 HEADROOM = 200
-MOVE = 240          # A→B and as many B→A
-FREES = 10          # lose A, gain nothing
-GAINS = 10          # held nothing, gain B
+MOVE = 240  # A→B and as many B→A
+FREES = 10  # lose A, gain nothing
+GAINS = 10  # held nothing, gain B
 DOMAIN = "crash.example.com"
 SITE_A, SITE_B = "a.crash.example.com", "b.crash.example.com"
 ADMIN = f"admin@{DOMAIN}"
 
 # Fast enough that a run takes seconds, slow enough that a kill lands among the PATCHes.
 CLIENT_CONFIG = {
-    "webex:requestsPerSecond": "200", "webex:burst": "20", "webex:maxConcurrency": "8",
-    "webex:backoffBaseSeconds": "0.05", "webex:backoffCapSeconds": "0.5",
-    "webex:maxRetryWaitSeconds": "60", "webex:timeoutSeconds": "20",
+    "webex:requestsPerSecond": "200",
+    "webex:burst": "20",
+    "webex:maxConcurrency": "8",
+    "webex:backoffBaseSeconds": "0.05",
+    "webex:backoffCapSeconds": "0.5",
+    "webex:maxRetryWaitSeconds": "60",
+    "webex:timeoutSeconds": "20",
 }
 
 
@@ -53,18 +58,40 @@ def email(n: int) -> str:
 
 def seed() -> dict[str, Any]:
     half = USERS // 2
-    return {"orgs": [{
-        "key": "crash", "displayName": "Crash Test Ltd", "domain": DOMAIN,
-        "licenses": [
-            {"key": "pool-a", "offerCode": "MC", "name": "Meeting - Webex Meeting Center", "siteUrl": SITE_A,
-             "siteType": "Control Hub managed site", "totalUnits": half + HEADROOM, "subscriptionId": "Sub-a"},
-            {"key": "pool-b", "offerCode": "EE", "name": "Meeting - Webex Enterprise Edition", "siteUrl": SITE_B,
-             "siteType": "Control Hub managed site", "totalUnits": half + HEADROOM, "subscriptionId": "Sub-b"},
-        ],
-        "people": [{"email": ADMIN, "displayName": "Crash Admin", "roles": ["full_admin"], "licenses": []}]
-        + [{"email": email(n), "displayName": f"User {n}", "licenses": ["pool-a" if n <= half else "pool-b"]}
-           for n in range(1, USERS + 1)],
-    }]}
+    return {
+        "orgs": [
+            {
+                "key": "crash",
+                "displayName": "Crash Test Ltd",
+                "domain": DOMAIN,
+                "licenses": [
+                    {
+                        "key": "pool-a",
+                        "offerCode": "MC",
+                        "name": "Meeting - Webex Meeting Center",
+                        "siteUrl": SITE_A,
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": half + HEADROOM,
+                        "subscriptionId": "Sub-a",
+                    },
+                    {
+                        "key": "pool-b",
+                        "offerCode": "EE",
+                        "name": "Meeting - Webex Enterprise Edition",
+                        "siteUrl": SITE_B,
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": half + HEADROOM,
+                        "subscriptionId": "Sub-b",
+                    },
+                ],
+                "people": [{"email": ADMIN, "displayName": "Crash Admin", "roles": ["full_admin"], "licenses": []}]
+                + [
+                    {"email": email(n), "displayName": f"User {n}", "licenses": ["pool-a" if n <= half else "pool-b"]}
+                    for n in range(1, USERS + 1)
+                ],
+            }
+        ]
+    }
 
 
 def initial() -> dict[str, set[str]]:
@@ -93,12 +120,15 @@ def stack_yaml(holders: dict[str, set[str]]) -> str:
     def users(xs: set[str]) -> str:
         return "\n".join(f"          - {x}" for x in sorted(xs)) or "          []"
 
-    return (f"licenses:\n  meetings:\n    owner: platform@{DOMAIN}\n    pools:\n"
-            f"      - license: {{siteUrl: {SITE_A}}}\n        users:\n{users(holders['a'])}\n"
-            f"      - license: {{siteUrl: {SITE_B}}}\n        users:\n{users(holders['b'])}\n")
+    return (
+        f"licenses:\n  meetings:\n    owner: platform@{DOMAIN}\n    pools:\n"
+        f"      - license: {{siteUrl: {SITE_A}}}\n        users:\n{users(holders['a'])}\n"
+        f"      - license: {{siteUrl: {SITE_B}}}\n        users:\n{users(holders['b'])}\n"
+    )
 
 
 # -- processes ---------------------------------------------------------------------------------
+
 
 def kill_session(proc: subprocess.Popen) -> list[int]:
     """SIGKILL every process of the child's session (the CLI, the engine, the provider)."""
@@ -142,9 +172,12 @@ class CrashProject:
         self.runs = 0
         if not configure:
             return
-        settings = engine.EngineSettings(project_dir=root, backend_url=self.env["PULUMI_BACKEND_URL"],
-                                         pulumi_home=root / ".pulumi-home",
-                                         extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+        settings = engine.EngineSettings(
+            project_dir=root,
+            backend_url=self.env["PULUMI_BACKEND_URL"],
+            pulumi_home=root / ".pulumi-home",
+            extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+        )
         st = engine.open_stack(STACK, lambda: None, settings)
         st.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
         st.set_config("webex:token", auto.ConfigValue(emu.admin_token, secret=True))
@@ -164,9 +197,15 @@ class CrashProject:
     def start(self, *args: str) -> tuple[subprocess.Popen, Path]:
         log = self._log(args[0])
         with open(log, "w") as out:
-            proc = subprocess.Popen(self._argv(*args), cwd=self.root, env=self.env, stdout=out,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                self._argv(*args),
+                cwd=self.root,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return proc, log
 
     def run(self, *args: str, timeout: float = 300) -> Result:
@@ -198,12 +237,19 @@ class CrashProject:
     def cancel(self) -> Result:
         """`pulumi cancel`: on a file backend it deletes the stack's lock files."""
         pulumi = engine.find_pulumi_bin_dir() / "pulumi"
-        r = subprocess.run([str(pulumi), "cancel", "--yes", "--stack", STACK, "--non-interactive"],
-                           cwd=self.root, env=self.env, capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [str(pulumi), "cancel", "--yes", "--stack", STACK, "--non-interactive"],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return Result(r.returncode, r.stdout + r.stderr)
 
 
 # -- the org as the emulator sees it -------------------------------------------------------------
+
 
 def _paged(c, url: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
@@ -227,8 +273,9 @@ def org_view(emu) -> dict[str, Any]:
         for site, lic in pools.items():
             users = _paged(c, f"/licenses/{lic['id']}", {"includeAssignedTo": "user", "limit": 300}, "users")
             by_pool[site] = {u["email"].lower() for u in users}
-    held_by_people = {site: {p["emails"][0].lower() for p in people if pools[site]["id"] in (p.get("licenses") or [])}
-                      for site in pools}
+    held_by_people = {
+        site: {p["emails"][0].lower() for p in people if pools[site]["id"] in (p.get("licenses") or [])} for site in pools
+    }
     return {"pools": pools, "holders": by_pool, "peopleHolders": held_by_people}
 
 
@@ -240,7 +287,8 @@ def assert_invariants(emu, declared: dict[str, set[str]]) -> dict[str, Any]:
         lic, holders = view["pools"][site], view["holders"][site]
         assert holders == view["peopleHolders"][site], f"{site}: pool list and people's licenses disagree"
         assert lic["consumedUnits"] == len(holders), (
-            f"{site}: consumedUnits {lic['consumedUnits']} but {len(holders)} holders (a leaked unit)")
+            f"{site}: consumedUnits {lic['consumedUnits']} but {len(holders)} holders (a leaked unit)"
+        )
         assert lic["consumedUnits"] <= lic["totalUnits"], f"{site}: over capacity"
         lost = declared[key] - holders
         assert not lost, f"{site}: declared holders without the license: {sorted(lost)[:10]} ({len(lost)})"
@@ -249,8 +297,9 @@ def assert_invariants(emu, declared: dict[str, set[str]]) -> dict[str, Any]:
     return view
 
 
-def removals_of_kept_holders(emu, before: dict[str, set[str]], after: dict[str, set[str]],
-                             license_ids: dict[str, str], person_emails: dict[str, str]) -> list[str]:
+def removals_of_kept_holders(
+    emu, before: dict[str, set[str]], after: dict[str, set[str]], license_ids: dict[str, str], person_emails: dict[str, str]
+) -> list[str]:
     """PATCHes (from the emulator's request log) that removed a pool from someone declared in it
     both before and after: a holder who keeps their license must never be without it."""
     keep = {license_ids[k]: before[k] & after[k] for k in ("a", "b")}

@@ -12,6 +12,7 @@ pool's assigned users and from every person's own licenses), nobody holds a unit
 emulator's request log, no PATCH ever removed a license from someone declared in that pool both
 before and after (a holder who stays is never without their license, even for a moment).
 """
+
 from __future__ import annotations
 
 import random
@@ -80,8 +81,9 @@ def hold_patches(emu) -> dict:
     return current
 
 
-def kill_when(project: k.CrashProject, emu, *, after_seconds: float | None = None,
-              after_patches: int | None = None, timeout: float = 120) -> dict:
+def kill_when(
+    project: k.CrashProject, emu, *, after_seconds: float | None = None, after_patches: int | None = None, timeout: float = 120
+) -> dict:
     """Start `up`, SIGKILL its whole session at the trigger; returns what had happened by then.
 
     ``after_patches``: once that many PATCHes have reached the emulator, further PATCHes are
@@ -104,8 +106,12 @@ def kill_when(project: k.CrashProject, emu, *, after_seconds: float | None = Non
         killed = k.kill_session(proc)
         if restore is not None:
             emu.set_faults(restore)
-    return {"finishedBeforeKill": finished, "killedPids": killed, "patchesSeen": emu.request_counts().get(PATCH, 0),
-            "output": log.read_text()}
+    return {
+        "finishedBeforeKill": finished,
+        "killedPids": killed,
+        "patchesSeen": emu.request_counts().get(PATCH, 0),
+        "output": log.read_text(),
+    }
 
 
 def recover(project: k.CrashProject, attempts: int = 1, check_lock: bool = False) -> list[k.Result]:
@@ -149,8 +155,14 @@ def reference(emu, tmp_path_factory) -> dict:
     t0 = time.monotonic()
     result = project.up()
     seconds = time.monotonic() - t0
-    return {"org": org, "project": project, "result": result, "seconds": seconds,
-            "patches": emu.request_counts().get(PATCH, 0), "applied": patches_applied(emu)}
+    return {
+        "org": org,
+        "project": project,
+        "result": result,
+        "seconds": seconds,
+        "patches": emu.request_counts().get(PATCH, 0),
+        "applied": patches_applied(emu),
+    }
 
 
 def test_uninterrupted_redistribution_sends_one_patch_per_changed_user(reference, emu):
@@ -171,8 +183,10 @@ def test_sigkill_anywhere_then_up_converges(seed, reference, adopted_template, e
     rng = random.Random(seed)
     delay = reference["seconds"] * (seed + rng.random()) / len(SEEDS)
     killed = kill_when(project, emu, after_seconds=delay)
-    print(f"seed {seed}: killed after {delay:.2f}s of ~{reference['seconds']:.1f}s; "
-          f"{killed['patchesSeen']} PATCH had reached the emulator; finished first: {killed['finishedBeforeKill']}")
+    print(
+        f"seed {seed}: killed after {delay:.2f}s of ~{reference['seconds']:.1f}s; "
+        f"{killed['patchesSeen']} PATCH had reached the emulator; finished first: {killed['finishedBeforeKill']}"
+    )
     runs = recover(project)
     assert runs[-1].returncode == 0, runs[-1].output[-5000:]
     assert_converged(project, emu, org)
@@ -200,17 +214,23 @@ FAULTS = {
     # Every request, reads included, has a 25 % chance of a 429 (Retry-After: 1).
     "429-storm": {"rules": [{"status": 429, "probability": 0.25, "retryAfter": 1}]},
     # Bursts of gateway errors: 502 after the write was applied (outcome unknown) and 503 before.
-    "502-503-bursts": {"rules": [{"status": 502, "probability": 0.08, "when": "after", "method": "PATCH"},
-                                 {"status": 503, "probability": 0.08, "when": "before"}],
-                       "script": [{"status": 502, "when": "after", "method": "PATCH"}] * 5
-                       + [{"status": 503, "method": "PATCH"}] * 5},
+    "502-503-bursts": {
+        "rules": [
+            {"status": 502, "probability": 0.08, "when": "after", "method": "PATCH"},
+            {"status": 503, "probability": 0.08, "when": "before"},
+        ],
+        "script": [{"status": 502, "when": "after", "method": "PATCH"}] * 5 + [{"status": 503, "method": "PATCH"}] * 5,
+    },
     # Connections dropped before the handler (not applied) and after it (applied, client sees nothing).
-    "dropped-connections": {"rules": [{"status": "drop", "probability": 0.06, "when": "before"},
-                                      {"status": "drop", "probability": 0.06, "when": "after", "method": "PATCH"}]},
+    "dropped-connections": {
+        "rules": [
+            {"status": "drop", "probability": 0.06, "when": "before"},
+            {"status": "drop", "probability": 0.06, "when": "after", "method": "PATCH"},
+        ]
+    },
     "423-locked": {"rules": [{"status": 423, "probability": 0.15, "retryAfter": 1, "method": "PATCH"}]},
     # One license of a two-license PATCH fails: the remove is applied, the add is not (206).
-    "206-partial": {"rules": [{"status": 206, "probability": 0.1, "method": "PATCH",
-                               "path": "/licenses/users"}]},
+    "206-partial": {"rules": [{"status": 206, "probability": 0.1, "method": "PATCH", "path": "/licenses/users"}]},
 }
 
 # What the emulator's request log must show for each kind (the faults did fire).
@@ -240,8 +260,9 @@ def test_sigkill_under_faults_then_up_converges(kind, adopted_template, emu, tmp
     assert EXPECTED[kind] <= faulted, f"the faults fired: {EXPECTED[kind]} in {faulted}"
     if kind == "206-partial":
         reported = [r for r in runs if r.returncode != 0]
-        assert reported and all("partly applied (206)" in r.output for r in reported), \
+        assert reported and all("partly applied (206)" in r.output for r in reported), (
             "a partial answer fails the run and names it"
+        )
     assert runs[-1].returncode == 0, f"{kind}: recovery under faults failed:\n{runs[-1].output[-5000:]}"
     assert_converged(project, emu, org)
     assert patches_applied(emu) >= 500

@@ -1,6 +1,7 @@
 """The emulator's 206 fault (webex_emulator/core/faults.py, added for the crash tests): one license item
 of a multi-license PATCH /licenses/users is not applied, the rest is, and the answer is a 206
 carrying the person's real licenses."""
+
 from __future__ import annotations
 
 import warnings
@@ -16,15 +17,23 @@ from webex_client import PartialContentError, WebexClient  # noqa: E402
 from webex_client.types import LicenseAssignmentRequest  # noqa: E402
 
 TOKEN = "partial-fault-admin-token"
-SEED = {"orgs": [{
-    "key": "p", "displayName": "Partial Ltd", "domain": "p.example.com",
-    "licenses": [
-        {"key": "a", "offerCode": "MC", "name": "Meeting A", "siteUrl": "a.p.example.com", "totalUnits": 5},
-        {"key": "b", "offerCode": "EE", "name": "Meeting B", "siteUrl": "b.p.example.com", "totalUnits": 5},
-    ],
-    "people": [{"email": "admin@p.example.com", "displayName": "Admin", "roles": ["full_admin"]},
-               {"email": "mover@p.example.com", "displayName": "Mover", "licenses": ["a"]}],
-}]}
+SEED = {
+    "orgs": [
+        {
+            "key": "p",
+            "displayName": "Partial Ltd",
+            "domain": "p.example.com",
+            "licenses": [
+                {"key": "a", "offerCode": "MC", "name": "Meeting A", "siteUrl": "a.p.example.com", "totalUnits": 5},
+                {"key": "b", "offerCode": "EE", "name": "Meeting B", "siteUrl": "b.p.example.com", "totalUnits": 5},
+            ],
+            "people": [
+                {"email": "admin@p.example.com", "displayName": "Admin", "roles": ["full_admin"]},
+                {"email": "mover@p.example.com", "displayName": "Mover", "licenses": ["a"]},
+            ],
+        }
+    ]
+}
 
 
 @pytest.fixture
@@ -39,8 +48,7 @@ def licenses_of(c) -> list[str]:
 
 
 def move(a: str, b: str) -> dict:
-    return {"email": "mover@p.example.com",
-            "licenses": [{"id": a, "operation": "remove"}, {"id": b, "operation": "add"}]}
+    return {"email": "mover@p.example.com", "licenses": [{"id": a, "operation": "remove"}, {"id": b, "operation": "add"}]}
 
 
 def test_206_withholds_the_add_applies_the_remove_and_answers_with_the_real_result(api):

@@ -42,8 +42,13 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def run():
     def invoke(*args: str, token: str | None = None, env: dict | None = None) -> Result:
-        environment = {"WEBEX_ACCESS_TOKEN": token, "WEBEX_TOKEN": None, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "COLUMNS": "240",
-                       **(env or {})}
+        environment = {
+            "WEBEX_ACCESS_TOKEN": token,
+            "WEBEX_TOKEN": None,
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "COLUMNS": "240",
+            **(env or {}),
+        }
         return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=True)
 
     return invoke
@@ -54,7 +59,10 @@ def ok(result: Result) -> Result:
     if result.exit_code != 0:
         import traceback
 
-        tb = "".join(traceback.format_exception(result.exception)) if result.exception and not isinstance(
-            result.exception, SystemExit) else ""
+        tb = (
+            "".join(traceback.format_exception(result.exception))
+            if result.exception and not isinstance(result.exception, SystemExit)
+            else ""
+        )
         raise AssertionError(f"exit {result.exit_code}\n{result.output}\n{tb}")
     return result

@@ -37,8 +37,9 @@ def test_unreachable_org_fails_fast_with_exit_1_and_names_the_url(run, project):
 
 
 def test_rejected_token_exits_1_saying_where_the_token_came_from(emu, run, project):
-    result = run("discover", "--stack", "prod", "--base-url", emu.base_url, "--project-dir", str(project),
-                 token="not-a-valid-token")
+    result = run(
+        "discover", "--stack", "prod", "--base-url", emu.base_url, "--project-dir", str(project), token="not-a-valid-token"
+    )
     assert result.exit_code == 1
     assert "rejected the token from WEBEX_ACCESS_TOKEN (401)" in result.stderr
     assert "not-a-valid-token" not in result.output  # the token itself is never printed
@@ -75,16 +76,27 @@ def test_bad_arguments_are_usage_errors_with_exit_2(run, project, tmp_path):
 
 
 def test_unknown_target_site_is_a_usage_error_listing_the_org_sites(emu, run, project):
-    result = run("migration-report", "--stack", "prod", "--target-site", "nope.webex.com", "--base-url", emu.base_url,
-                 "--project-dir", str(project), "--requests-per-second", "0", token=emu.admin_token)
+    result = run(
+        "migration-report",
+        "--stack",
+        "prod",
+        "--target-site",
+        "nope.webex.com",
+        "--base-url",
+        emu.base_url,
+        "--project-dir",
+        str(project),
+        "--requests-per-second",
+        "0",
+        token=emu.admin_token,
+    )
     assert result.exit_code == 2
     assert "nope.webex.com is not a meeting site of this org (sites: acme-classic.webex.com, acme.webex.com)" in result.stderr
     _no_traceback(result)
 
 
 def test_write_without_a_stack_file_and_an_invalid_stack_file_exit_1(emu, run, project):
-    common = ("--stack", "prod", "--target-site", "acme.webex.com", "--base-url", emu.base_url,
-              "--project-dir", str(project))
+    common = ("--stack", "prod", "--target-site", "acme.webex.com", "--base-url", emu.base_url, "--project-dir", str(project))
     result = run("migration-report", *common, "--write", token=emu.admin_token)
     assert result.exit_code == 1 and "run `webex-iac discover --stack prod` first" in result.stderr
     (project / "stacks").mkdir()
@@ -101,7 +113,23 @@ def test_the_installed_command_exits_nonzero_without_a_traceback(project):
     env = {k: v for k, v in os.environ.items() if k not in ("WEBEX_TOKEN", "WEBEX_ACCESS_TOKEN")}
     env["WEBEX_ACCESS_TOKEN"] = "t"
     proc = subprocess.run(
-        [sys.executable, "-m", "webex_iac", "discover", "--stack", "prod", "--base-url", _closed_port_url(),
-         "--project-dir", str(project)], capture_output=True, text=True, env=env, cwd=engine.REPO_ROOT, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "webex_iac",
+            "discover",
+            "--stack",
+            "prod",
+            "--base-url",
+            _closed_port_url(),
+            "--project-dir",
+            str(project),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=engine.REPO_ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "Error: cannot reach the Webex API" in proc.stderr and "Traceback" not in proc.stderr

@@ -19,8 +19,21 @@ FAST = {"webex:requestsPerSecond": "0"}
 
 
 def _report(run, emu, project: Path, *extra: str):
-    return run("migration-report", "--stack", "prod", "--target-site", TARGET, "--base-url", emu.base_url,
-               "--project-dir", str(project), "--requests-per-second", "0", *extra, token=emu.admin_token)
+    return run(
+        "migration-report",
+        "--stack",
+        "prod",
+        "--target-site",
+        TARGET,
+        "--base-url",
+        emu.base_url,
+        "--project-dir",
+        str(project),
+        "--requests-per-second",
+        "0",
+        *extra,
+        token=emu.admin_token,
+    )
 
 
 def _seeded_unlicensed_hosts(emu) -> set[str]:
@@ -56,8 +69,20 @@ def test_report_prints_a_readable_table_naming_every_unlicensed_host(emu, run, p
 
 
 def test_proposal_frees_units_only_from_unprotected_holders_who_host_no_meetings(emu, run, project):
-    ok(run("discover", "--stack", "prod", "--base-url", emu.base_url, "--project-dir", str(project),
-           "--requests-per-second", "0", token=emu.admin_token))
+    ok(
+        run(
+            "discover",
+            "--stack",
+            "prod",
+            "--base-url",
+            emu.base_url,
+            "--project-dir",
+            str(project),
+            "--requests-per-second",
+            "0",
+            token=emu.admin_token,
+        )
+    )
     path = project / "stacks" / "prod.yaml"
     path.write_text(path.read_text() + "policy:\n  protectedUsers: [alice.becker13@acme.example.com]\n")
     report = json.loads(ok(_report(run, emu, project, "--json")).stdout)
@@ -120,8 +145,20 @@ def test_write_then_up_converges_and_the_edit_passes_the_policy_pack(emu, run, t
 
 
 def test_write_refuses_when_no_edit_fits_within_capacity_and_leaves_the_file_alone(emu, run, project):
-    ok(run("discover", "--stack", "prod", "--base-url", emu.base_url, "--project-dir", str(project),
-           "--requests-per-second", "0", token=emu.admin_token))
+    ok(
+        run(
+            "discover",
+            "--stack",
+            "prod",
+            "--base-url",
+            emu.base_url,
+            "--project-dir",
+            str(project),
+            "--requests-per-second",
+            "0",
+            token=emu.admin_token,
+        )
+    )
     path = project / "stacks" / "prod.yaml"
     # Every holder of the new site is protected: no unit can be freed for the 20 hosts.
     path.write_text(path.read_text() + "policy:\n  protectedGroups: [meeting-hosts]\n")
@@ -133,8 +170,20 @@ def test_write_refuses_when_no_edit_fits_within_capacity_and_leaves_the_file_alo
 
 
 def test_write_refuses_to_free_units_from_a_non_exclusive_pool(emu, run, project):
-    ok(run("discover", "--stack", "prod", "--base-url", emu.base_url, "--project-dir", str(project),
-           "--requests-per-second", "0", token=emu.admin_token))
+    ok(
+        run(
+            "discover",
+            "--stack",
+            "prod",
+            "--base-url",
+            emu.base_url,
+            "--project-dir",
+            str(project),
+            "--requests-per-second",
+            "0",
+            token=emu.admin_token,
+        )
+    )
     path = project / "stacks" / "prod.yaml"
     doc = YAML(typ="rt").load(path.read_text())
     pool = next(p for p in doc["licenses"]["meetings"]["pools"] if p["license"].get("siteUrl") == TARGET)
@@ -150,10 +199,16 @@ def test_write_refuses_to_free_units_from_a_non_exclusive_pool(emu, run, project
 def test_json_report_camel_cases_field_names_only_never_data_keys():
     # Emails and other data used as keys (ann_b@x.com) are facts, not field names: only the
     # report's own fields take camelCase (pydantic's to_camel, the one converter of the project).
-    report = Report(stack="prod", target_site=TARGET, target_pool={"total_units": 5},
-                    unlicensed_hosts=[HostNeed("ann_b@x.com", [{"site_url": "x"}], [], False)], pools=[],
-                    guests={"ann_b@x.com": 1}, room_meetings=[],
-                    proposal=Proposal(True, "", excluded={"ann_b@x.com": 2}))
+    report = Report(
+        stack="prod",
+        target_site=TARGET,
+        target_pool={"total_units": 5},
+        unlicensed_hosts=[HostNeed("ann_b@x.com", [{"site_url": "x"}], [], False)],
+        pools=[],
+        guests={"ann_b@x.com": 1},
+        room_meetings=[],
+        proposal=Proposal(True, "", excluded={"ann_b@x.com": 2}),
+    )
     out = report.to_json()
     assert out["targetSite"] == TARGET and out["unlicensedHosts"][0]["declaredInTargetPool"] is False
     assert out["guests"] == {"ann_b@x.com": 1} and out["proposal"]["excluded"] == {"ann_b@x.com": 2}

@@ -55,8 +55,12 @@ def test_a_reference_resolves_to_one_pool_and_vanished_means_valid_but_matching_
 
 
 def _defs(paths, names):
-    return sorted(f"{p.relative_to(ROOT)}:{n.name}" for p in paths for n in ast.walk(ast.parse(p.read_text()))
-                  if isinstance(n, ast.FunctionDef) and n.name in names)
+    return sorted(
+        f"{p.relative_to(ROOT)}:{n.name}"
+        for p in paths
+        for n in ast.walk(ast.parse(p.read_text()))
+        if isinstance(n, ast.FunctionDef) and n.name in names
+    )
 
 
 def test_the_shared_helpers_are_defined_once_in_the_whole_product():
@@ -66,9 +70,14 @@ def test_the_shared_helpers_are_defined_once_in_the_whole_product():
     names = {"pool_label", "_pool_label", "primary_email", "role_names", "license_ref", "resolve_pool", "site_pools"}
     assert _defs(paths, names) == sorted(
         [f"webex_iac/org_model.py:{n}" for n in ("license_ref", "resolve_pool", "role_names", "site_pools")]
-        + ["webex_client/types/licenses.py:pool_label", "webex_client/types/people.py:primary_email",
-           # thin delegations to the one definition: a Person property and the run snapshot's method
-           "webex_client/types/people.py:primary_email", "resources/_runtime.py:primary_email"])
+        + [
+            "webex_client/types/licenses.py:pool_label",
+            "webex_client/types/people.py:primary_email",
+            # thin delegations to the one definition: a Person property and the run snapshot's method
+            "webex_client/types/people.py:primary_email",
+            "resources/_runtime.py:primary_email",
+        ]
+    )
 
 
 def test_no_module_imports_a_private_name_of_discover_and_discover_files_stay_short():
@@ -77,8 +86,7 @@ def test_no_module_imports_a_private_name_of_discover_and_discover_files_stay_sh
             if isinstance(n, ast.ImportFrom) and "discover" in (n.module or ""):
                 private = [a.name for a in n.names if a.name.startswith("_")]
                 assert not private, f"{p.relative_to(ROOT)} imports {private} from {n.module}"
-    long = {p.name: n for p in (ROOT / "webex_iac" / "discover").glob("*.py")
-            if (n := len(p.read_text().splitlines())) > 400}
+    long = {p.name: n for p in (ROOT / "webex_iac" / "discover").glob("*.py") if (n := len(p.read_text().splitlines())) > 400}
     assert long == {}
 
 
@@ -88,17 +96,28 @@ def _product_files():
 
 def _is_site_url_lowered(node: ast.AST) -> bool:
     """``(x.site_url or "").lower()``: the start of an inline "pools of a site" filter."""
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "lower"
-            and isinstance(node.func.value, ast.BoolOp)
-            and any(isinstance(v, ast.Attribute) and v.attr == "site_url" for v in node.func.value.values))
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "lower"
+        and isinstance(node.func.value, ast.BoolOp)
+        and any(isinstance(v, ast.Attribute) and v.attr == "site_url" for v in node.func.value.values)
+    )
 
 
 def test_the_pools_of_a_site_are_filtered_only_by_org_model_site_pools():
-    inline = sorted(f"{p.relative_to(ROOT)}:{c.lineno}" for p in _product_files() if p.name != "org_model.py"
-                    for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.comprehension)
-                    for cond in n.ifs for c in ast.walk(cond)
-                    if isinstance(c, ast.Compare) and any(isinstance(o, ast.Eq) for o in c.ops)
-                    and any(_is_site_url_lowered(x) for x in (c.left, *c.comparators)))
+    inline = sorted(
+        f"{p.relative_to(ROOT)}:{c.lineno}"
+        for p in _product_files()
+        if p.name != "org_model.py"
+        for n in ast.walk(ast.parse(p.read_text()))
+        if isinstance(n, ast.comprehension)
+        for cond in n.ifs
+        for c in ast.walk(cond)
+        if isinstance(c, ast.Compare)
+        and any(isinstance(o, ast.Eq) for o in c.ops)
+        and any(_is_site_url_lowered(x) for x in (c.left, *c.comparators))
+    )
     assert inline == []
     assert _defs(_product_files(), {"site_pools", "_site_pools"}) == ["webex_iac/org_model.py:site_pools"]
 
@@ -107,11 +126,14 @@ def test_snake_to_camel_is_only_pydantics_to_camel():
     # A hand-written converter (split on "_", capitalize) is what rewrote data keys in the
     # migration report's JSON (ann_b@x.com -> annB@x.com).
     converters = sorted(
-        f"{p.relative_to(ROOT)}:{f.name}" for p in _product_files() for f in ast.walk(ast.parse(p.read_text()))
+        f"{p.relative_to(ROOT)}:{f.name}"
+        for p in _product_files()
+        for f in ast.walk(ast.parse(p.read_text()))
         if isinstance(f, ast.FunctionDef | ast.Lambda)
-        and {"capitalize", "title"} & {c.func.attr for c in ast.walk(f)
-                                       if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)}
-        and any(isinstance(c, ast.Constant) and c.value == "_" for c in ast.walk(f)))
+        and {"capitalize", "title"}
+        & {c.func.attr for c in ast.walk(f) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)}
+        and any(isinstance(c, ast.Constant) and c.value == "_" for c in ast.walk(f))
+    )
     assert converters == []
 
 
@@ -120,12 +142,14 @@ def test_the_common_settings_shape_is_declared_once_by_the_wire_models():
     from webex_client.types import sites
 
     # What an input adds on top of the wire model: the spec's value sets, bounds, its own nested models.
-    overrides = {"DefaultSchedulerOptions": {"entry_and_exit_tone", "telephony_support"},
-                 "PasswordCriteria": {"min_length", "min_numeric", "min_alpha", "min_special"},
-                 "SecurityOptions": {"password_criteria"},
-                 "CommonSettings": {"site_options", "default_scheduler_options", "schedule_meeting_options",
-                                    "security_options"},
-                 "SiteOptions": set(), "ScheduleMeetingOptions": set()}
+    overrides = {
+        "DefaultSchedulerOptions": {"entry_and_exit_tone", "telephony_support"},
+        "PasswordCriteria": {"min_length", "min_numeric", "min_alpha", "min_special"},
+        "SecurityOptions": {"password_criteria"},
+        "CommonSettings": {"site_options", "default_scheduler_options", "schedule_meeting_options", "security_options"},
+        "SiteOptions": set(),
+        "ScheduleMeetingOptions": set(),
+    }
     assert issubclass(sites.SiteCommonSettings, sites.CommonSettings)
     tree = ast.parse((ROOT / "resources" / "meeting_site.py").read_text())
     for name, allowed in overrides.items():

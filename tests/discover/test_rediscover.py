@@ -15,8 +15,21 @@ from .conftest import ok, writes
 
 
 def _discover(run, emu, project: Path, *extra: str):
-    return ok(run("discover", "--stack", "prod", "--base-url", emu.base_url, "--project-dir", str(project),
-                  "--requests-per-second", "0", *extra, token=emu.admin_token))
+    return ok(
+        run(
+            "discover",
+            "--stack",
+            "prod",
+            "--base-url",
+            emu.base_url,
+            "--project-dir",
+            str(project),
+            "--requests-per-second",
+            "0",
+            *extra,
+            token=emu.admin_token,
+        )
+    )
 
 
 def _block(lines: list[str], key: str) -> tuple[int, int]:
@@ -64,18 +77,29 @@ def test_rediscover_keeps_human_comments_and_order_and_changes_only_what_changed
     org = emu.seed_summary["orgs"][0]
     series = org["meetings"]["series"]
     c = emu.client()
-    c.delete(f"/meetings/{series['monthly-business-review']}",
-             params={"hostEmail": "alice.anders1@acme.example.com", "sendEmail": "false"}).raise_for_status()
+    c.delete(
+        f"/meetings/{series['monthly-business-review']}",
+        params={"hostEmail": "alice.anders1@acme.example.com", "sendEmail": "false"},
+    ).raise_for_status()
     # The only request content type the spec declares for this PATCH (webex_client.resources.meetings).
-    c.patch(f"/meetings/{series['weekly-all-hands']}", headers={"Content-Type": PATCH_CONTENT_TYPE},
-            content=json.dumps({"title": "Weekly All Hands (global)", "hostEmail": "ada.admin@acme.example.com"})
-            ).raise_for_status()
+    c.patch(
+        f"/meetings/{series['weekly-all-hands']}",
+        headers={"Content-Type": PATCH_CONTENT_TYPE},
+        content=json.dumps({"title": "Weekly All Hands (global)", "hostEmail": "ada.admin@acme.example.com"}),
+    ).raise_for_status()
     people = {p["emails"][0]: p["id"] for p in c.get("/people", params={"max": 1000}).json()["items"]}
     gone = "kofi.kowalski131@acme.example.com"  # holds the classic license, listed by email
-    c.patch("/licenses/users", json={"personId": people[gone], "licenses": [
-        {"id": org["licenses"]["classic-meetings"], "operation": "remove"}]}).raise_for_status()
-    c.patch("/licenses/users", json={"personId": people["uma.useradmin@acme.example.com"], "licenses": [
-        {"id": org["licenses"]["calling"], "operation": "add", "properties": {"extension": "4711"}}]}).raise_for_status()
+    c.patch(
+        "/licenses/users",
+        json={"personId": people[gone], "licenses": [{"id": org["licenses"]["classic-meetings"], "operation": "remove"}]},
+    ).raise_for_status()
+    c.patch(
+        "/licenses/users",
+        json={
+            "personId": people["uma.useradmin@acme.example.com"],
+            "licenses": [{"id": org["licenses"]["calling"], "operation": "add", "properties": {"extension": "4711"}}],
+        },
+    ).raise_for_status()
 
     result = _discover(run, emu, project)
     text = path.read_text()
@@ -107,10 +131,23 @@ def test_rediscover_keeps_human_comments_and_order_and_changes_only_what_changed
     review_block = [ln for ln in edited.splitlines()[s:e] if ln.strip()]
     assert sorted(removed) == sorted(review_block + [f"          - {gone}", "    title: Weekly All Hands"]), removed
     assert "    title: Weekly All Hands (global)" in added
-    assert all(ln == "    title: Weekly All Hands (global)" or not ln.strip() or "webex-calling" in ln
-               or ln.startswith(("    owner:", "    pools:", "      - license: {id:", "        capacity:",
-                                 "        exclusive:", "        users:", "          - uma.useradmin"))
-               for ln in added), added
+    assert all(
+        ln == "    title: Weekly All Hands (global)"
+        or not ln.strip()
+        or "webex-calling" in ln
+        or ln.startswith(
+            (
+                "    owner:",
+                "    pools:",
+                "      - license: {id:",
+                "        capacity:",
+                "        exclusive:",
+                "        users:",
+                "          - uma.useradmin",
+            )
+        )
+        for ln in added
+    ), added
     # The human's eol comment on the line after the removed user is kept.
     assert "  # contractor, renew in June" in text
     assert "- meetings.monthly-business-review" in result.stdout

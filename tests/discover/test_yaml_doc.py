@@ -53,14 +53,7 @@ def test_timestamps_are_written_as_people_write_them():
 
 def test_removing_the_last_entry_after_a_nested_block_moves_its_comments_to_the_deepest_last_value():
     doc = yaml_rt().load(
-        "sites:\n"
-        "  a:\n"
-        "    commonSettings:\n"
-        "      x: 1\n"
-        "  # about b\n"
-        "  b:\n"
-        "    siteUrl: b\n"
-        "  # trailing human note\n"
+        "sites:\n  a:\n    commonSettings:\n      x: 1\n  # about b\n  b:\n    siteUrl: b\n  # trailing human note\n"
     )
     remove(doc["sites"], "b")
     assert _dump(doc) == "sites:\n  a:\n    commonSettings:\n      x: 1\n  # about b\n  # trailing human note\n"
@@ -71,8 +64,7 @@ def test_new_entries_are_written_in_flow_style_where_discover_wants_it():
     doc["p"] = to_commented({"license": {"siteUrl": "a.webex.com"}, "scopes": ["a", "b"]})
     doc["p"]["ref"] = flow({"id": "L1"})
     doc["p"]["seq"] = flow_seq([1, 2])
-    assert _dump(doc) == (
-        "p:\n  license:\n    siteUrl: a.webex.com\n  scopes: [a, b]\n  ref: {id: L1}\n  seq: [1, 2]\n")
+    assert _dump(doc) == ("p:\n  license:\n    siteUrl: a.webex.com\n  scopes: [a, b]\n  ref: {id: L1}\n  seq: [1, 2]\n")
 
 
 def test_render_puts_the_schema_line_and_both_generated_blocks_around_the_body():

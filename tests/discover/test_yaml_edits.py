@@ -15,8 +15,13 @@ def _dump(doc) -> str:
 
 def test_groups_fully_inside_the_pool_are_used_largest_first_and_redundant_ones_skipped():
     holders = {"a", "b", "c", "d", "e"}
-    groups = {"all-staff": {"a", "b", "c", "d", "e", "x"},  # x holds nothing: not usable
-              "hosts": {"a", "b", "c"}, "execs": {"a", "b"}, "ops": {"d"}, "empty": set()}
+    groups = {
+        "all-staff": {"a", "b", "c", "d", "e", "x"},  # x holds nothing: not usable
+        "hosts": {"a", "b", "c"},
+        "execs": {"a", "b"},
+        "ops": {"d"},
+        "empty": set(),
+    }
     chosen, rest = group_holders(holders, groups)
     assert chosen == ["hosts", "ops"]  # execs ⊂ hosts adds nobody
     assert rest == {"e"}
@@ -53,7 +58,9 @@ def test_removing_an_entry_keeps_the_comment_that_stood_below_it():
 
 
 def test_generated_blocks_and_schema_line_are_stripped_with_their_blank_separators():
-    text = ("# yaml-language-server: $schema=../schema/stack.schema.json\n"
-            "# >>> webex-iac discover: summary\n# x\n# <<< webex-iac discover: summary\n\n"
-            "# human\nsites: {}\n\n# >>> webex-iac discover: notes\n# y\n# <<< webex-iac discover: notes\n")
+    text = (
+        "# yaml-language-server: $schema=../schema/stack.schema.json\n"
+        "# >>> webex-iac discover: summary\n# x\n# <<< webex-iac discover: summary\n\n"
+        "# human\nsites: {}\n\n# >>> webex-iac discover: notes\n# y\n# <<< webex-iac discover: notes\n"
+    )
     assert strip_generated(text) == "# human\nsites: {}\n"

@@ -4,6 +4,7 @@ The project is a real one on disk (Pulumi.yaml naming this venv, the repository'
 program, stacks/): the Automation API runs it as a *local* program, so the CLI starts Pulumi's
 Python language host on it exactly as a plain `pulumi up` in the directory would.
 """
+
 from __future__ import annotations
 
 import os
@@ -90,9 +91,19 @@ class WebexStack:
     def export(self, show_secrets: bool = False) -> str:
         env = {**os.environ, **self.settings.env(self.name)}
         return subprocess.run(
-            [str(engine.find_pulumi_bin_dir() / "pulumi"), "stack", "export", "--stack", self.name,
-             f"--show-secrets={'true' if show_secrets else 'false'}"],
-            cwd=self.root, env=env, capture_output=True, text=True, check=True,
+            [
+                str(engine.find_pulumi_bin_dir() / "pulumi"),
+                "stack",
+                "export",
+                "--stack",
+                self.name,
+                f"--show-secrets={'true' if show_secrets else 'false'}",
+            ],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
 
     def backend_bytes(self) -> bytes:

@@ -6,6 +6,7 @@ without that license must be refused before any write (policy pack), must never 
 that changes on every preview (provider diff), and becomes a co-host in the same `up` that gives
 them the license.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,25 +21,45 @@ from webex_iac.engine import REPO_ROOT
 
 WRITES = ("POST /v1/", "PUT /v1/", "PATCH /v1/", "DELETE /v1/")
 HOST = "host@co.example.com"
-COHOST = "carol@co.example.com"   # holds the license of b.webex.com only
+COHOST = "carol@co.example.com"  # holds the license of b.webex.com only
 
 
 def _seed() -> dict:
-    return {"orgs": [{
-        "key": "co", "displayName": "Cohost Ltd", "domain": "co.example.com",
-        "licenses": [
-            {"key": "a", "offerCode": "MC", "name": "Meeting - Webex Meeting Center", "siteUrl": "a.webex.com",
-             "siteType": "Control Hub managed site", "totalUnits": 5, "subscriptionId": "Sub-a"},
-            {"key": "b", "offerCode": "EE", "name": "Meeting - Webex Enterprise Edition", "siteUrl": "b.webex.com",
-             "siteType": "Control Hub managed site", "totalUnits": 5, "subscriptionId": "Sub-b"},
-        ],
-        "sites": [{"siteUrl": "a.webex.com"}, {"siteUrl": "b.webex.com"}],
-        "people": [
-            {"email": "admin@co.example.com", "displayName": "Admin", "roles": ["full_admin"], "licenses": []},
-            {"email": HOST, "displayName": "Host", "licenses": ["a"]},
-            {"email": COHOST, "displayName": "Carol", "licenses": ["b"]},
-        ],
-    }]}
+    return {
+        "orgs": [
+            {
+                "key": "co",
+                "displayName": "Cohost Ltd",
+                "domain": "co.example.com",
+                "licenses": [
+                    {
+                        "key": "a",
+                        "offerCode": "MC",
+                        "name": "Meeting - Webex Meeting Center",
+                        "siteUrl": "a.webex.com",
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": 5,
+                        "subscriptionId": "Sub-a",
+                    },
+                    {
+                        "key": "b",
+                        "offerCode": "EE",
+                        "name": "Meeting - Webex Enterprise Edition",
+                        "siteUrl": "b.webex.com",
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": 5,
+                        "subscriptionId": "Sub-b",
+                    },
+                ],
+                "sites": [{"siteUrl": "a.webex.com"}, {"siteUrl": "b.webex.com"}],
+                "people": [
+                    {"email": "admin@co.example.com", "displayName": "Admin", "roles": ["full_admin"], "licenses": []},
+                    {"email": HOST, "displayName": "Host", "licenses": ["a"]},
+                    {"email": COHOST, "displayName": "Carol", "licenses": ["b"]},
+                ],
+            }
+        ]
+    }
 
 
 def _stack(*, carol_in_pool: bool = False, title: str = "Weekly sync") -> str:
@@ -107,9 +128,8 @@ def test_cohost_without_license_on_the_site_is_refused_in_preview_naming_them_wi
         st.preview(policy_packs=_pack(st))
     msg = str(err.value)
     assert "cohost-licensed-on-site" in msg
-    assert (f"co-host {COHOST} holds no meeting license on a.webex.com: Webex keeps them as a plain invitee"
-            in msg), msg
-    assert msg.count("[mandatory]") == 1, msg   # that, and nothing else, stops it
+    assert f"co-host {COHOST} holds no meeting license on a.webex.com: Webex keeps them as a plain invitee" in msg, msg
+    assert msg.count("[mandatory]") == 1, msg  # that, and nothing else, stops it
     assert _writes(emu) == before
 
 
@@ -120,10 +140,10 @@ def test_cohost_without_license_on_the_site_settles_after_one_up_without_the_pol
     emu, st = co
     st.write(_stack())
     assert st.up().summary.result == "succeeded"
-    assert _invitee(emu, st)["coHost"] is False   # what Webex does with an unqualified co-host
+    assert _invitee(emu, st)["coHost"] is False  # what Webex does with an unqualified co-host
     st.preview(expect_no_changes=True)
     before = _writes(emu)
-    st.write(_stack(title="Weekly sync (moved)"))   # an unrelated update does not re-send Carol
+    st.write(_stack(title="Weekly sync (moved)"))  # an unrelated update does not re-send Carol
     st.up()
     assert _writes(emu) == before + 1, emu.request_counts()
     st.preview(expect_no_changes=True)
@@ -141,7 +161,7 @@ def test_cohost_given_the_license_by_the_same_stack_passes_the_pack_and_is_cohos
     st.up()
     st.write(_stack(carol_in_pool=True))
     pack = _pack(st)
-    assert st.preview(policy_packs=pack).change_summary.get("update") == 2   # the pool and the meeting
+    assert st.preview(policy_packs=pack).change_summary.get("update") == 2  # the pool and the meeting
     st.up(policy_packs=pack)
     assert _invitee(emu, st)["coHost"] is True
     st.preview(expect_no_changes=True)

@@ -1,4 +1,5 @@
 """The resources are a library: the README's example program, run as-is by the real engine."""
+
 import re
 import shutil
 import sys
@@ -30,12 +31,17 @@ def test_readme_library_example_runs_against_the_emulator(tmp_path):
         project.mkdir()
         (tmp_path / "state").mkdir()
         (project / "Pulumi.yaml").write_text(
-            f"name: my-program\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n")
+            f"name: my-program\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+        )
         (project / "__main__.py").write_text(code)
         # resources/ is project code (not installed): the README says to copy it into the project.
         shutil.copytree(README.parent / "resources", project / "resources", ignore=shutil.ignore_patterns("__pycache__"))
-        settings = engine.EngineSettings(project_dir=project, backend_url=(tmp_path / "state").as_uri(),
-                                         pulumi_home=tmp_path / "home", extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE})
+        settings = engine.EngineSettings(
+            project_dir=project,
+            backend_url=(tmp_path / "state").as_uri(),
+            pulumi_home=tmp_path / "home",
+            extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE},
+        )
         stack = engine.open_stack("lib", settings=settings)
         stack.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
         stack.set_config("webex:token", auto.ConfigValue(least_privilege_token(emu), secret=True))

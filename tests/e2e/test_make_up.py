@@ -5,6 +5,7 @@ output). First with the stack file's own stricter license-removal limit: the pol
 the update in its preview and the emulator's request log shows no write. Then as shipped: the
 org is reconciled, and a second run reports no changes.
 """
+
 import os
 import re
 import shutil
@@ -36,14 +37,19 @@ def _with_removal_limit(text: str, limit: int) -> str:
 def _org_writes(c: httpx.Client, port: int) -> list[str]:
     log = c.get(f"http://127.0.0.1:{port}/_emulator/requests/log").json()["items"]
     # Minting the Service App's token is authentication, not a change to the org.
-    return [f"{r['method']} {r['path']}" for r in log
-            if r["method"] in ("POST", "PUT", "PATCH", "DELETE") and r["path"].startswith("/v1/")
-            and not re.match(r"/v1/(access_token|applications/[^/]+/token)$", r["path"])]
+    return [
+        f"{r['method']} {r['path']}"
+        for r in log
+        if r["method"] in ("POST", "PUT", "PATCH", "DELETE")
+        and r["path"].startswith("/v1/")
+        and not re.match(r"/v1/(access_token|applications/[^/]+/token)$", r["path"])
+    ]
 
 
 def test_make_up_is_plain_pulumi_up_stops_before_any_write_on_a_policy_and_converges(tmp_path):
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     repo = tmp_path / "checkout"
     for f in files:
         if (ROOT / f).is_file() and not f.startswith("tests/"):
@@ -77,7 +83,7 @@ def test_make_up_is_plain_pulumi_up_stops_before_any_write_on_a_policy_and_conve
         second = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
         print(second.stdout[-2000:])
         assert second.returncode == 0
-        summary = second.stdout[second.stdout.rindex("Resources:"):]
+        summary = second.stdout[second.stdout.rindex("Resources:") :]
         assert "unchanged" in summary and "created" not in summary and "updated" not in summary
         # The org really changed: the space-meeting hosts now hold the new site's license.
         lics = c.get(f"http://127.0.0.1:{port}/v1/licenses").json()["items"]

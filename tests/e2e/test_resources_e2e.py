@@ -3,6 +3,7 @@
 Every test runs `pulumi up`/`preview`/`destroy` (Automation API, CLI v3.274.1) against a fresh
 emulator org on loopback, and checks the org through the emulator's own API.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,20 +18,42 @@ WRITES = ("POST /v1/", "PUT /v1/", "PATCH /v1/", "DELETE /v1/")
 
 
 def _two_full_pools_seed() -> dict:
-    people = [{"email": f"user{n:02d}@two.example.com", "displayName": f"User {n:02d}",
-               "licenses": ["pool-a" if n <= 20 else "pool-b"]} for n in range(1, 41)]
+    people = [
+        {"email": f"user{n:02d}@two.example.com", "displayName": f"User {n:02d}", "licenses": ["pool-a" if n <= 20 else "pool-b"]}
+        for n in range(1, 41)
+    ]
     people.append({"email": "admin@two.example.com", "displayName": "Admin", "roles": ["full_admin"], "licenses": []})
-    return {"orgs": [{
-        "key": "two", "displayName": "Two Pools Ltd", "domain": "two.example.com",
-        "licenses": [
-            {"key": "pool-a", "offerCode": "MC", "name": "Meeting - Webex Meeting Center", "siteUrl": "a.webex.com",
-             "siteType": "Control Hub managed site", "totalUnits": 20, "subscriptionId": "Sub-a"},
-            {"key": "pool-b", "offerCode": "EE", "name": "Meeting - Webex Enterprise Edition", "siteUrl": "b.webex.com",
-             "siteType": "Control Hub managed site", "totalUnits": 20, "subscriptionId": "Sub-b"},
-        ],
-        "sites": [{"siteUrl": "a.webex.com"}, {"siteUrl": "b.webex.com"}],
-        "people": people,
-    }]}
+    return {
+        "orgs": [
+            {
+                "key": "two",
+                "displayName": "Two Pools Ltd",
+                "domain": "two.example.com",
+                "licenses": [
+                    {
+                        "key": "pool-a",
+                        "offerCode": "MC",
+                        "name": "Meeting - Webex Meeting Center",
+                        "siteUrl": "a.webex.com",
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": 20,
+                        "subscriptionId": "Sub-a",
+                    },
+                    {
+                        "key": "pool-b",
+                        "offerCode": "EE",
+                        "name": "Meeting - Webex Enterprise Edition",
+                        "siteUrl": "b.webex.com",
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": 20,
+                        "subscriptionId": "Sub-b",
+                    },
+                ],
+                "sites": [{"siteUrl": "a.webex.com"}, {"siteUrl": "b.webex.com"}],
+                "people": people,
+            }
+        ]
+    }
 
 
 def _pools_yaml(a: list[str], b: list[str]) -> str:
@@ -88,8 +111,10 @@ def _writes(emu) -> int:
 
 def test_up_from_empty_state_then_preview_expects_no_changes(two_pools):
     emu, org, st = two_pools
-    st.write(_pools_yaml(_users(range(1, 21)), _users(range(21, 41)))
-             + _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [("user02@two.example.com", True)]))
+    st.write(
+        _pools_yaml(_users(range(1, 21)), _users(range(21, 41)))
+        + _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [("user02@two.example.com", True)])
+    )
     result = st.up()
     assert result.summary.result == "succeeded"
     assert result.outputs["meetings"].value["weekly-sync"]["sipAddress"].endswith("@a.webex.com")
@@ -98,8 +123,10 @@ def test_up_from_empty_state_then_preview_expects_no_changes(two_pools):
 
 def test_moving_ten_users_between_full_pools_shows_exactly_that_and_converges(two_pools):
     emu, org, st = two_pools
-    st.write(_pools_yaml(_users(range(1, 21)), _users(range(21, 41)))
-             + _meeting_yaml("user15@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [("user16@two.example.com", False)]))
+    st.write(
+        _pools_yaml(_users(range(1, 21)), _users(range(21, 41)))
+        + _meeting_yaml("user15@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [("user16@two.example.com", False)])
+    )
     st.up()
     emu.reset_counters()
 
@@ -107,8 +134,10 @@ def test_moving_ten_users_between_full_pools_shows_exactly_that_and_converges(tw
     # and make the invitee a co-host.
     a = _users(range(11, 21)) + _users(range(21, 31))
     b = _users(range(1, 11)) + _users(range(31, 41))
-    st.write(_pools_yaml(a, b)
-             + _meeting_yaml("user15@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=TU", [("user16@two.example.com", True)]))
+    st.write(
+        _pools_yaml(a, b)
+        + _meeting_yaml("user15@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=TU", [("user16@two.example.com", True)])
+    )
     preview = st.preview(diff=True)
     assert preview.change_summary == {"same": 1, "update": 2}, preview.change_summary
     assert "replace" not in preview.stdout
@@ -133,17 +162,24 @@ def test_moving_ten_users_between_full_pools_shows_exactly_that_and_converges(tw
 
 def test_drift_made_outside_pulumi_shows_in_preview_and_up_reverts_it(two_pools):
     emu, org, st = two_pools
-    st.write(_pools_yaml(_users(range(1, 21)), _users(range(21, 41)))
-             + _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", []))
+    st.write(
+        _pools_yaml(_users(range(1, 21)), _users(range(21, 41)))
+        + _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [])
+    )
     up = st.up()
     meeting_id = up.outputs["meetings"].value["weekly-sync"]["meetingId"]
     c = emu.client()
     # "Control Hub": an admin takes user05's license away and renames the meeting.
-    r = c.patch(f"{emu.base_url}/licenses/users", json={
-        "email": "user05@two.example.com", "licenses": [{"id": org["licenses"]["pool-a"], "operation": "remove"}]})
+    r = c.patch(
+        f"{emu.base_url}/licenses/users",
+        json={"email": "user05@two.example.com", "licenses": [{"id": org["licenses"]["pool-a"], "operation": "remove"}]},
+    )
     assert r.status_code == 200
-    r = c.patch(f"{emu.base_url}/meetings/{meeting_id}", json={"title": "Renamed in Control Hub", "hostEmail": "user01@two.example.com"},
-                headers={"Content-Type": "application/json-patch+json"})   # the declared type
+    r = c.patch(
+        f"{emu.base_url}/meetings/{meeting_id}",
+        json={"title": "Renamed in Control Hub", "hostEmail": "user01@two.example.com"},
+        headers={"Content-Type": "application/json-patch+json"},
+    )  # the declared type
     assert r.status_code == 200
 
     preview = st.preview()
@@ -169,8 +205,9 @@ def test_meeting_deleted_outside_pulumi_is_recreated(two_pools):
 def test_destroy_removes_declared_meetings_and_leaves_licenses_as_declared(two_pools):
     emu, org, st = two_pools
     a = _users(range(1, 16))  # five users lose pool A
-    st.write(_pools_yaml(a, _users(range(21, 41)))
-             + _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", []))
+    st.write(
+        _pools_yaml(a, _users(range(21, 41))) + _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [])
+    )
     meeting_id = st.up().outputs["meetings"].value["weekly-sync"]["meetingId"]
     people_before = emu.client().get(f"{emu.base_url}/people", params={"max": 1000}).json()["items"]
     st.destroy()
@@ -199,14 +236,18 @@ def test_yaml_error_names_file_and_line_and_makes_zero_api_calls(two_pools):
     with pytest.raises(CommandError) as err:
         st.up()
     line = st.stack_file.read_text().splitlines().index("          - not-an-email") + 1
-    assert f"stacks/e2e.yaml:{line}:13: licenses.meetings.pools[0].users[1]: 'not-an-email' is not an email address" in str(err.value)
+    assert f"stacks/e2e.yaml:{line}:13: licenses.meetings.pools[0].users[1]: 'not-an-email' is not an email address" in str(
+        err.value
+    )
     assert sum(_counts(emu).values()) == 0, "a broken file makes no API call at all"
 
 
 def test_room_id_meeting_is_refused_with_30105_and_no_api_call(two_pools):
     emu, org, st = two_pools
-    st.write(_meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [])
-             + "    roomId: Y2lzY29zcGFyazovL3VzL1JPT00vYWJj\n")
+    st.write(
+        _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [])
+        + "    roomId: Y2lzY29zcGFyazovL3VzL1JPT00vYWJj\n"
+    )
     emu.reset_counters()
     with pytest.raises(CommandError) as err:
         st.preview()
@@ -217,20 +258,31 @@ def test_room_id_meeting_is_refused_with_30105_and_no_api_call(two_pools):
 def test_adopting_an_existing_meeting_does_not_create_a_duplicate(two_pools):
     emu, org, st = two_pools
     c = emu.client()
-    r = c.post(f"{emu.base_url}/meetings", json={
-        "title": "Legacy weekly", "start": "2030-01-07T09:00:00+00:00", "end": "2030-01-07T09:30:00+00:00",
-        "timezone": "UTC", "recurrence": "FREQ=WEEKLY;BYDAY=MO", "siteUrl": "a.webex.com",
-        "hostEmail": "user01@two.example.com"})
+    r = c.post(
+        f"{emu.base_url}/meetings",
+        json={
+            "title": "Legacy weekly",
+            "start": "2030-01-07T09:00:00+00:00",
+            "end": "2030-01-07T09:30:00+00:00",
+            "timezone": "UTC",
+            "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+            "siteUrl": "a.webex.com",
+            "hostEmail": "user01@two.example.com",
+        },
+    )
     assert r.status_code == 200, r.text
     existing = r.json()["id"]
-    st.write(_meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", [])
-             + f"    adoptMeetingId: {existing}\n")
+    st.write(
+        _meeting_yaml("user01@two.example.com", "a.webex.com", "FREQ=WEEKLY;BYDAY=MO", []) + f"    adoptMeetingId: {existing}\n"
+    )
     emu.reset_counters()
     up = st.up()
     assert up.outputs["meetings"].value["weekly-sync"]["meetingId"] == existing
     assert _counts(emu).get("POST /v1/meetings", 0) == 0
-    listed = c.get(f"{emu.base_url}/meetings", params={"hostEmail": "user01@two.example.com", "from": "2030-01-01T00:00:00Z",
-                                                      "to": "2030-02-01T00:00:00Z"}).json()["items"]
+    listed = c.get(
+        f"{emu.base_url}/meetings",
+        params={"hostEmail": "user01@two.example.com", "from": "2030-01-01T00:00:00Z", "to": "2030-02-01T00:00:00Z"},
+    ).json()["items"]
     assert [m["id"] for m in listed] == [existing]
     assert listed[0]["title"] == "Weekly sync"  # adopted, then reconciled to the declaration
     st.preview(expect_no_changes=True)

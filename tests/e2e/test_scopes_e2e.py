@@ -6,6 +6,7 @@ read scope is needed by `pulumi preview` already (check reads the org). A write 
 probed without writing (Webex has no token introspection), so its case runs `pulumi up`, which
 stops at the first write and names the scope, before anything else is changed by that call.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """ServiceApp through the real engine: authorization, org token, renewal, guests, no leaks."""
+
 import json
 
 import pytest
@@ -15,8 +16,8 @@ def _app_yaml(app, renew: int | None = None, guests: bool = True) -> str:
 serviceApps:
   provisioning:
     owner: platform@acme.example.com
-    applicationId: {app['id']}
-    clientId: {app['clientId']}
+    applicationId: {app["id"]}
+    clientId: {app["clientId"]}
     clientSecretConfig: provisioningClientSecret
     scopes: [spark-admin:people_read, guest-issuer:write]
 """
@@ -42,7 +43,7 @@ ADMIN_EMAIL = "ada.admin@acme.example.com"
 
 def _stack(tmp_path, emu, minting_scopes: list[str] | None):
     config = {"webex:orgId": emu.org_id, "webex-iac:provisioningClientSecret": (APP_SECRET,)}
-    if minting_scopes is not None:   # an integration's token: what webex:mintingToken holds
+    if minting_scopes is not None:  # an integration's token: what webex:mintingToken holds
         config["webex:mintingToken"] = (emu.mint_token(ADMIN_EMAIL, minting_scopes),)
     return WebexStack(tmp_path / "project", emu, extra_config=config)
 
@@ -139,7 +140,9 @@ def test_drift_check_reports_a_due_token_renewal_but_fails_on_real_drift(app_sta
     emu.authorize_service_app(app["id"])
     shutil.copy(Path(__file__).resolve().parents[2] / "__main__.py", st.root / "__main__.py")
     hosts = emu.seed_summary["orgs"][0]["spaceMeetingHosts"][:2]
-    st.write(_app_yaml(app, renew=10 * 24 * 3600, guests=False) + f"""\
+    st.write(
+        _app_yaml(app, renew=10 * 24 * 3600, guests=False)
+        + f"""\
 licenses:
   hosts:
     owner: platform@acme.example.com
@@ -147,7 +150,8 @@ licenses:
       - license: {{siteUrl: acme.webex.com}}
         exclusive: false
         users: [{hosts[0]}, {hosts[1]}]
-""")
+"""
+    )
     st.up()
     env = {**os.environ, **st.settings.env(st.name)}
     check = [sys.executable, "-m", "webex_iac", "preview", "--stack", st.name, "--project-dir", str(st.root), "--expect-no-drift"]
@@ -156,8 +160,12 @@ licenses:
     assert "token renewal due (not drift)" in quiet.stdout and "webex:ServiceApp::provisioning" in quiet.stdout
     # Control Hub: someone takes a declared holder's license away.
     lic = emu.seed_summary["orgs"][0]["licenses"]["new-meetings"]
-    assert emu.client().patch(f"{emu.base_url}/licenses/users", json={
-        "email": hosts[0], "licenses": [{"id": lic, "operation": "remove"}]}).status_code == 200
+    assert (
+        emu.client()
+        .patch(f"{emu.base_url}/licenses/users", json={"email": hosts[0], "licenses": [{"id": lic, "operation": "remove"}]})
+        .status_code
+        == 200
+    )
     drifted = subprocess.run(check, env=env, capture_output=True, text=True)
     assert drifted.returncode == 3
     assert "update: urn:pulumi:e2e::webex-iac::pulumi-python:dynamic/webex:LicenseDistribution::hosts" in drifted.stderr

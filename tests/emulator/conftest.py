@@ -37,8 +37,7 @@ class SpecTestClient(TestClient):
 
 def _client(app: Any) -> TestClient:
     allow_test_client(app)  # Host: testserver may drive /_emulator (in-process only)
-    return SpecTestClient(app, base_url="http://testserver",
-                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    return SpecTestClient(app, base_url="http://testserver", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
 
 
 def lax_client(**kw: Any) -> TestClient:

@@ -49,8 +49,7 @@ def _strings(tree: ast.AST) -> list[str]:
     out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
-            out.append("".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else " "
-                               for v in node.values))
+            out.append("".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else " " for v in node.values))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             out.append(node.value)
     return out
@@ -79,8 +78,7 @@ def _is_route_module(path: Path) -> bool:
         if isinstance(node, ast.FunctionDef):
             for deco in node.decorator_list:
                 target = deco.func if isinstance(deco, ast.Call) else deco
-                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                        and target.value.id == "router"):
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "router":
                     return True
     return False
 
@@ -104,23 +102,28 @@ def test_the_checks_see_the_areas_and_their_tables() -> None:
 @pytest.mark.parametrize("path", _route_modules(), ids=lambda p: p.relative_to(AREAS).as_posix())
 def test_route_modules_run_no_sql_they_call_the_backend(path: Path) -> None:
     tree = _tree(path)
-    calls = [f"line {node.lineno}: .{node.func.attr}(...)" for node in ast.walk(tree)
-             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-             and node.func.attr in EXECUTE_METHODS]
+    calls = [
+        f"line {node.lineno}: .{node.func.attr}(...)"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in EXECUTE_METHODS
+    ]
     tables = _tables_named(path, set(_owned_tables()))
     assert not calls and not tables, (
         f"{path.relative_to(REPO)} runs SQL ({'; '.join(calls)}) or names tables {sorted(tables)}: "
-        "move the statement into the area's backend (model.py/store.py) and call it")
+        "move the statement into the area's backend (model.py/store.py) and call it"
+    )
 
 
 @pytest.mark.parametrize("area", _areas())
 def test_an_area_names_only_its_own_tables_and_calls_other_areas_backends(area: str) -> None:
     owners = _owned_tables()
-    foreign = {f"{path.relative_to(REPO)}: {table} (area {owners[table]})"
-               for path in _modules(area)
-               for table in _tables_named(path, set(owners)) if owners[table] != area}
-    assert not foreign, ("an area reads or writes another area's table; call that area's backend "
-                         f"instead: {sorted(foreign)}")
+    foreign = {
+        f"{path.relative_to(REPO)}: {table} (area {owners[table]})"
+        for path in _modules(area)
+        for table in _tables_named(path, set(owners))
+        if owners[table] != area
+    }
+    assert not foreign, f"an area reads or writes another area's table; call that area's backend instead: {sorted(foreign)}"
 
 
 @pytest.mark.parametrize("path", _route_modules(), ids=lambda p: p.relative_to(AREAS).as_posix())
@@ -128,17 +131,23 @@ def test_route_modules_are_at_most_400_lines(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= ROUTES_MAX_LINES, (
         f"{path.relative_to(REPO)} has {lines} lines (> {ROUTES_MAX_LINES}): split it into cohesive "
-        "modules (validation, rendering, the backend's rules)")
+        "modules (validation, rendering, the backend's rules)"
+    )
 
 
 def test_every_deviation_constant_is_read_where_the_behaviour_is() -> None:
     source = (EMULATOR / "deviations.py").read_text(encoding="utf-8")
-    constants = [t.id for node in ast.parse(source).body if isinstance(node, (ast.Assign, ast.AnnAssign))
-                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                 if isinstance(t, ast.Name) and t.id.isupper()]
+    constants = [
+        t.id
+        for node in ast.parse(source).body
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(t, ast.Name) and t.id.isupper()
+    ]
     assert constants
-    others = "\n".join(p.read_text(encoding="utf-8") for p in EMULATOR.rglob("*.py")
-                       if p.name != "deviations.py")
+    others = "\n".join(p.read_text(encoding="utf-8") for p in EMULATOR.rglob("*.py") if p.name != "deviations.py")
     unread = [name for name in constants if not re.search(rf"\b{name}\b", others)]
-    assert not unread, (f"webex_emulator/deviations.py defines {unread}, which nothing in emulator/ reads: "
-                        "read it where the behaviour is implemented, or make it a comment")
+    assert not unread, (
+        f"webex_emulator/deviations.py defines {unread}, which nothing in emulator/ reads: "
+        "read it where the behaviour is implemented, or make it a comment"
+    )

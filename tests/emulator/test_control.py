@@ -11,7 +11,7 @@ def test_counts_are_per_method_and_route_template(app_client):
     app_client.delete("/_emulator/requests")
     me = app_client.get("/v1/people/me").json()
     app_client.get(f"/v1/people/{me['id']}")
-    app_client.get("/v1/people/Y2lzY29zcGFyazovL3VzL1BFT1BMRS94")      # 404 counts too
+    app_client.get("/v1/people/Y2lzY29zcGFyazovL3VzL1BFT1BMRS94")  # 404 counts too
     app_client.get("/v1/nope")
     counts = app_client.get("/_emulator/requests/counts").json()
     assert counts["counts"]["GET /v1/people/me"] == 1
@@ -30,8 +30,9 @@ def test_reset_counters_clears_counts_and_log(app_client):
 
 def test_request_log_records_body_query_status_tracking_and_redacts_secrets(app_client):
     app_client.delete("/_emulator/requests")
-    app_client.patch("/v1/licenses/users?x=1", json={"email": "nobody@x.com", "clientSecret": "s3cr3t"},
-                     headers={"TrackingID": "T-1"})
+    app_client.patch(
+        "/v1/licenses/users?x=1", json={"email": "nobody@x.com", "clientSecret": "s3cr3t"}, headers={"TrackingID": "T-1"}
+    )
     entry = app_client.get("/_emulator/requests/log").json()["items"][-1]
     assert entry["method"] == "PATCH" and entry["route"] == "/v1/licenses/users"
     assert entry["query"] == "x=1" and entry["status"] == 404 and entry["trackingId"] == "T-1"
@@ -40,17 +41,19 @@ def test_request_log_records_body_query_status_tracking_and_redacts_secrets(app_
 
 
 def test_mint_token_with_scopes_and_roles(app_client):
-    r = app_client.post("/_emulator/tokens", json={"email": "alice.anders1@acme.example.com",
-                                                   "scopes": ["spark-admin:licenses_read"],
-                                                   "roles": ["full_admin"]})
+    r = app_client.post(
+        "/_emulator/tokens",
+        json={"email": "alice.anders1@acme.example.com", "scopes": ["spark-admin:licenses_read"], "roles": ["full_admin"]},
+    )
     tok = r.json()["token"]
     assert app_client.get("/v1/licenses", headers={"Authorization": f"Bearer {tok}"}).status_code == 200
     assert app_client.post("/_emulator/tokens", json={"email": "no@x.com", "scopes": []}).status_code == 404
 
 
 def test_tokens_and_client_secrets_are_stored_hashed(app, app_client):
-    tok = app_client.post("/_emulator/tokens", json={"email": "alice.anders1@acme.example.com",
-                                                     "scopes": ["spark:people_read"]}).json()["token"]
+    tok = app_client.post(
+        "/_emulator/tokens", json={"email": "alice.anders1@acme.example.com", "scopes": ["spark:people_read"]}
+    ).json()["token"]
     app_client.post("/_emulator/service-apps", json={"name": "x", "scopes": [], "clientSecret": "topsecret-123"})
     conn = app.runtime.state.conn
     dump = "\n".join(conn.iterdump())
@@ -58,8 +61,9 @@ def test_tokens_and_client_secrets_are_stored_hashed(app, app_client):
 
 
 def test_register_and_authorize_a_service_app(app, app_client):
-    app_json = app_client.post("/_emulator/service-apps", json={
-        "name": "Provisioner", "scopes": ["spark-admin:people_read"]}).json()
+    app_json = app_client.post(
+        "/_emulator/service-apps", json={"name": "Provisioner", "scopes": ["spark-admin:people_read"]}
+    ).json()
     assert app_json["clientId"].startswith("C") and len(app_json["clientSecret"]) >= 32
     assert ids.decode_uuid(app_json["id"], "APPLICATION") == app_json["clientId"]
     assert app_json["authorizedOrgIds"] == []
@@ -67,12 +71,12 @@ def test_register_and_authorize_a_service_app(app, app_client):
     out = app_client.post(f"/_emulator/service-apps/{app_json['id']}/authorize", json={"orgId": org_id}).json()
     assert out["authorizedOrgIds"] == [org_id]
     from webex_emulator.core import service_apps as sa
+
     conn = app.runtime.state.conn
     assert sa.is_authorized(conn, app_json["clientId"], app.state.seed_summary["orgs"][0]["uuid"])
     assert sa.check_secret(conn, app_json["clientId"], app_json["clientSecret"])
     assert not sa.check_secret(conn, app_json["clientId"], "wrong")
-    out = app_client.delete(f"/_emulator/service-apps/{app_json['clientId']}/authorize",
-                            params={"orgId": org_id}).json()
+    out = app_client.delete(f"/_emulator/service-apps/{app_json['clientId']}/authorize", params={"orgId": org_id}).json()
     assert out["authorizedOrgIds"] == []
 
 

@@ -6,7 +6,7 @@ from webex_emulator.core.errors import FORBIDDEN_MESSAGE
 
 from .conftest import bearer, mint
 
-USER = "alice.anders1@acme.example.com"     # generated person #1, no admin role
+USER = "alice.anders1@acme.example.com"  # generated person #1, no admin role
 ADMIN = "ada.admin@acme.example.com"
 
 
@@ -41,8 +41,7 @@ def test_admin_scope_without_admin_role_is_403(app_client):
 
 def test_patch_licenses_needs_people_write_scope_even_for_a_full_admin(app_client):
     tok = mint(app_client, ADMIN, ["spark-admin:people_read", "spark-admin:licenses_read"])
-    r = app_client.patch("/v1/licenses/users", headers=bearer(tok),
-                         json={"email": USER, "licenses": []})
+    r = app_client.patch("/v1/licenses/users", headers=bearer(tok), json={"email": USER, "licenses": []})
     assert r.status_code == 403
 
 
@@ -55,8 +54,11 @@ def test_post_people_needs_both_write_and_read_scopes(app_client):
 
 
 def test_readonly_admin_can_read_licenses_but_not_assign(app_client):
-    tok = mint(app_client, "rory.readonly@acme.example.com",
-               ["spark-admin:licenses_read", "spark-admin:people_write", "spark-admin:people_read"])
+    tok = mint(
+        app_client,
+        "rory.readonly@acme.example.com",
+        ["spark-admin:licenses_read", "spark-admin:people_write", "spark-admin:people_read"],
+    )
     assert app_client.get("/v1/licenses", headers=bearer(tok)).status_code == 200
     r = app_client.patch("/v1/licenses/users", headers=bearer(tok), json={"email": USER})
     assert r.status_code == 403

@@ -34,26 +34,31 @@ def test_scripted_fault_before_is_not_applied(app, app_client):
     r = add(app_client, lid(app))
     assert r.status_code == 503 and r.json()["trackingId"] == r.headers["trackingid"]
     assert not holds(app_client, lid(app))
-    assert add(app_client, lid(app)).status_code == 200           # script consumed
+    assert add(app_client, lid(app)).status_code == 200  # script consumed
     assert holds(app_client, lid(app))
 
 
 def test_scripted_fault_after_is_applied_but_client_sees_502(app, app_client):
-    app_client.put("/_emulator/faults", json={"script": [
-        {"status": 502, "when": "after", "method": "PATCH", "path": "/licenses/users"}]})
+    app_client.put(
+        "/_emulator/faults", json={"script": [{"status": 502, "when": "after", "method": "PATCH", "path": "/licenses/users"}]}
+    )
     r = add(app_client, lid(app))
     assert r.status_code == 502
-    assert holds(app_client, lid(app))                             # outcome unknown: applied
+    assert holds(app_client, lid(app))  # outcome unknown: applied
     log = app_client.get("/_emulator/requests/log", params={"method": "PATCH"}).json()["items"]
     assert log[-1]["status"] == 502 and log[-1]["applied"] is True and log[-1]["fault"] == "502 after"
 
 
 def test_script_is_a_queue_applied_to_the_next_matching_requests_in_order(app_client):
-    app_client.post("/_emulator/faults/script", json=[
-        {"status": 429, "retryAfter": 7, "method": "GET", "path": "/v1/people"},
-        {"status": 500, "method": "GET", "path": "/v1/people"},
-        {"status": 423, "method": "GET", "path": "/v1/people"}])
-    assert app_client.get("/v1/licenses").status_code == 200      # not matching: untouched
+    app_client.post(
+        "/_emulator/faults/script",
+        json=[
+            {"status": 429, "retryAfter": 7, "method": "GET", "path": "/v1/people"},
+            {"status": 500, "method": "GET", "path": "/v1/people"},
+            {"status": 423, "method": "GET", "path": "/v1/people"},
+        ],
+    )
+    assert app_client.get("/v1/licenses").status_code == 200  # not matching: untouched
     r1 = app_client.get("/v1/people/me")
     assert r1.status_code == 429 and r1.headers["retry-after"] == "7"
     assert [app_client.get("/v1/people/me").status_code for _ in range(3)] == [500, 423, 200]
@@ -85,7 +90,7 @@ def test_dropped_connection_before_write_over_real_http_is_not_applied(emu):
         with pytest.raises(httpx.TransportError):
             add(c, lic)
         assert not holds(c, lic)
-        assert add(c, lic).status_code == 200           # the connection pool recovers
+        assert add(c, lic).status_code == 200  # the connection pool recovers
 
 
 def test_probabilistic_faults_are_reproducible_with_a_seed(app_client):
@@ -127,6 +132,7 @@ def test_faults_configurable_at_start():
     from starlette.testclient import TestClient
 
     from webex_emulator import create_app
+
     app = create_app(seed="sample", admin_token="t", faults={"script": [{"status": 503}]})
     c = TestClient(app, headers={"Authorization": "Bearer t"})
     assert c.get("/v1/people/me").status_code == 503

@@ -15,7 +15,7 @@ def test_429_has_integer_retry_after_and_webex_body_and_the_write_is_not_applied
     lid = new_license(app)
     before = app_client.get(f"/v1/licenses/{lid}").json()["consumedUnits"]
     app_client.put("/_emulator/rate-limit", json={"rate": 0.01, "burst": 1})
-    ok = app_client.get("/v1/people/me")              # takes the only token
+    ok = app_client.get("/v1/people/me")  # takes the only token
     assert ok.status_code == 200
     r = app_client.patch("/v1/licenses/users", json={"email": HOST, "licenses": [{"id": lid}]})
     assert r.status_code == 429
@@ -37,6 +37,7 @@ def test_rate_limit_is_per_token(app_client):
 
 def test_bucket_refills_at_the_configured_rate(app_client):
     import time
+
     app_client.put("/_emulator/rate-limit", json={"rate": 20, "burst": 1})
     assert app_client.get("/v1/people/me").status_code == 200
     assert app_client.get("/v1/people/me").status_code == 429
@@ -46,6 +47,7 @@ def test_bucket_refills_at_the_configured_rate(app_client):
 
 def test_rate_limit_configurable_at_start_and_readable():
     from webex_emulator import create_app
+
     app = create_app(seed="sample", admin_token="t", rate_limit={"rate": 3, "burst": 5})
     assert app.runtime.rate_limiter.config.rate == 3 and app.runtime.rate_limiter.config.burst == 5
 

@@ -13,8 +13,7 @@ def test_every_response_carries_a_router_style_trackingid_header(app_client):
     ok = app_client.get("/v1/people/me")
     err = app_client.get("/v1/people/nope")
     for r in (ok, err):
-        assert re.match(r"^ROUTER_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$",
-                        r.headers["trackingid"])
+        assert re.match(r"^ROUTER_[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$", r.headers["trackingid"])
     assert err.json()["trackingId"] == err.headers["trackingid"]
 
 
@@ -104,6 +103,5 @@ def test_delete_answers_204_with_empty_body(app, app_client):
 
 
 def test_invalid_json_body_is_a_400_webex_error(app_client):
-    r = app_client.patch("/v1/licenses/users", content=b"{not json",
-                         headers={"Content-Type": "application/json"})
+    r = app_client.patch("/v1/licenses/users", content=b"{not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["message"]

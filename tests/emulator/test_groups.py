@@ -27,8 +27,9 @@ def test_filter_display_name_eq_and_sw(app_client):
 
 
 def test_include_members_returns_members_with_person_ids(app_client):
-    g = app_client.get("/v1/groups", params={"filter": 'displayName eq "executives"',
-                                            "includeMembers": "true"}).json()["groups"][0]
+    g = app_client.get("/v1/groups", params={"filter": 'displayName eq "executives"', "includeMembers": "true"}).json()["groups"][
+        0
+    ]
     assert g["memberSize"] == len(g["members"]) == 9
     assert all(ids.decode_uuid(m["id"], "PEOPLE") and m["type"] == "user" for m in g["members"])
 
@@ -47,9 +48,14 @@ def test_create_group_simple_form_answers_201_like_the_live_service():
     from tests.emulator.conftest import lax_client
 
     app_client = lax_client()
-    r = app_client.post("/v1/groups", json={
-        "displayName": "Sales Group", "description": "Sales", "members": [
-            {"id": pid(app_client, "alice.anders1@acme.example.com")}]})
+    r = app_client.post(
+        "/v1/groups",
+        json={
+            "displayName": "Sales Group",
+            "description": "Sales",
+            "members": [{"id": pid(app_client, "alice.anders1@acme.example.com")}],
+        },
+    )
     assert r.status_code == 201
     g = r.json()
     assert g["memberSize"] == 1 and g["members"][0]["displayName"] == "Alice Anders"
@@ -58,9 +64,14 @@ def test_create_group_simple_form_answers_201_like_the_live_service():
 
 def test_create_group_scim_form_with_raw_uuid_members(app_client):
     uuid = ids.decode_uuid(pid(app_client, "alice.anders1@acme.example.com"), "PEOPLE")
-    r = app_client.post("/v1/groups", json={
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "scim-group",
-        "members": [{"value": uuid, "type": "user"}]})
+    r = app_client.post(
+        "/v1/groups",
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "scim-group",
+            "members": [{"value": uuid, "type": "user"}],
+        },
+    )
     assert r.status_code == 201 and r.json()["memberSize"] == 1
 
 
@@ -76,8 +87,10 @@ def test_patch_group_simple_form_adds_and_deletes_members_like_the_live_service(
     gid = app.state.seed_summary["orgs"][0]["groups"]["executives"]
     a = pid(app_client, "alice.anders1@acme.example.com")
     z = pid(app_client, "hiro.quinn200@acme.example.com")
-    r = app_client.patch(f"/v1/groups/{gid}", json={
-        "description": "Exec", "members": [{"id": z, "operation": "add"}, {"id": a, "operation": "delete"}]})
+    r = app_client.patch(
+        f"/v1/groups/{gid}",
+        json={"description": "Exec", "members": [{"id": z, "operation": "add"}, {"id": a, "operation": "delete"}]},
+    )
     assert r.status_code == 200
     member_ids = {m["id"] for m in r.json()["members"]}
     assert z in member_ids and a not in member_ids and r.json()["description"] == "Exec"

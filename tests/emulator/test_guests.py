@@ -25,9 +25,11 @@ def service_app(app_client: TestClient) -> dict[str, str]:
     assert app_client.post(f"/_emulator/service-apps/{CLIENT_ID}/authorize", json={}).status_code == 200
     org_id = app_client.app.state.seed_summary["orgs"][0]["id"]  # type: ignore[attr-defined]
     caller = app_client.post("/_emulator/tokens", json={"email": ADA, "scopes": ["spark:applications_token"]})
-    r = app_client.post(f"/v1/applications/{ids.application_id(CLIENT_ID)}/token",
-                        json={"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "targetOrgId": org_id},
-                        headers=bearer(caller.json()["token"]))
+    r = app_client.post(
+        f"/v1/applications/{ids.application_id(CLIENT_ID)}/token",
+        json={"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "targetOrgId": org_id},
+        headers=bearer(caller.json()["token"]),
+    )
     assert r.status_code == 200, r.text
     return bearer(r.json()["access_token"])
 
@@ -57,7 +59,8 @@ def test_guest_token_creates_a_guest_with_a_working_token(app_client: TestClient
 
 
 def test_same_subject_reuses_the_guest_renames_it_and_keeps_old_tokens(
-        app_client: TestClient, service_app: dict[str, str]) -> None:
+    app_client: TestClient, service_app: dict[str, str]
+) -> None:
     first = create_guest(app_client, service_app, "guest-1", "First Name").json()
     second = create_guest(app_client, service_app, "guest-1", "Renamed").json()
     assert second["id"] == first["id"] and second["displayName"] == "Renamed"
@@ -75,10 +78,12 @@ def test_guest_count_is_plain_text(app_client: TestClient, service_app: dict[str
     assert count(app_client, service_app).text == "2"
 
 
-@pytest.mark.parametrize("payload", [{"subject": "x"}, {"displayName": "x"}, {"subject": "", "displayName": "x"},
-                                     {"subject": 5, "displayName": "x"}])
-def test_guest_token_requires_subject_and_display_name(app_client: TestClient, service_app: dict[str, str],
-                                                       payload: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "payload", [{"subject": "x"}, {"displayName": "x"}, {"subject": "", "displayName": "x"}, {"subject": 5, "displayName": "x"}]
+)
+def test_guest_token_requires_subject_and_display_name(
+    app_client: TestClient, service_app: dict[str, str], payload: dict[str, Any]
+) -> None:
     assert app_client.post("/v1/guests/token", json=payload, headers=service_app).status_code == 400
 
 
@@ -89,8 +94,9 @@ def test_guests_need_a_service_app_token(app_client: TestClient) -> None:
 
 
 def test_guest_token_needs_guest_issuer_write_scope(app_client: TestClient) -> None:
-    plain = app_client.post("/_emulator/tokens", json={
-        "email": ADA, "scopes": ["guest-issuer:read"], "kind": "service_app", "clientId": CLIENT_ID}).json()
+    plain = app_client.post(
+        "/_emulator/tokens", json={"email": ADA, "scopes": ["guest-issuer:read"], "kind": "service_app", "clientId": CLIENT_ID}
+    ).json()
     headers = bearer(plain["token"])
     assert create_guest(app_client, headers, "s", "n").status_code == 403
     assert count(app_client, headers).status_code == 200  # read scope is enough to count

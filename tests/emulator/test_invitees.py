@@ -35,10 +35,16 @@ def api(app_client: TestClient) -> TestClient:
 
 @pytest.fixture
 def meeting(api: TestClient) -> dict[str, Any]:
-    r = api.post("/v1/meetings", json={
-        "title": "Invitee tests", "start": "2031-03-04T10:00:00Z", "end": "2031-03-04T11:00:00Z",
-        "recurrence": "FREQ=DAILY;COUNT=3", "siteUrl": "acme.webex.com",
-    })
+    r = api.post(
+        "/v1/meetings",
+        json={
+            "title": "Invitee tests",
+            "start": "2031-03-04T10:00:00Z",
+            "end": "2031-03-04T11:00:00Z",
+            "recurrence": "FREQ=DAILY;COUNT=3",
+            "siteUrl": "acme.webex.com",
+        },
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -52,8 +58,14 @@ def test_invitee_id_is_meeting_id_plus_number(api: TestClient, meeting: dict[str
     assert r.status_code == 200, r.text
     inv = r.json()
     assert re.fullmatch(rf"{meeting['id']}_\d+", inv["id"])
-    assert inv == {"id": inv["id"], "email": BRUNO, "displayName": "Bruno Anders", "coHost": False,
-                   "meetingId": meeting["id"], "panelist": False}
+    assert inv == {
+        "id": inv["id"],
+        "email": BRUNO,
+        "displayName": "Bruno Anders",
+        "coHost": False,
+        "meetingId": meeting["id"],
+        "panelist": False,
+    }
 
 
 def test_external_invitee_display_name_defaults_to_email(api: TestClient, meeting: dict[str, Any]) -> None:
@@ -93,7 +105,7 @@ def test_invitees_are_listed_sorted_by_email_with_paging(api: TestClient, meetin
     assert [i["email"] for i in first.json()["items"]] == sorted(emails)[:10]
     link = first.headers["link"]
     assert "meetingId=" in link and link.endswith('rel="next"')
-    second = api.get(link[1:link.index(">")].replace("http://testserver", ""))
+    second = api.get(link[1 : link.index(">")].replace("http://testserver", ""))
     assert [i["email"] for i in second.json()["items"]] == sorted(emails)[10:]
     assert "link" not in second.headers
 
@@ -123,14 +135,17 @@ def test_get_and_delete_invitee(api: TestClient, meeting: dict[str, Any]) -> Non
 
 def test_bulk_insert_is_all_or_nothing_on_duplicates(api: TestClient, meeting: dict[str, Any]) -> None:
     invite(api, meeting["id"], BRUNO)
-    r = api.post("/v1/meetingInvitees/bulkInsert", json={
-        "meetingId": meeting["id"], "items": [{"email": EXTERNAL}, {"email": BRUNO}]})
+    r = api.post(
+        "/v1/meetingInvitees/bulkInsert", json={"meetingId": meeting["id"], "items": [{"email": EXTERNAL}, {"email": BRUNO}]}
+    )
     assert r.status_code == 409
     assert r.json()["message"] == "Some users in the list have been invited." and "errors" not in r.json()
     listed = api.get("/v1/meetingInvitees", params={"meetingId": meeting["id"]}).json()["items"]
     assert [i["email"] for i in listed] == [BRUNO]
-    ok = api.post("/v1/meetingInvitees/bulkInsert", json={
-        "meetingId": meeting["id"], "items": [{"email": EXTERNAL, "panelist": False}, {"email": ALICE, "coHost": True}]})
+    ok = api.post(
+        "/v1/meetingInvitees/bulkInsert",
+        json={"meetingId": meeting["id"], "items": [{"email": EXTERNAL, "panelist": False}, {"email": ALICE, "coHost": True}]},
+    )
     assert ok.status_code == 200, ok.text
     assert [(i["email"], i["coHost"]) for i in ok.json()["items"]] == [(EXTERNAL, False), (ALICE, True)]
 
@@ -148,10 +163,15 @@ def test_invitees_go_with_a_deleted_meeting(api: TestClient, meeting: dict[str, 
 
 
 def test_create_meeting_with_invitees(api: TestClient) -> None:
-    r = api.post("/v1/meetings", json={
-        "title": "With invitees", "start": "2031-03-04T10:00:00Z", "end": "2031-03-04T11:00:00Z",
-        "invitees": [{"email": BRUNO, "displayName": "B."}, {"email": ALICE, "coHost": True}]})
+    r = api.post(
+        "/v1/meetings",
+        json={
+            "title": "With invitees",
+            "start": "2031-03-04T10:00:00Z",
+            "end": "2031-03-04T11:00:00Z",
+            "invitees": [{"email": BRUNO, "displayName": "B."}, {"email": ALICE, "coHost": True}],
+        },
+    )
     assert r.status_code == 200, r.text
     listed = api.get("/v1/meetingInvitees", params={"meetingId": r.json()["id"]}).json()["items"]
-    assert [(i["email"], i["displayName"], i["coHost"]) for i in listed] == [
-        (ALICE, "Alice Anders", True), (BRUNO, "B.", False)]
+    assert [(i["email"], i["displayName"], i["coHost"]) for i in listed] == [(ALICE, "Alice Anders", True), (BRUNO, "B.", False)]

@@ -10,7 +10,7 @@ from webex_emulator.areas.licenses import model as lic_model
 
 ADMIN = "ada.admin@acme.example.com"
 HOSTS = [f"{n}@acme.example.com" for n in ("chen.jensen111", "dana.jensen112", "elif.jensen113")]
-ATTENDEE = "hiro.quinn200@acme.example.com"      # generated #200: attendee on acme.webex.com
+ATTENDEE = "hiro.quinn200@acme.example.com"  # generated #200: attendee on acme.webex.com
 
 
 @pytest.fixture
@@ -66,12 +66,14 @@ def test_patch_add_increments_consumed_units_and_consumed_by_users_exactly(app_c
 
 
 def test_patch_response_is_the_full_resulting_license_set_with_uppercase_account_types(app_client, lic):
-    r = patch(app_client, HOSTS[0], [{"id": lic["new-meetings"]}])   # operation defaults to add
+    r = patch(app_client, HOSTS[0], [{"id": lic["new-meetings"]}])  # operation defaults to add
     body = r.json()
     assert set(body) >= {"orgId", "personId", "email", "licenses", "siteUrls"}
     assert set(body["licenses"]) == {lic["messaging"], lic["classic-meetings"], lic["new-meetings"]}
-    assert body["siteUrls"] == [{"siteUrl": "acme-classic.webex.com", "accountType": "HOST"},
-                                {"siteUrl": "acme.webex.com", "accountType": "HOST"}]
+    assert body["siteUrls"] == [
+        {"siteUrl": "acme-classic.webex.com", "accountType": "HOST"},
+        {"siteUrl": "acme.webex.com", "accountType": "HOST"},
+    ]
     att = patch(app_client, ATTENDEE, []).json()
     assert {"siteUrl": "acme.webex.com", "accountType": "ATTENDEE"} in att["siteUrls"]
 
@@ -94,13 +96,13 @@ def test_one_license_over_capacity_and_one_that_fits_gives_206_with_the_resultin
     assert r.status_code == 206
     returned = set(r.json()["licenses"])
     requested = {lic["new-meetings"], lic["calling"]}
-    assert requested - returned == {lic["new-meetings"]}        # failed = requested - returned
+    assert requested - returned == {lic["new-meetings"]}  # failed = requested - returned
     assert lic["calling"] in returned
     assert get_license(app_client, lic["calling"])["consumedUnits"] == 1
 
 
 def test_when_every_item_fails_the_answer_is_400_and_nothing_changes(app, app_client, lic):
-    user = "alice.lopez133@acme.example.com"        # generated #133: messaging + classic only
+    user = "alice.lopez133@acme.example.com"  # generated #133: messaging + classic only
     patch(app_client, user, [{"id": lic["classic-meetings"], "operation": "remove"}])
     fill_pool(app, app_client, lic["new-meetings"])
     fill_pool(app, app_client, lic["classic-meetings"])
@@ -121,8 +123,9 @@ def test_a_noop_item_counts_as_success_so_one_real_failure_gives_206(app, app_cl
 
 def test_add_of_held_license_and_remove_of_absent_license_are_noop_200(app_client, lic):
     before = get_license(app_client, lic["messaging"])["consumedUnits"]
-    r = patch(app_client, HOSTS[0], [{"id": lic["messaging"], "operation": "add"},
-                                     {"id": lic["new-meetings"], "operation": "remove"}])
+    r = patch(
+        app_client, HOSTS[0], [{"id": lic["messaging"], "operation": "add"}, {"id": lic["new-meetings"], "operation": "remove"}]
+    )
     assert r.status_code == 200
     assert get_license(app_client, lic["messaging"])["consumedUnits"] == before
 
@@ -133,7 +136,7 @@ def test_unknown_license_rejects_the_whole_request_with_400000(app_client, lic):
     assert r.status_code == 400
     assert r.json()["errors"][0]["errorCode"] == 400000
     person = app_client.get("/v1/people", params={"email": HOSTS[0]}).json()["items"][0]
-    assert lic["new-meetings"] not in person["licenses"]     # atomic: nothing applied
+    assert lic["new-meetings"] not in person["licenses"]  # atomic: nothing applied
 
 
 def test_calling_license_without_properties_is_400411(app_client, lic):
@@ -158,8 +161,12 @@ def test_attendee_site_that_does_not_exist_is_400216(app_client):
 
 
 def test_attendee_to_host_swap_in_one_request(app_client, lic):
-    r = patch(app_client, ATTENDEE, [{"id": lic["new-meetings"], "operation": "add"}],
-              [{"siteUrl": "acme.webex.com", "accountType": "attendee", "operation": "remove"}])
+    r = patch(
+        app_client,
+        ATTENDEE,
+        [{"id": lic["new-meetings"], "operation": "add"}],
+        [{"siteUrl": "acme.webex.com", "accountType": "attendee", "operation": "remove"}],
+    )
     assert r.status_code == 200
     assert {"siteUrl": "acme.webex.com", "accountType": "HOST"} in r.json()["siteUrls"]
     assert not any(s["accountType"] == "ATTENDEE" for s in r.json()["siteUrls"])
@@ -167,8 +174,12 @@ def test_attendee_to_host_swap_in_one_request(app_client, lic):
 
 def test_host_to_attendee_swap_in_one_request_frees_the_unit(app_client, lic):
     before = get_license(app_client, lic["new-meetings"])["consumedUnits"]
-    r = patch(app_client, ADMIN, [{"id": lic["new-meetings"], "operation": "remove"}],
-              [{"siteUrl": "acme.webex.com", "accountType": "attendee"}])
+    r = patch(
+        app_client,
+        ADMIN,
+        [{"id": lic["new-meetings"], "operation": "remove"}],
+        [{"siteUrl": "acme.webex.com", "accountType": "attendee"}],
+    )
     assert r.status_code == 200
     assert {"siteUrl": "acme.webex.com", "accountType": "ATTENDEE"} in r.json()["siteUrls"]
     assert get_license(app_client, lic["new-meetings"])["consumedUnits"] == before - 1
@@ -207,7 +218,7 @@ def test_license_users_are_paged_with_limit_and_next_link_repeating_params(app_c
         link = r.headers.get("link")
         pages += 1
         if link:
-            nxt = link[1:link.index(">")]
+            nxt = link[1 : link.index(">")]
             assert "includeAssignedTo=user" in nxt and "limit=70" in nxt and "next=" in nxt
             url = nxt.replace("http://testserver", "")
         else:
@@ -216,14 +227,17 @@ def test_license_users_are_paged_with_limit_and_next_link_repeating_params(app_c
 
 
 def test_license_users_limit_above_300_is_capped_silently(app_client, lic):
-    r = app_client.get(f"/v1/licenses/{lic['messaging']}",
-                       params={"includeAssignedTo": "user", "limit": 1000})
+    r = app_client.get(f"/v1/licenses/{lic['messaging']}", params={"includeAssignedTo": "user", "limit": 1000})
     assert r.status_code == 200 and len(r.json()["users"]) == 203
 
 
 def test_counters_match_assignment_rows_after_many_operations(app, app_client, lic):
     for i, email in enumerate(HOSTS * 3):
         op = "add" if i % 2 == 0 else "remove"
-        patch(app_client, email, [{"id": lic["new-meetings"], "operation": op}],
-              [{"siteUrl": "acme-classic.webex.com", "accountType": "attendee", "operation": "remove"}])
+        patch(
+            app_client,
+            email,
+            [{"id": lic["new-meetings"], "operation": op}],
+            [{"siteUrl": "acme-classic.webex.com", "accountType": "attendee", "operation": "remove"}],
+        )
     assert lic_model.check_invariants(app.runtime.state.conn) == []

@@ -138,8 +138,15 @@ def test_spec_example_password_is_accepted(api: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "extra",
-    [{"title": ""}, {"title": "x" * 129}, {"enabledJoinBeforeHost": "yes"}, {"joinBeforeHostMinutes": 7},
-     {"unlockedMeetingJoinSecurity": "sometimes"}, {"timezone": "Mars/Olympus"}, {"integrationTags": ["a", "b", "c", "d"]}],
+    [
+        {"title": ""},
+        {"title": "x" * 129},
+        {"enabledJoinBeforeHost": "yes"},
+        {"joinBeforeHostMinutes": 7},
+        {"unlockedMeetingJoinSecurity": "sometimes"},
+        {"timezone": "Mars/Olympus"},
+        {"integrationTags": ["a", "b", "c", "d"]},
+    ],
 )
 def test_invalid_meeting_fields_are_rejected(api: TestClient, extra: dict[str, Any]) -> None:
     r = api.post("/v1/meetings", json=body(**extra))
@@ -209,7 +216,9 @@ def test_occurrences_are_listed_as_scheduled_meetings_with_ids(api: TestClient) 
     r = api.get("/v1/meetings", params={"meetingSeriesId": m["id"], "meetingType": "scheduledMeeting"})
     items = r.json()["items"]
     assert [i["id"] for i in items] == [
-        f"{m['id']}_20310304T100000Z", f"{m['id']}_20310305T100000Z", f"{m['id']}_20310306T100000Z",
+        f"{m['id']}_20310304T100000Z",
+        f"{m['id']}_20310305T100000Z",
+        f"{m['id']}_20310306T100000Z",
     ]
     assert all(i["meetingType"] == "scheduledMeeting" and i["isModified"] is False for i in items)
     assert all(i["meetingSeriesId"] == m["id"] and i["state"] == "scheduled" for i in items)
@@ -225,7 +234,7 @@ def test_list_meetings_pages_with_link_header(api: TestClient) -> None:
     assert len(first.json()["items"]) == 10
     link = first.headers["link"]
     assert link.endswith('rel="next"') and "siteUrl=" in link
-    url = link[1:link.index(">")]
+    url = link[1 : link.index(">")]
     second = api.get(url.replace("http://testserver", ""))
     assert len(second.json()["items"]) == 2 and "link" not in second.headers
     big = api.get("/v1/meetings", params={**window, "max": 500})
@@ -297,8 +306,16 @@ def test_read_scope_is_required(api: TestClient) -> None:
 
 
 def occurrences(api: TestClient, series_id: str) -> list[dict[str, Any]]:
-    r = api.get("/v1/meetings", params={"meetingSeriesId": series_id, "meetingType": "scheduledMeeting",
-                                       "from": ts(NOW), "to": ts(NOW + timedelta(days=60)), "max": 100})
+    r = api.get(
+        "/v1/meetings",
+        params={
+            "meetingSeriesId": series_id,
+            "meetingType": "scheduledMeeting",
+            "from": ts(NOW),
+            "to": ts(NOW + timedelta(days=60)),
+            "max": 100,
+        },
+    )
     assert r.status_code == 200, r.text
     return r.json()["items"]
 
@@ -306,8 +323,9 @@ def occurrences(api: TestClient, series_id: str) -> list[dict[str, Any]]:
 def test_occurrence_edit_creates_modified_exception(api: TestClient) -> None:
     m = create(api, recurrence="FREQ=DAILY;COUNT=3")
     occ = occurrences(api, m["id"])[1]
-    r = api.patch(f"/v1/meetings/{occ['id']}", json={"title": "Moved", "start": "2031-03-05T14:00:00Z",
-                                                     "end": "2031-03-05T14:30:00Z"})
+    r = api.patch(
+        f"/v1/meetings/{occ['id']}", json={"title": "Moved", "start": "2031-03-05T14:00:00Z", "end": "2031-03-05T14:30:00Z"}
+    )
     assert r.status_code == 200, r.text
     changed = r.json()
     assert changed["id"] == occ["id"] and changed["isModified"] is True
@@ -315,8 +333,9 @@ def test_occurrence_edit_creates_modified_exception(api: TestClient) -> None:
     assert changed["meetingNumber"] != m["meetingNumber"]  # an exception gets its own number
     others = [o for o in occurrences(api, m["id"]) if o["id"] != occ["id"]]
     assert all(o["title"] == "Design review" and not o["isModified"] for o in others)
-    modified = api.get("/v1/meetings", params={"meetingSeriesId": m["id"], "meetingType": "scheduledMeeting",
-                                               "isModified": "true"}).json()["items"]
+    modified = api.get(
+        "/v1/meetings", params={"meetingSeriesId": m["id"], "meetingType": "scheduledMeeting", "isModified": "true"}
+    ).json()["items"]
     assert [o["id"] for o in modified] == [occ["id"]]
 
 
@@ -369,8 +388,14 @@ def test_recurrence_cannot_be_set_on_an_occurrence(api: TestClient) -> None:
 
 
 def test_patch_is_partial_but_put_replaces_the_meeting(api: TestClient) -> None:
-    m = create(api, agenda="Keep me", recurrence="FREQ=DAILY;COUNT=3", enabledJoinBeforeHost=True,
-               joinBeforeHostMinutes=5, enableConnectAudioBeforeHost=True)
+    m = create(
+        api,
+        agenda="Keep me",
+        recurrence="FREQ=DAILY;COUNT=3",
+        enabledJoinBeforeHost=True,
+        joinBeforeHostMinutes=5,
+        enableConnectAudioBeforeHost=True,
+    )
     patched = api.patch(f"/v1/meetings/{m['id']}", json={"title": "Patched"}).json()
     assert patched["agenda"] == "Keep me" and patched["recurrence"] == m["recurrence"]
     assert patched["enabledJoinBeforeHost"] is True
@@ -405,7 +430,7 @@ def test_patch_accepts_json_patch_and_plain_json_content_types_like_the_live_ser
         r = api.patch(f"/v1/meetings/{m['id']}", content=b'{"title": "T"}', headers={"Content-Type": "text/plain"})
         assert r.status_code == 415
         counted = api.get("/_emulator/requests/violations").json()["routes"]
-        assert counted["PATCH /v1/meetings/{meetingId}"]["count"] == 2   # plain JSON + text/plain
+        assert counted["PATCH /v1/meetings/{meetingId}"]["count"] == 2  # plain JSON + text/plain
 
 
 def test_strict_contract_rejects_plain_json_meeting_patch(api: TestClient) -> None:
@@ -471,8 +496,9 @@ def test_legacy_space_meeting_edit_needs_a_host_license(app_client: TestClient) 
     meeting_id = org["meetings"]["spaceMeetings"][host]
     r = app_client.patch(f"/v1/meetings/{meeting_id}", json={"title": "Migrated", "hostEmail": host})
     assert r.status_code == 403
-    lic = app_client.patch("/v1/licenses/users", json={
-        "email": host, "licenses": [{"id": org["licenses"]["new-meetings"], "operation": "add"}]})
+    lic = app_client.patch(
+        "/v1/licenses/users", json={"email": host, "licenses": [{"id": org["licenses"]["new-meetings"], "operation": "add"}]}
+    )
     assert lic.status_code == 200, lic.text
     r = app_client.patch(f"/v1/meetings/{meeting_id}", json={"title": "Migrated", "hostEmail": host})
     assert r.status_code == 200, r.text

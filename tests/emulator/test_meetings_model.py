@@ -223,7 +223,10 @@ def test_monthly_series_overlaps_window_between_its_occurrences() -> None:
     # The [SM] listMeetings example: a monthly series is listed for a window between occurrences.
     start = datetime(2030, 1, 1, 10, 0, tzinfo=timezone.utc)
     series = Series(
-        "2" * 32, "UTC", start, start + timedelta(hours=1),
+        "2" * 32,
+        "UTC",
+        start,
+        start + timedelta(hours=1),
         parse_recurrence("FREQ=MONTHLY;INTERVAL=1;BYMONTHDAY=1;UNTIL=20310210T000000Z"),
     )
     assert series.span_overlaps(datetime(2030, 10, 2, tzinfo=timezone.utc), datetime(2030, 10, 20, tzinfo=timezone.utc))

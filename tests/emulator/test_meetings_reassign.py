@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 from .test_meetings_api import ADA, ALICE, CLASSIC, NEW_SITE, USER_SCOPES, api, create, mint  # noqa: F401
 
 REASSIGN = "/v1/meetings/reassignHost"
-MESSAGING_ONLY = "alice.lopez133@acme.example.com"   # no host license on the new site
+MESSAGING_ONLY = "alice.lopez133@acme.example.com"  # no host license on the new site
 
 
 def test_reassign_keeps_id_number_and_sip_address_and_changes_only_the_host(api: TestClient) -> None:
@@ -25,7 +25,10 @@ def test_reassign_reports_per_meeting_failures_as_207(api: TestClient) -> None:
     r = api.post(REASSIGN, json={"hostEmail": ALICE, "meetingIds": [m["id"], "0" * 32, classic["id"]]})
     assert r.status_code == 207
     assert [(i["meetingId"], i["httpStatus"]) for i in r.json()["items"]] == [
-        (m["id"], "200"), ("0" * 32, "404"), (classic["id"], "400")]
+        (m["id"], "200"),
+        ("0" * 32, "404"),
+        (classic["id"], "400"),
+    ]
 
 
 def test_reassign_uses_the_site_url_header(api: TestClient) -> None:

@@ -38,10 +38,7 @@ def test_recurrence_is_case_insensitive_and_tolerates_rrule_prefix() -> None:
 
 def test_monthly_recurrence_keeps_only_first_month_day() -> None:
     # [SM]: "FREQ=MONTHLY;INTERVAL=1;COUNT=10;BYMONTHDAY=10,11,12" is taken as BYMONTHDAY=10.
-    assert (
-        normalised("FREQ=MONTHLY;INTERVAL=1;COUNT=10;BYMONTHDAY=10,11,12")
-        == "FREQ=MONTHLY;COUNT=10;INTERVAL=1;BYMONTHDAY=10"
-    )
+    assert normalised("FREQ=MONTHLY;INTERVAL=1;COUNT=10;BYMONTHDAY=10,11,12") == "FREQ=MONTHLY;COUNT=10;INTERVAL=1;BYMONTHDAY=10"
 
 
 def test_yearly_recurrence_keeps_only_first_weekday() -> None:
@@ -52,9 +49,7 @@ def test_weekly_recurrence_keeps_all_weekdays() -> None:
     assert "BYDAY=MO,WE,FR" in normalised("FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=6")
 
 
-@pytest.mark.parametrize(
-    ("freq", "cap"), sorted(MAX_OCCURRENCES.items())
-)
+@pytest.mark.parametrize(("freq", "cap"), sorted(MAX_OCCURRENCES.items()))
 def test_bounded_recurrence_count_is_truncated_to_webex_maximum(freq: str, cap: int) -> None:
     # "now" on the first occurrence's day, so the 5-year horizon admits the full cap.
     now = START - timedelta(hours=1)

@@ -20,11 +20,20 @@ def test_get_organization_by_id_and_unknown_is_404(app, app_client):
 
 
 def test_user_sees_only_own_org_and_second_org_is_forbidden(app_client):
-    seeded = app_client.post("/_emulator/seed", json={"orgs": [{
-        "key": "other", "displayName": "Other Org", "people": [
-            {"email": "o@other.example.com", "displayName": "O", "roles": ["full_admin"]}]}]}).json()
+    seeded = app_client.post(
+        "/_emulator/seed",
+        json={
+            "orgs": [
+                {
+                    "key": "other",
+                    "displayName": "Other Org",
+                    "people": [{"email": "o@other.example.com", "displayName": "O", "roles": ["full_admin"]}],
+                }
+            ]
+        },
+    ).json()
     other_id = seeded["orgs"][0]["id"]
-    assert len(app_client.get("/v1/organizations").json()["items"]) == 2     # admin token: all orgs
+    assert len(app_client.get("/v1/organizations").json()["items"]) == 2  # admin token: all orgs
     tok = mint(app_client, "alice.anders1@acme.example.com", ["spark:organizations_read"])
     mine = app_client.get("/v1/organizations", headers=bearer(tok)).json()["items"]
     assert [o["displayName"] for o in mine] == ["Acme, Inc."]

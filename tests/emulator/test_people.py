@@ -32,8 +32,7 @@ def consumed(c, lid: str) -> int:
 
 def test_list_people_caps_max_silently_and_link_repeats_every_param(app_client):
     # callingData=true caps at 100 (deviations.PEOPLE_MAX_CAP_CALLING_DATA).
-    r = app_client.get("/v1/people", params={"max": 1000, "excludeStatus": "true",
-                                             "callingData": "true"})
+    r = app_client.get("/v1/people", params={"max": 1000, "excludeStatus": "true", "callingData": "true"})
     assert r.status_code == 200
     items = r.json()["items"]
     assert len(items) == 100
@@ -53,7 +52,7 @@ def test_following_next_links_visits_everyone_once_and_stops_without_link(app_cl
         r = app_client.get(url)
         seen += [p["id"] for p in r.json()["items"]]
         link = r.headers.get("link")
-        url = link[1:link.index(">")].replace("http://testserver", "") if link else None
+        url = link[1 : link.index(">")].replace("http://testserver", "") if link else None
     assert len(seen) == len(set(seen)) == 203
 
 
@@ -61,7 +60,7 @@ def test_next_link_keeps_the_display_name_filter(app_client):
     r = app_client.get("/v1/people", params={"displayName": "A", "max": 5})
     link = r.headers["link"]
     assert "displayName=A" in link and "max=5" in link
-    nxt = app_client.get(link[1:link.index(">")].replace("http://testserver", ""))
+    nxt = app_client.get(link[1 : link.index(">")].replace("http://testserver", ""))
     assert all(p["displayName"].startswith("A") for p in nxt.json()["items"])
 
 
@@ -115,10 +114,16 @@ def test_person_bool_fields_are_strings_for_admins(app_client):
 
 def test_post_people_creates_with_licenses_and_attendee_site(app_client, lic):
     before = consumed(app_client, lic["new-meetings"])
-    r = app_client.post("/v1/people", json={
-        "emails": ["new.person@acme.example.com"], "firstName": "New", "lastName": "Person",
-        "licenses": [lic["messaging"], lic["new-meetings"]],
-        "siteUrls": ["acme-classic.webex.com#attendee"]})
+    r = app_client.post(
+        "/v1/people",
+        json={
+            "emails": ["new.person@acme.example.com"],
+            "firstName": "New",
+            "lastName": "Person",
+            "licenses": [lic["messaging"], lic["new-meetings"]],
+            "siteUrls": ["acme-classic.webex.com#attendee"],
+        },
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["displayName"] == "New Person"
@@ -138,8 +143,7 @@ def test_post_people_requires_emails_and_a_name(app_client):
 
 
 def test_post_people_min_response_returns_only_the_id(app_client):
-    r = app_client.post("/v1/people?minResponse=true",
-                        json={"emails": ["min@acme.example.com"], "displayName": "Min"})
+    r = app_client.post("/v1/people?minResponse=true", json={"emails": ["min@acme.example.com"], "displayName": "Min"})
     assert r.status_code == 200 and list(r.json()) == ["id"]
 
 
@@ -147,21 +151,30 @@ def test_post_people_skips_licenses_over_capacity(app, app_client, lic):
     row = lic_model.resolve(app.runtime.state.conn, lic["new-meetings"])
     with app.runtime.state.transaction() as db:
         db.execute("UPDATE licenses SET total_units=consumed_by_users WHERE uuid=?", (row["uuid"],))
-    r = app_client.post("/v1/people", json={"emails": ["full@acme.example.com"], "displayName": "F",
-                                            "licenses": [lic["messaging"], lic["new-meetings"]]})
+    r = app_client.post(
+        "/v1/people",
+        json={"emails": ["full@acme.example.com"], "displayName": "F", "licenses": [lic["messaging"], lic["new-meetings"]]},
+    )
     assert r.status_code == 200 and r.json()["licenses"] == [lic["messaging"]]
 
 
 def test_put_people_is_a_full_replace_omitted_fields_are_reset(app_client):
     p = person(app_client, ADMIN)
     assert p["title"] == "IT Director" and p["department"] == "IT"
-    r = app_client.put(f"/v1/people/{p['id']}", json={
-        "displayName": "Ada A.", "emails": p["emails"], "licenses": p["licenses"],
-        "roles": p["roles"], "siteUrls": p["siteUrls"]})
+    r = app_client.put(
+        f"/v1/people/{p['id']}",
+        json={
+            "displayName": "Ada A.",
+            "emails": p["emails"],
+            "licenses": p["licenses"],
+            "roles": p["roles"],
+            "siteUrls": p["siteUrls"],
+        },
+    )
     assert r.status_code == 200
     q = person(app_client, ADMIN)
     assert q["displayName"] == "Ada A."
-    assert "title" not in q and "department" not in q and "firstName" not in q   # reset
+    assert "title" not in q and "department" not in q and "firstName" not in q  # reset
     assert q["licenses"] == p["licenses"] and q["roles"] == p["roles"]
 
 
@@ -173,8 +186,7 @@ def test_put_people_requires_display_name(app_client):
 
 def test_put_people_nickname_follows_first_name(app_client):
     p = person(app_client, USER)
-    body = {**{k: p[k] for k in ("emails", "displayName", "licenses")}, "firstName": "Al",
-            "nickName": "ignored"}
+    body = {**{k: p[k] for k in ("emails", "displayName", "licenses")}, "firstName": "Al", "nickName": "ignored"}
     assert app_client.put(f"/v1/people/{p['id']}", json=body).json()["nickName"] == "Al"
 
 
@@ -191,8 +203,12 @@ def test_put_people_licenses_drive_host_sites_and_consumed_units(app_client, lic
     p = person(app_client, "chen.jensen111@acme.example.com")
     assert "acme.webex.com" not in p["siteUrls"]
     before = consumed(app_client, lic["new-meetings"])
-    body = {"displayName": p["displayName"], "emails": p["emails"],
-            "licenses": p["licenses"] + [lic["new-meetings"]], "siteUrls": p["siteUrls"]}
+    body = {
+        "displayName": p["displayName"],
+        "emails": p["emails"],
+        "licenses": p["licenses"] + [lic["new-meetings"]],
+        "siteUrls": p["siteUrls"],
+    }
     q = app_client.put(f"/v1/people/{p['id']}", json=body).json()
     assert "acme.webex.com" in q["siteUrls"]
     assert consumed(app_client, lic["new-meetings"]) == before + 1
@@ -203,8 +219,7 @@ def test_put_people_over_capacity_skips_that_license(app, app_client, lic):
     with app.runtime.state.transaction() as db:
         db.execute("UPDATE licenses SET total_units=consumed_by_users WHERE uuid=?", (row["uuid"],))
     p = person(app_client, "chen.jensen111@acme.example.com")
-    body = {"displayName": p["displayName"], "emails": p["emails"],
-            "licenses": p["licenses"] + [lic["new-meetings"]]}
+    body = {"displayName": p["displayName"], "emails": p["emails"], "licenses": p["licenses"] + [lic["new-meetings"]]}
     q = app_client.put(f"/v1/people/{p['id']}", json=body).json()
     assert lic["new-meetings"] not in q["licenses"] and "acme.webex.com" not in q["siteUrls"]
     assert lic_model.check_invariants(app.runtime.state.conn) == []
@@ -212,9 +227,13 @@ def test_put_people_over_capacity_skips_that_license(app, app_client, lic):
 
 def test_put_people_host_to_attendee_on_a_site(app_client, lic):
     p = person(app_client, ADMIN)
-    body = {"displayName": p["displayName"], "emails": p["emails"], "roles": p["roles"],
-            "licenses": [x for x in p["licenses"] if x != lic["new-meetings"]],
-            "siteUrls": ["acme-classic.webex.com", "acme.webex.com#attendee"]}
+    body = {
+        "displayName": p["displayName"],
+        "emails": p["emails"],
+        "roles": p["roles"],
+        "licenses": [x for x in p["licenses"] if x != lic["new-meetings"]],
+        "siteUrls": ["acme-classic.webex.com", "acme.webex.com#attendee"],
+    }
     q = app_client.put(f"/v1/people/{p['id']}", json=body).json()
     assert q["siteUrls"] == ["acme-classic.webex.com", "acme.webex.com#attendee"]
 
@@ -223,8 +242,12 @@ def test_put_people_removes_attendee_site_only_with_show_all_types(app_client):
     email = "hiro.quinn200@acme.example.com"
     p = person(app_client, email)
     assert "acme.webex.com#attendee" in p["siteUrls"]
-    body = {"displayName": p["displayName"], "emails": p["emails"], "licenses": p["licenses"],
-            "siteUrls": [s for s in p["siteUrls"] if "#" not in s]}
+    body = {
+        "displayName": p["displayName"],
+        "emails": p["emails"],
+        "licenses": p["licenses"],
+        "siteUrls": [s for s in p["siteUrls"] if "#" not in s],
+    }
     kept = app_client.put(f"/v1/people/{p['id']}", json=body).json()
     assert "acme.webex.com#attendee" in kept["siteUrls"]
     gone = app_client.put(f"/v1/people/{p['id']}?showAllTypes=true", json=body).json()
@@ -233,8 +256,9 @@ def test_put_people_removes_attendee_site_only_with_show_all_types(app_client):
 
 def test_put_people_min_response_is_204(app_client):
     p = person(app_client, USER)
-    r = app_client.put(f"/v1/people/{p['id']}?minResponse=true",
-                       json={"displayName": "Z", "emails": p["emails"], "licenses": p["licenses"]})
+    r = app_client.put(
+        f"/v1/people/{p['id']}?minResponse=true", json={"displayName": "Z", "emails": p["emails"], "licenses": p["licenses"]}
+    )
     assert r.status_code == 204 and r.content == b""
 
 
@@ -262,9 +286,8 @@ def test_every_person_sites_agree_with_their_license_assignments(app, app_client
             assert not ({s.split("#")[0] for s in sites if s.endswith("#attendee")} & hosts)
             checked += 1
         link = r.headers.get("link")
-        url = link[1:link.index(">")].replace("http://testserver", "") if link else None
+        url = link[1 : link.index(">")].replace("http://testserver", "") if link else None
     assert checked == 203
     for item in lic_by_id.values():
-        n = len(app_client.get(f"/v1/licenses/{item['id']}",
-                               params={"includeAssignedTo": "user"}).json()["users"])
+        n = len(app_client.get(f"/v1/licenses/{item['id']}", params={"includeAssignedTo": "user"}).json()["users"])
         assert n == item["consumedByUsers"] == item["consumedUnits"]

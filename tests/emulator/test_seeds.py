@@ -17,10 +17,10 @@ def test_sample_tells_the_migration_story(app, app_client):
     classic = next(x for x in lics.values() if x.get("siteUrl") == "acme-classic.webex.com")
     new = next(x for x in lics.values() if x.get("siteUrl") == "acme.webex.com")
     for pool in (classic, new):
-        assert pool["totalUnits"] - pool["consumedUnits"] <= 10          # at/near capacity
+        assert pool["totalUnits"] - pool["consumedUnits"] <= 10  # at/near capacity
     assert any(x["name"] == "Messaging" for x in lics.values())
     hosts = org["spaceMeetingHosts"]
-    assert len(hosts) > new["totalUnits"] - new["consumedUnits"]          # migration must plan
+    assert len(hosts) > new["totalUnits"] - new["consumedUnits"]  # migration must plan
     for email in hosts:
         p = app_client.get("/v1/people", params={"email": email}).json()["items"][0]
         assert new["id"] not in p["licenses"] and classic["id"] in p["licenses"]
@@ -55,11 +55,21 @@ def test_large_org_generator_makes_10000_users_and_20000_assignments(tmp_path):
 
 
 def test_seed_over_capacity_is_rejected():
-    doc = {"orgs": [{"key": "x", "displayName": "X", "licenses": [
-        {"key": "m", "offerCode": "MS", "name": "Messaging", "totalUnits": 1}],
-        "people": [{"email": "a@x.com", "displayName": "A", "licenses": ["m"]},
-                   {"email": "b@x.com", "displayName": "B", "licenses": ["m"]}]}]}
+    doc = {
+        "orgs": [
+            {
+                "key": "x",
+                "displayName": "X",
+                "licenses": [{"key": "m", "offerCode": "MS", "name": "Messaging", "totalUnits": 1}],
+                "people": [
+                    {"email": "a@x.com", "displayName": "A", "licenses": ["m"]},
+                    {"email": "b@x.com", "displayName": "B", "licenses": ["m"]},
+                ],
+            }
+        ]
+    }
     import pytest
+
     with pytest.raises(ValueError, match="capacity"):
         create_app(seed=doc, admin_token="t")
 
@@ -79,8 +89,11 @@ def test_sample_dev_stack_tokens_hold_exactly_the_readme_scopes(app_client):
     me = app_client.get("/v1/people/me", headers={"Authorization": "Bearer dev-stack-admin-token"})
     assert me.status_code == 200 and me.json()["emails"] == ["ada.admin@acme.example.com"]
     # ...and nothing beyond: a scope the list does not hold is refused.
-    r = app_client.get("/v1/authorizations", params={"personEmail": "ada.admin@acme.example.com"},
-                       headers={"Authorization": "Bearer dev-stack-admin-token"})
+    r = app_client.get(
+        "/v1/authorizations",
+        params={"personEmail": "ada.admin@acme.example.com"},
+        headers={"Authorization": "Bearer dev-stack-admin-token"},
+    )
     assert r.status_code == 403
 
 

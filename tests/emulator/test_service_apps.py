@@ -49,17 +49,17 @@ def request_token(client: TestClient, headers: dict[str, str], org: str, **overr
 
 
 def refresh(client: TestClient, refresh_token: str, secret: str = CLIENT_SECRET) -> Any:
-    return client.post("/v1/access_token", data={
-        "grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": secret,
-        "refresh_token": refresh_token})
+    return client.post(
+        "/v1/access_token",
+        data={"grant_type": "refresh_token", "client_id": CLIENT_ID, "client_secret": secret, "refresh_token": refresh_token},
+    )
 
 
 def clock(client: TestClient) -> Any:
     return client.app.runtime.state.clock  # type: ignore[attr-defined]
 
 
-def test_service_app_token_forbidden_until_authorized(app_client: TestClient, integration: dict[str, str],
-                                                      org_id: str) -> None:
+def test_service_app_token_forbidden_until_authorized(app_client: TestClient, integration: dict[str, str], org_id: str) -> None:
     r = request_token(app_client, integration, org_id)
     assert r.status_code == 403
     assert r.json()["message"] == NOT_AUTHORIZED and r.json()["trackingId"]
@@ -72,8 +72,7 @@ def test_service_app_token_forbidden_until_authorized(app_client: TestClient, in
     assert (tokens["expires_in"], tokens["refresh_token_expires_in"]) == (3600, 7_776_000)
 
 
-def test_service_app_token_works_with_the_apps_scopes(app_client: TestClient, integration: dict[str, str],
-                                                      org_id: str) -> None:
+def test_service_app_token_works_with_the_apps_scopes(app_client: TestClient, integration: dict[str, str], org_id: str) -> None:
     authorize(app_client)
     access = bearer(request_token(app_client, integration, org_id).json()["access_token"])
     people = app_client.get("/v1/people", params={"email": ADA}, headers=access)
@@ -90,12 +89,16 @@ def test_service_app_token_needs_applications_token_scope(app_client: TestClient
 
 @pytest.mark.parametrize(
     ("override", "description"),
-    [({"clientSecret": None}, "clientSecret is required"), ({"targetOrgId": ""}, "targetOrgId is required"),
-     ({"clientSecret": "wrong"}, "clientId or clientSecret is invalid"),
-     ({"clientId": "Cother"}, "clientId or clientSecret is invalid")],
+    [
+        ({"clientSecret": None}, "clientSecret is required"),
+        ({"targetOrgId": ""}, "targetOrgId is required"),
+        ({"clientSecret": "wrong"}, "clientId or clientSecret is invalid"),
+        ({"clientId": "Cother"}, "clientId or clientSecret is invalid"),
+    ],
 )
-def test_service_app_token_rejects_bad_credentials(app_client: TestClient, integration: dict[str, str], org_id: str,
-                                                   override: dict[str, Any], description: str) -> None:
+def test_service_app_token_rejects_bad_credentials(
+    app_client: TestClient, integration: dict[str, str], org_id: str, override: dict[str, Any], description: str
+) -> None:
     authorize(app_client)
     r = request_token(app_client, integration, org_id, **override)
     assert r.status_code == 400
@@ -104,20 +107,23 @@ def test_service_app_token_rejects_bad_credentials(app_client: TestClient, integ
 
 
 def test_unknown_service_app_is_not_found(app_client: TestClient, integration: dict[str, str], org_id: str) -> None:
-    r = app_client.post(f"/v1/applications/{ids.application_id('Cunknown')}/token", headers=integration,
-                        json={"clientId": "Cunknown", "clientSecret": "x", "targetOrgId": org_id})
+    r = app_client.post(
+        f"/v1/applications/{ids.application_id('Cunknown')}/token",
+        headers=integration,
+        json={"clientId": "Cunknown", "clientSecret": "x", "targetOrgId": org_id},
+    )
     assert r.status_code == 404 and r.json()["message"] == "Service App not found"
 
 
 def test_service_app_token_for_an_org_that_did_not_authorize_is_forbidden(
-        app_client: TestClient, integration: dict[str, str]) -> None:
+    app_client: TestClient, integration: dict[str, str]
+) -> None:
     authorize(app_client)
     other_org = ids.org_id(ids.stable_uuid("org", "not-acme"))
     assert request_token(app_client, integration, other_org).status_code == 403
 
 
-def test_refresh_grant_issues_a_new_access_token(app_client: TestClient, integration: dict[str, str],
-                                                 org_id: str) -> None:
+def test_refresh_grant_issues_a_new_access_token(app_client: TestClient, integration: dict[str, str], org_id: str) -> None:
     authorize(app_client)
     first = request_token(app_client, integration, org_id).json()
     r = refresh(app_client, first["refresh_token"])
@@ -130,8 +136,9 @@ def test_refresh_grant_issues_a_new_access_token(app_client: TestClient, integra
 
 
 @pytest.mark.parametrize("bad", ["not-a-refresh-token", "access"])
-def test_refresh_grant_rejects_invalid_refresh_tokens(app_client: TestClient, integration: dict[str, str],
-                                                      org_id: str, bad: str) -> None:
+def test_refresh_grant_rejects_invalid_refresh_tokens(
+    app_client: TestClient, integration: dict[str, str], org_id: str, bad: str
+) -> None:
     authorize(app_client)
     tokens = request_token(app_client, integration, org_id).json()
     r = refresh(app_client, tokens["access_token"] if bad == "access" else bad)
@@ -141,8 +148,7 @@ def test_refresh_grant_rejects_invalid_refresh_tokens(app_client: TestClient, in
     assert r.json()["trackingID"].startswith("CLIENT_")
 
 
-def test_refresh_grant_rejects_wrong_client_secret(app_client: TestClient, integration: dict[str, str],
-                                                   org_id: str) -> None:
+def test_refresh_grant_rejects_wrong_client_secret(app_client: TestClient, integration: dict[str, str], org_id: str) -> None:
     authorize(app_client)
     tokens = request_token(app_client, integration, org_id).json()
     r = refresh(app_client, tokens["refresh_token"], secret="wrong")
@@ -156,8 +162,7 @@ def test_refresh_grant_needs_form_encoding_and_known_grant(app_client: TestClien
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
 
 
-def test_expired_refresh_token_is_an_invalid_grant(app_client: TestClient, integration: dict[str, str],
-                                                   org_id: str) -> None:
+def test_expired_refresh_token_is_an_invalid_grant(app_client: TestClient, integration: dict[str, str], org_id: str) -> None:
     authorize(app_client)
     assert app_client.put("/_emulator/token-lifetimes", json={"serviceAppRefreshToken": 60}).status_code == 200
     tokens = request_token(app_client, integration, org_id).json()
@@ -168,7 +173,8 @@ def test_expired_refresh_token_is_an_invalid_grant(app_client: TestClient, integ
 
 
 def test_token_lifetime_is_configurable_so_a_token_can_be_near_expiry(
-        app_client: TestClient, integration: dict[str, str], org_id: str) -> None:
+    app_client: TestClient, integration: dict[str, str], org_id: str
+) -> None:
     authorize(app_client)
     app_client.put("/_emulator/token-lifetimes", json={"serviceAppAccessToken": 120})
     clock(app_client).set(frozen_at=clock(app_client).now())
@@ -185,8 +191,9 @@ def test_token_lifetime_is_configurable_so_a_token_can_be_near_expiry(
     assert app_client.delete("/_emulator/token-lifetimes").json()["tokenLifetimes"]["serviceAppAccessToken"] == 3600
 
 
-def test_revoking_the_client_authorization_revokes_its_tokens(app_client: TestClient, integration: dict[str, str],
-                                                              org_id: str) -> None:
+def test_revoking_the_client_authorization_revokes_its_tokens(
+    app_client: TestClient, integration: dict[str, str], org_id: str
+) -> None:
     authorize(app_client)
     tokens = request_token(app_client, integration, org_id).json()
     r = app_client.delete("/v1/authorizations", params={"clientId": CLIENT_ID, "orgId": org_id})
@@ -196,12 +203,14 @@ def test_revoking_the_client_authorization_revokes_its_tokens(app_client: TestCl
     assert request_token(app_client, integration, org_id).status_code == 403  # de-authorized
 
 
-def test_authorizations_list_the_machine_accounts_tokens(app_client: TestClient, integration: dict[str, str],
-                                                         org_id: str) -> None:
+def test_authorizations_list_the_machine_accounts_tokens(
+    app_client: TestClient, integration: dict[str, str], org_id: str
+) -> None:
     authorize(app_client)
     request_token(app_client, integration, org_id)
-    machine = ids.person_id(ids.stable_uuid("service-app-machine-account", CLIENT_ID,
-                                            ids.decode_uuid(org_id, ids.ORGANIZATION) or ""))
+    machine = ids.person_id(
+        ids.stable_uuid("service-app-machine-account", CLIENT_ID, ids.decode_uuid(org_id, ids.ORGANIZATION) or "")
+    )
     r = app_client.get("/v1/authorizations", params={"personId": machine})
     assert r.status_code == 200, r.text
     items = r.json()["items"]
@@ -215,7 +224,7 @@ def test_authorizations_list_the_machine_accounts_tokens(app_client: TestClient,
 def test_authorizations_delete_by_id_revokes_that_token(app_client: TestClient) -> None:
     headers = mint(app_client, ADA, ["spark:people_read"])
     items = app_client.get("/v1/authorizations", params={"personEmail": ADA}).json()["items"]
-    items = [i for i in items if i["applicationName"] != "Integration"]   # the seeded dev-stack tokens
+    items = [i for i in items if i["applicationName"] != "Integration"]  # the seeded dev-stack tokens
     assert [i["applicationName"] for i in items] == ["Developer Portal"]
     assert app_client.get("/v1/people/me", headers=headers).status_code == 200
     assert app_client.delete(f"/v1/authorizations/{items[0]['id']}").status_code == 204

@@ -29,6 +29,9 @@ def tiny_project(tmp_path: Path) -> Path:
     # The program and the policy pack run in the venv running the tests, as Pulumi.yaml and
     # PulumiPolicy.yaml say (runtime.options.virtualenv), through Pulumi's Python language host.
     for f in (dst / "Pulumi.yaml", dst / "policy" / "PulumiPolicy.yaml"):
-        f.write_text(f.read_text().replace("virtualenv: ../.venv", f"virtualenv: {sys.prefix}")
-                     .replace("virtualenv: .venv", f"virtualenv: {sys.prefix}"))
+        f.write_text(
+            f.read_text()
+            .replace("virtualenv: ../.venv", f"virtualenv: {sys.prefix}")
+            .replace("virtualenv: .venv", f"virtualenv: {sys.prefix}")
+        )
     return dst

@@ -1,4 +1,5 @@
 """tools/pulumi/bootstrap.sh picks a complete Pulumi bundle or says how to get one (no builds here)."""
+
 import os
 import subprocess
 from pathlib import Path
@@ -10,8 +11,11 @@ SCRIPT = engine.REPO_ROOT / "tools" / "pulumi" / "bootstrap.sh"
 
 def _bootstrap(path_dirs: list[Path], cache: Path) -> subprocess.CompletedProcess:
     # No Go on this PATH: the script can use what it finds, but never build.
-    env = {"HOME": os.environ["HOME"], "PATH": os.pathsep.join([*map(str, path_dirs), "/usr/bin", "/bin"]),
-           "WEBEX_IAC_CACHE": str(cache)}
+    env = {
+        "HOME": os.environ["HOME"],
+        "PATH": os.pathsep.join([*map(str, path_dirs), "/usr/bin", "/bin"]),
+        "WEBEX_IAC_CACHE": str(cache),
+    }
     return subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -5,6 +5,7 @@ backend in a temporary directory, with a tiny dynamic resource, before any Webex
 involved. The program is a local one: the CLI starts Pulumi's Python language host on the
 project's __main__.py, and the policy pack directory through the same host.
 """
+
 import json
 import os
 import subprocess
@@ -40,8 +41,9 @@ def test_engine_is_a_complete_bundle_of_the_pinned_or_path_version(pulumi_bin):
     major, minor, patch = (int(x) for x in version.lstrip("v").split("-")[0].split("."))
     assert (major, minor, patch) >= engine.MIN_PULUMI_VERSION
     # The language host, its exec shim and the dynamic-provider plugin script sit beside it.
-    host = subprocess.run([str(pulumi_bin / "pulumi-language-python"), "-version"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    host = subprocess.run(
+        [str(pulumi_bin / "pulumi-language-python"), "-version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     print(f"language host: pulumi-language-python {host}")
     assert host.startswith("v3.")
     for name in engine.BUNDLE:
@@ -78,8 +80,11 @@ def test_up_preview_refresh_destroy_of_a_local_program_through_the_language_host
     # not in the stack config file.
     export = subprocess.run(
         [str(pulumi_bin / "pulumi"), "stack", "export", "--show-secrets=false", "--stack", "smoke"],
-        cwd=tiny_project, env={**os.environ, **_settings(tiny_project, tmp_path).env("smoke")},
-        capture_output=True, text=True, check=True,
+        cwd=tiny_project,
+        env={**os.environ, **_settings(tiny_project, tmp_path).env("smoke")},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "resources" in export and STAND_IN_TOKEN not in export
     backend_files = [p for p in (tmp_path / "backend").rglob("*") if p.is_file()]

@@ -42,7 +42,9 @@ def _files() -> list[str]:
         pytest.skip("not a git checkout (or no git): the tracked files are unknown")
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO, check=True, capture_output=True,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     ).stdout.decode()
     return sorted({name for name in listed.split("\0") if name})
 
@@ -51,8 +53,7 @@ def offenders(text: str) -> list[tuple[int, str]]:
     """``(line, what)`` for each outside-document citation or machine path in ``text``."""
     found = []
     for number, line in enumerate(text.splitlines(), 1):
-        for pattern, what in ((OUTSIDE_DOC, "cites a document outside the repository"),
-                              (MACHINE_PATH, "names a machine path")):
+        for pattern, what in ((OUTSIDE_DOC, "cites a document outside the repository"), (MACHINE_PATH, "names a machine path")):
             if pattern.search(line):
                 found.append((number, what))
     return found
@@ -81,13 +82,14 @@ def test_no_file_cites_an_outside_document_or_a_machine_path():
         problems += [f"{name}:{line}: {what}" for line, what in offenders(text)]
     assert not problems, (
         "cite the spec operation (spec: <file> <METHOD> <path>, or [SA]/[SM] <operation>) or an own doc "
-        "(docs/webex-behaviour.md) instead, and find files relative to the repository:\n"
-        + "\n".join(problems))
+        "(docs/webex-behaviour.md) instead, and find files relative to the repository:\n" + "\n".join(problems)
+    )
 
 
 def test_every_exception_is_still_needed():
     # An exception whose file no longer offends (or no longer exists) is removed, so the list
     # never hides a new offence.
-    stale = [name for name in EXCEPTIONS
-             if not (REPO / name).is_file() or not offenders((REPO / name).read_text(encoding="utf-8"))]
+    stale = [
+        name for name in EXCEPTIONS if not (REPO / name).is_file() or not offenders((REPO / name).read_text(encoding="utf-8"))
+    ]
     assert not stale, f"remove from EXCEPTIONS: {stale}"

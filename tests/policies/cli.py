@@ -5,6 +5,7 @@ venv, and runs `pulumi` subprocesses there with a file backend, offline. ``previ
 `pulumi preview --policy-pack policies --event-log FILE` and reads the policy events from the
 engine's own event log.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,13 @@ class Result:
 
 
 def project_files() -> list[str]:
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO_ROOT,
-                         capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     return [f for f in out if not f.startswith(SKIP) and (REPO_ROOT / f).is_file()]
 
 
@@ -77,19 +83,41 @@ class Project:
         }
 
     def pulumi(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
-        done = subprocess.run(["pulumi", *args], cwd=self.root, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            ["pulumi", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args[:2])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
         return done
 
-    def stack(self, name: str, text: str, *, plain: dict[str, str] | None = None,
-              secret: dict[str, str] | None = None, paths: dict[str, str] | None = None) -> str:
+    def stack(
+        self,
+        name: str,
+        text: str,
+        *,
+        plain: dict[str, str] | None = None,
+        secret: dict[str, str] | None = None,
+        paths: dict[str, str] | None = None,
+    ) -> str:
         """Create stack ``name`` with stacks/<name>.yaml and its config (one `config set-all`)."""
         (self.root / "stacks" / f"{name}.yaml").write_text(textwrap.dedent(text))
         self.pulumi("stack", "init", name)
-        args = ["config", "set-all", "--stack", name, "--plaintext", f"webex:baseUrl={self.emu.base_url}",
-                "--secret", f"webex:token={self.emu.admin_token}"]
+        args = [
+            "config",
+            "set-all",
+            "--stack",
+            name,
+            "--plaintext",
+            f"webex:baseUrl={self.emu.base_url}",
+            "--secret",
+            f"webex:token={self.emu.admin_token}",
+        ]
         for k, v in (plain or {}).items():
             args += ["--plaintext", f"{k}={v}"]
         for k, v in (secret or {}).items():
@@ -99,8 +127,9 @@ class Project:
             self.pulumi("config", "set", "--stack", name, "--path", k, v)
         return name
 
-    def preview(self, stack: str, *, policy_config: dict[str, Any] | None = None, pack: str = "policies",
-                extra: tuple[str, ...] = ()) -> Result:
+    def preview(
+        self, stack: str, *, policy_config: dict[str, Any] | None = None, pack: str = "policies", extra: tuple[str, ...] = ()
+    ) -> Result:
         log = self.root / f".events-{stack}.jsonl"
         log.unlink(missing_ok=True)
         args = ["preview", "--stack", stack, "--policy-pack", pack, "--event-log", str(log), "--color", "never", *extra]
@@ -128,6 +157,12 @@ def policy_events(log: Path) -> list[Violation]:
             continue
         if ev:
             urn = ev.get("resourceUrn") or ""
-            out.append(Violation(ev.get("policyName", ""), ev.get("enforcementLevel", ""),
-                                 urn.rsplit("::", 1)[-1] if urn else "", ev.get("message", "")))
+            out.append(
+                Violation(
+                    ev.get("policyName", ""),
+                    ev.get("enforcementLevel", ""),
+                    urn.rsplit("::", 1)[-1] if urn else "",
+                    ev.get("message", ""),
+                )
+            )
     return out

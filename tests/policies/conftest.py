@@ -1,4 +1,5 @@
 """The policy pack through the real engine: one emulator (sample org) and one stack per module."""
+
 import sys
 from pathlib import Path
 

@@ -1,6 +1,7 @@
 """deletion-limit and the ceilings of the stack file's policy section, through the plain CLI:
 `pulumi up` creates five meeting series, then previews of edited stack files remove or replace
 some of them. The pack reads the stack's state before the change (`pulumi stack export`)."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,15 +50,17 @@ def test_the_stack_file_allows_a_larger_deletion_up_to_the_ceiling_but_not_past_
     edit(project, "policy:\n  maxMeetingDeletions: 4\n  maxLicenseRemovals: 100000\n")
     allowed = project.preview("del")
     assert not allowed.of("deletion-limit"), allowed.output
-    assert ("policy.maxLicenseRemovals: 100000 in stacks/del.yaml is above the ceiling of 100 set by the "
-            "policy-pack config") in allowed.messages("change-size-guard")
+    assert (
+        "policy.maxLicenseRemovals: 100000 in stacks/del.yaml is above the ceiling of 100 set by the policy-pack config"
+    ) in allowed.messages("change-size-guard")
     assert allowed.rc != 0
 
     edit(project, "policy:\n  maxMeetingDeletions: 1000\n")
     lifted = project.preview("del")
     assert lifted.rc != 0
-    assert ("policy.maxMeetingDeletions: 1000 in stacks/del.yaml is above the ceiling of 20 set by the "
-            "policy-pack config") in lifted.messages("deletion-limit")
+    assert (
+        "policy.maxMeetingDeletions: 1000 in stacks/del.yaml is above the ceiling of 20 set by the policy-pack config"
+    ) in lifted.messages("deletion-limit")
 
 
 def test_removing_a_few_series_passes(project):
@@ -70,8 +73,10 @@ def test_removing_a_few_series_passes(project):
 def test_a_distribution_this_change_leaves_alone_counts_no_removals(project):
     """Stack policies see an unchanged resource's outputs of the last run, plan included: the
     removals that run made must not count again."""
-    hosts = ("licenses:\n  hosts:\n    owner: ops@acme.example.com\n    pools:\n"
-             "      - license: {siteUrl: acme.webex.com}\n        groups: [executives]\n")
+    hosts = (
+        "licenses:\n  hosts:\n    owner: ops@acme.example.com\n    pools:\n"
+        "      - license: {siteUrl: acme.webex.com}\n        groups: [executives]\n"
+    )
     (project.root / "stacks" / "del.yaml").write_text(hosts + meetings(FIVE))
     project.up("del")  # removes 102 of the 111 acme.webex.com licenses (no pack: a test's setup)
     (project.root / "stacks" / "del.yaml").write_text("policy:\n  maxLicenseRemovals: 1\n" + hosts + meetings(FIVE))

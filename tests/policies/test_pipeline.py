@@ -7,6 +7,7 @@ pack) whose stack points at a test emulator. The locally built CLI bundle stands
 workflow's install step (pulumi/actions, pinned to the same version). So what CI runs is what is
 tested.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,9 +66,11 @@ class Runner:
         self.output, self.summary = tmp / "github-output", tmp / "step-summary"
         self.project = project
         self.env = {
-            **os.environ, **literal,
+            **os.environ,
+            **literal,
             # What the workflow takes from vars/secrets, for the scratch project:
-            "STACK": stack, "EPHEMERAL_ORG": "false",
+            "STACK": stack,
+            "EPHEMERAL_ORG": "false",
             "WEBEX_IAC_PROJECT_DIR": str(project),
             # The scratch project holds no resources/ (the project's code, not installed): the
             # commands (plan-summary loads the stack file) run this checkout's, as the harness does.
@@ -77,7 +80,9 @@ class Runner:
             "PULUMI_BACKEND_URL": (project / ".pulumi-state").as_uri(),
             "PULUMI_HOME": str(project / ".pulumi-home"),
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "RUNNER_TEMP": str(self.temp), "GITHUB_OUTPUT": str(self.output), "GITHUB_STEP_SUMMARY": str(self.summary),
+            "RUNNER_TEMP": str(self.temp),
+            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
         }
 
     def run(self, job: str, step_id: str) -> subprocess.CompletedProcess:
@@ -85,9 +90,14 @@ class Runner:
         self.output.write_text("")
         script = self.temp / f"{job}-{step_id}.sh"
         script.write_text(step["run"])
-        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                              cwd=self.project, env={**self.env, **{k: str(v) for k, v in (step.get("env") or {}).items()}},
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.project,
+            env={**self.env, **{k: str(v) for k, v in (step.get("env") or {}).items()}},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         print(f"--- {job}.{step_id} -> {proc.returncode}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
         return proc
 
@@ -121,8 +131,10 @@ def test_pr_preview_up_and_nightly_drift_check_run_as_in_the_workflow(emu, proje
     assert plan.startswith(MARKER)
     version = YAML(typ="safe").load((REPO_ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
     assert f"✅ **Every policy passes** (`webex-iac@{version}`)." in plan
-    assert ("| `ops-hosts` (create) | acme.webex.com (Meeting - Webex Meeting Center) | 111/120 → 112/120 | +1 | −0 "
-            "| stacks/ci.yaml:6 |") in plan
+    assert (
+        "| `ops-hosts` (create) | acme.webex.com (Meeting - Webex Meeting Center) | 111/120 → 112/120 | +1 | −0 "
+        "| stacks/ci.yaml:6 |"
+    ) in plan
     assert f"**Gain (1):** {KOFI}" in plan
     assert f"| `ops-weekly` | create | {KOFI} · acme.webex.com | FREQ=WEEKLY;BYDAY=MO, 30 min, Europe/Berlin |" in plan
     assert plan in ci.summary.read_text(), "the plan also goes to the job summary"
@@ -138,14 +150,17 @@ def test_pr_preview_up_and_nightly_drift_check_run_as_in_the_workflow(emu, proje
     # Someone removes the host's license in Control Hub: the drift check fails and says why.
     admin = emu.client()
     person = admin.get("/people", params={"email": KOFI}).json()["items"][0]
-    admin.patch("/licenses/users", json={"personId": person["id"], "licenses": [
-        {"id": _new_site_license(emu), "operation": "remove"}]}).raise_for_status()
+    admin.patch(
+        "/licenses/users", json={"personId": person["id"], "licenses": [{"id": _new_site_license(emu), "operation": "remove"}]}
+    ).raise_for_status()
     drift = ci.run("drift", "drift")
     assert drift.returncode != 0
     assert "ops-hosts" in drift.stdout
     assert ci.run("drift", "drift-summary").returncode == 0
-    assert "| `ops-hosts` (update) | acme.webex.com (Meeting - Webex Meeting Center) | 111/120 → 112/120 | +1 | −0 |" in \
-        ci.summary.read_text()
+    assert (
+        "| `ops-hosts` (update) | acme.webex.com (Meeting - Webex Meeting Center) | 111/120 → 112/120 | +1 | −0 |"
+        in ci.summary.read_text()
+    )
 
 
 def test_pr_with_a_policy_violation_fails_the_check_and_still_posts_the_plan(project, tmp_path):
@@ -157,8 +172,9 @@ def test_pr_with_a_policy_violation_fails_the_check_and_still_posts_the_plan(pro
     plan = (ci.temp / "plan.md").read_text()
     print(plan)
     assert "❌ **Policy violations: 1 mandatory, 0 advisory.** `up` is blocked until they are fixed." in plan
-    assert ("| mandatory | `ownership` | `ops-weekly` | StandingMeeting 'ops-weekly' (stacks/ci.yaml:11): no owner "
-            "declared;") in plan
+    assert (
+        "| mandatory | `ownership` | `ops-weekly` | StandingMeeting 'ops-weekly' (stacks/ci.yaml:11): no owner declared;"
+    ) in plan
     # The step after it fails the check when the status is not 0.
     gate = workflow_step("preview", "gate")
     assert gate["if"] == "steps.plan.outputs.status != '0'" and "exit 1" in gate["run"]

@@ -1,5 +1,6 @@
 """Pieces of the pack that need no engine: the secret-key table, the pack config's validation,
 the ConfigureStack hook, and the lifeline that ends a pack whose engine died."""
+
 from __future__ import annotations
 
 import os
@@ -19,17 +20,44 @@ from webex_policy.context import install_configure_hook  # noqa: E402
 from webex_policy.rules import DEFAULT_NOT_SECRET_KEYS, DEFAULT_SECRET_KEY_FRAGMENTS, _nested_secrets, secret_key_reason  # noqa: E402
 
 SECRET = [
-    "webex:token", "webex:mintingToken", "webex:serviceAppClientSecret", "webex-iac:migrationAppClientSecret",
-    "webex-iac:partnerApiKey", "webex-iac:partner_api_key", "webex-iac:secretKey", "webex-iac:dbPasswd",
-    "webex-iac:botTokenValue", "webex-iac:privateKeyPem", "webex-iac:SMTP_PASSWORD", "webex-iac:adminPwd",
-    "webex-iac:vaultPassphrase", "webex-iac:awsAccessKeyId", "webex-iac:signingKey", "webex-iac:encryptionKey",
-    "webex-iac:oauthCredentials", "webex-iac:bearer", "webex-iac:sessionCookie", "webex-iac:dbConnectionString",
-    "webex-iac:sentryDsn", "webex-iac:jwtSigning", "webex-iac:clientCertPkcs12", "webex-iac:masterKey",
+    "webex:token",
+    "webex:mintingToken",
+    "webex:serviceAppClientSecret",
+    "webex-iac:migrationAppClientSecret",
+    "webex-iac:partnerApiKey",
+    "webex-iac:partner_api_key",
+    "webex-iac:secretKey",
+    "webex-iac:dbPasswd",
+    "webex-iac:botTokenValue",
+    "webex-iac:privateKeyPem",
+    "webex-iac:SMTP_PASSWORD",
+    "webex-iac:adminPwd",
+    "webex-iac:vaultPassphrase",
+    "webex-iac:awsAccessKeyId",
+    "webex-iac:signingKey",
+    "webex-iac:encryptionKey",
+    "webex-iac:oauthCredentials",
+    "webex-iac:bearer",
+    "webex-iac:sessionCookie",
+    "webex-iac:dbConnectionString",
+    "webex-iac:sentryDsn",
+    "webex-iac:jwtSigning",
+    "webex-iac:clientCertPkcs12",
+    "webex-iac:masterKey",
 ]
 NOT_SECRET = [
-    "webex:baseUrl", "webex:orgId", "webex:requestsPerSecond", "webex:maxRetries", "webex:pageSize",
-    "webex:serviceAppId", "webex:serviceAppClientId", "webex-iac:siteLabel", "webex-iac:keynoteRoom",
-    "webex-iac:timezone", "webex-iac:owner", "webex-iac:monkeyCount",
+    "webex:baseUrl",
+    "webex:orgId",
+    "webex:requestsPerSecond",
+    "webex:maxRetries",
+    "webex:pageSize",
+    "webex:serviceAppId",
+    "webex:serviceAppClientId",
+    "webex-iac:siteLabel",
+    "webex-iac:keynoteRoom",
+    "webex-iac:timezone",
+    "webex-iac:owner",
+    "webex-iac:monkeyCount",
 ]
 
 
@@ -49,16 +77,24 @@ def test_the_client_setting_with_token_in_its_name_is_listed_as_not_secret():
 
 
 def test_nested_secrets_are_found_at_any_depth_and_in_private_key_values():
-    value = {"host": "db", "auth": {"user": "u", "password": "p"}, "list": [{"apiKey": "k"}],
-             "tls": "-----BEGIN RSA PRIVATE KEY-----\nMII...", "empty": {"token": ""}}
+    value = {
+        "host": "db",
+        "auth": {"user": "u", "password": "p"},
+        "list": [{"apiKey": "k"}],
+        "tls": "-----BEGIN RSA PRIVATE KEY-----\nMII...",
+        "empty": {"token": ""},
+    }
     assert _nested_secrets(value, DEFAULT_SECRET_KEY_FRAGMENTS) == ["auth.password", "list[0].apiKey", "tls"]
 
 
 def test_pack_config_shapes_that_would_silently_do_nothing_are_refused():
-    for text, why in [("{", "not JSON"), ("[]", "must be an object"),
-                      ('{"protected-holder": {"protectedUsers": ["a@b.c"]}}', "'protected-holder' is not a policy"),
-                      ('{"ownership": "strict"}', "'strict' is not an enforcement level"),
-                      ('{"ownership": 3}', "expected a level or an object")]:
+    for text, why in [
+        ("{", "not JSON"),
+        ("[]", "must be an object"),
+        ('{"protected-holder": {"protectedUsers": ["a@b.c"]}}', "'protected-holder' is not a policy"),
+        ('{"ownership": "strict"}', "'strict' is not an enforcement level"),
+        ('{"ownership": 3}', "expected a level or an object"),
+    ]:
         with pytest.raises(ValueError, match=why):
             packconfig.parse(text)
     assert packconfig.parse((REPO_ROOT / "policies" / "config.json").read_text())
@@ -90,9 +126,13 @@ def test_the_pack_exits_when_its_engine_stops_answering(tmp_path):
     engine.bind(("127.0.0.1", 0))
     engine.listen()
     addr = f"127.0.0.1:{engine.getsockname()[1]}"
-    pack = subprocess.Popen([sys.executable, "-u", str(REPO_ROOT / "policies" / "__main__.py"), addr],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    pack = subprocess.Popen(
+        [sys.executable, "-u", str(REPO_ROOT / "policies" / "__main__.py"), addr],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
     try:
         port = pack.stdout.readline().strip()
         assert port.isdigit(), pack.stderr.read()
@@ -117,7 +157,8 @@ def test_the_policy_section_is_only_taken_from_the_stack_file_the_run_was_declar
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "s.yaml").write_text(
         "policy:\n  maxLicenseRemovals: 7\nmeetings:\n  weekly:\n    host: a@acme.example.com\n"
-        "    siteUrl: acme.webex.com\n    title: t\n    start: 2027-01-04T10:00:00\n    durationMinutes: 30\n")
+        "    siteUrl: acme.webex.com\n    title: t\n    start: 2027-01-04T10:00:00\n    durationMinutes: 30\n"
+    )
     ctx = StackContext(pack_dir=tmp_path / "policies")
     ctx.configure(project="webex-iac", stack="s", config={}, secret_keys=set(), dry_run=True)
     same = [Res("StandingMeeting", "weekly", "urn:w", {})]

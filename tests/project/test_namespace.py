@@ -37,13 +37,17 @@ licenses:
 
 def _clean_env() -> dict[str, str]:
     """The environment of a user's shell: no PYTHONPATH, no project or credentials preset."""
-    return {k: v for k, v in os.environ.items()
-            if k not in ("PYTHONPATH", "WEBEX_IAC_PROJECT_DIR", "WEBEX_TOKEN", "WEBEX_ACCESS_TOKEN")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "WEBEX_IAC_PROJECT_DIR", "WEBEX_TOKEN", "WEBEX_ACCESS_TOKEN")
+    }
 
 
 def _copy_tree(dest: Path) -> None:
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.splitlines()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     for f in files:
         if (ROOT / f).is_file():
             (dest / f).parent.mkdir(parents=True, exist_ok=True)
@@ -53,8 +57,13 @@ def _copy_tree(dest: Path) -> None:
 def test_the_wheel_installs_only_the_packages_own_top_level_names(tmp_path):
     src, out = tmp_path / "src", tmp_path / "dist"
     _copy_tree(src)
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
-                       capture_output=True, text=True, env=_clean_env(), timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     (wheel,) = out.glob("webex_iac-*.whl")
     names = {n.split("/", 1)[0] for n in zipfile.ZipFile(wheel).namelist()}

@@ -21,14 +21,16 @@ def tree(tmp_path: Path) -> dict[str, Path]:
     (outer / "Pulumi.yaml").write_text("name: outer\nruntime: python\n")
     (inner / "Pulumi.yaml").write_text("name: inner\nruntime: python\n")
     (tmp_path / "elsewhere").mkdir()
-    return {"outer": outer, "inner": inner, "deep": inner / "deep" / "er", "team": outer / "team",
-            "none": tmp_path / "elsewhere"}
+    return {"outer": outer, "inner": inner, "deep": inner / "deep" / "er", "team": outer / "team", "none": tmp_path / "elsewhere"}
 
 
 def _report(args: list[str], env: dict[str, str | None] | None = None):
     # With --write and no stack file, the command stops before reading credentials or the org.
-    return CliRunner().invoke(main, ["migration-report", "--stack", "prod", "--target-site", "a.webex.com", "--write", *args],
-                              env={"WEBEX_TOKEN": None, "WEBEX_IAC_PROJECT_DIR": None, **(env or {})})
+    return CliRunner().invoke(
+        main,
+        ["migration-report", "--stack", "prod", "--target-site", "a.webex.com", "--write", *args],
+        env={"WEBEX_TOKEN": None, "WEBEX_IAC_PROJECT_DIR": None, **(env or {})},
+    )
 
 
 def test_the_nearest_pulumi_yaml_at_or_above_the_start_is_the_project(tree):
@@ -54,8 +56,12 @@ def test_project_dir_and_its_env_var_override_the_walk(tree, monkeypatch):
 
 def test_outside_any_project_a_command_says_so_instead_of_using_the_install_location(tree, monkeypatch):
     monkeypatch.chdir(tree["none"])
-    for args in (["migration-report", "--stack", "prod", "--target-site", "a.webex.com"],
-                 ["discover", "--stack", "prod"], ["snapshot", "--stack", "prod"], ["up", "--stack", "dev"]):
+    for args in (
+        ["migration-report", "--stack", "prod", "--target-site", "a.webex.com"],
+        ["discover", "--stack", "prod"],
+        ["snapshot", "--stack", "prod"],
+        ["up", "--stack", "dev"],
+    ):
         result = CliRunner().invoke(main, args, env={"WEBEX_IAC_PROJECT_DIR": None, "WEBEX_TOKEN": None})
         assert result.exit_code == 2, (args, result.output)
         assert "no Pulumi.yaml found" in result.output and "--project-dir" in result.output

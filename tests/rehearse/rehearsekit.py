@@ -1,4 +1,5 @@
 """Helpers for the rehearsal tests: snapshots of emulator orgs through the real read."""
+
 from __future__ import annotations
 
 from webex_emulator.testing import EmulatorServer

@@ -1,5 +1,6 @@
 """`webex-iac rehearse`: the real engine, the project's policy pack and the dev stack, on a
 throwaway emulator seeded with a pseudonymised snapshot of the sample org (issue #18)."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,7 @@ def pulumi_processes_of(pid: int) -> list[int]:
 
 def test_rehearsal_of_the_sample_org_converges_and_no_host_is_ever_without_a_license(sample_snapshot, tmp_path):
     report_file = tmp_path / "report.txt"
-    r = CliRunner().invoke(main, ["rehearse", "--stack", "dev", "--snapshot", str(sample_snapshot),
-                                  "--report", str(report_file)])
+    r = CliRunner().invoke(main, ["rehearse", "--stack", "dev", "--snapshot", str(sample_snapshot), "--report", str(report_file)])
     assert r.exit_code == 0, r.output
     text = report_file.read_text()
     assert text in r.output
@@ -40,7 +40,7 @@ def test_rehearsal_of_the_sample_org_converges_and_no_host_is_ever_without_a_lic
     assert "of them hosts of standing meetings: max 0" in text
     assert "[ok] converged" in text and "BROKEN" not in text
     assert "preview (no changes)         ok" in text
-    assert "acme.example.com" not in text            # the report speaks in pseudonyms too
+    assert "acme.example.com" not in text  # the report speaks in pseudonyms too
     assert not pulumi_processes_of(os.getpid())
 
 
@@ -86,9 +86,22 @@ def test_a_rehearsal_that_takes_a_hosts_license_on_the_meetings_site_fails(tmp_p
     users = "\n".join(f"          - {e}" for e in holders if e != host)
     (project / "stacks" / "acme.yaml").write_text(
         "licenses:\n  classic:\n    owner: collab-platform@acme.example.com\n    pools:\n"
-        f"      - license: {{siteUrl: acme-classic.webex.com}}\n        users:\n{users}\n")
-    r = CliRunner().invoke(main, ["rehearse", "--stack", "acme", "--snapshot", str(snap), "--project-dir", str(project),
-                                  "--policy-pack", str(engine.REPO_ROOT / "policies")])
+        f"      - license: {{siteUrl: acme-classic.webex.com}}\n        users:\n{users}\n"
+    )
+    r = CliRunner().invoke(
+        main,
+        [
+            "rehearse",
+            "--stack",
+            "acme",
+            "--snapshot",
+            str(snap),
+            "--project-dir",
+            str(project),
+            "--policy-pack",
+            str(engine.REPO_ROOT / "policies"),
+        ],
+    )
     assert r.exit_code == 2, r.output
     assert "[ok] converged" in r.output
     assert f"BROKEN: {host}: without a license on acme-classic.webex.com (up, write #1)" in r.output

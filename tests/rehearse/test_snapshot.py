@@ -2,6 +2,7 @@
 
 No engine here: these read emulator orgs through the same client and read as `discover`.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,9 +67,16 @@ def test_pseudonymised_snapshot_has_no_real_email_name_or_secret(snapshot_key):
         authorize_sample_app(emu)
         emails = real_emails(emu)
         c = emu.client()
-        meeting = c.get("/meetings", params={"meetingType": "meetingSeries", "hostEmail": "ada.admin@acme.example.com"}).json()["items"][0]
-        secrets = {emu.admin_token, meeting["password"], meeting["phoneAndVideoSystemPassword"],
-                   "sample-secret-not-real-0001", "dev-stack-admin-token"}
+        meeting = c.get("/meetings", params={"meetingType": "meetingSeries", "hostEmail": "ada.admin@acme.example.com"}).json()[
+            "items"
+        ][0]
+        secrets = {
+            emu.admin_token,
+            meeting["password"],
+            meeting["phoneAndVideoSystemPassword"],
+            "sample-secret-not-real-0001",
+            "dev-stack-admin-token",
+        }
         text = dumps(snapshot_of(emu, key=snapshot_key))
     assert len(emails) > 200
     found = {e.lower() for e in EMAIL.findall(text)}
@@ -93,7 +101,7 @@ def test_the_key_maps_the_stack_file_and_policy_config_onto_the_snapshots_people
     pseudo = Pseudonymiser(snapshot_key)
     text = (engine.REPO_ROOT / "stacks" / "dev.yaml").read_text()
     mapped = translate_stack_text(text, pseudo)
-    assert mapped.count("\n") == text.count("\n")      # errors in the copy point at the real lines
+    assert mapped.count("\n") == text.count("\n")  # errors in the copy point at the real lines
     declared = {e.lower() for e in EMAIL.findall(mapped)}
     assert "acme.example.com" not in mapped
     # Every person the dev stack names exists in the pseudonymised org (owners are teams).
@@ -101,7 +109,7 @@ def test_the_key_maps_the_stack_file_and_policy_config_onto_the_snapshots_people
     assert set(users) - {pseudo.email("sales-ops@acme.example.com")} <= people
     assert "title: pseudonymised " in mapped and "Sales pipeline review" not in mapped
     (pack,) = copy_policy_packs([str(engine.REPO_ROOT / "policies")], tmp_path, pseudo)
-    assert Path(pack).parent == tmp_path      # the pack reads the stack file of the copy it is in
+    assert Path(pack).parent == tmp_path  # the pack reads the stack file of the copy it is in
     protected = json.loads((Path(pack) / "config.json").read_text())["protected-holders"]["protectedUsers"]
     assert protected and set(protected) <= people
     # A second mapping of what is already pseudonymous changes nothing (snapshots of snapshots).
@@ -112,9 +120,22 @@ def test_snapshot_command_reads_the_org_with_discovers_credentials_and_writes_th
     out = tmp_path / "snap.json"
     with EmulatorServer(seed="sample") as emu:
         monkeypatch.setenv("WEBEX_TOKEN", emu.admin_token)
-        r = CliRunner().invoke(main, ["snapshot", "--stack", "acme", "--base-url", emu.base_url,
-                                      "--project-dir", str(tmp_path), "--out", str(out),
-                                      "--requests-per-second", "0"])
+        r = CliRunner().invoke(
+            main,
+            [
+                "snapshot",
+                "--stack",
+                "acme",
+                "--base-url",
+                emu.base_url,
+                "--project-dir",
+                str(tmp_path),
+                "--out",
+                str(out),
+                "--requests-per-second",
+                "0",
+            ],
+        )
         assert r.exit_code == 0, r.output
         assert "203 people" in r.output and "(pseudonymised)" in r.output
         again = snapshot_of(emu, key=KEY.encode(), stack="acme")
@@ -152,8 +173,7 @@ def test_preferred_sites_are_looked_up_on_each_users_own_site_and_a_miss_skips_o
         try:
             read = org_read.read_org(conn, steps=org_read.Steps(enabled=False))
             # Generated people 111-195 hold a license of acme-classic.webex.com only (sample.yaml).
-            numbered = {int(m.group(1)): p for p in read.people if p.emails
-                        for m in [re.search(r"(\d+)@", p.emails[0])] if m}
+            numbered = {int(m.group(1)): p for p in read.people if p.emails for m in [re.search(r"(\d+)@", p.emails[0])] if m}
             classic = [numbered[131], numbered[150]]
             preferred = read_preferred_sites(conn, read)
             assert {preferred.get(p.id) for p in classic} == {"acme-classic.webex.com"}
@@ -163,8 +183,9 @@ def test_preferred_sites_are_looked_up_on_each_users_own_site_and_a_miss_skips_o
 
             def sites_list(*, user_email=None, **kw):
                 if user_email == miss:
-                    raise NotFoundError(f"User '{miss}' not found.", status=404, method="GET",
-                                        url=f"{emu.base_url}/meetingPreferences/sites")
+                    raise NotFoundError(
+                        f"User '{miss}' not found.", status=404, method="GET", url=f"{emu.base_url}/meetingPreferences/sites"
+                    )
                 return real(user_email=user_email, **kw)
 
             monkeypatch.setattr(conn.client.sites, "list", sites_list)

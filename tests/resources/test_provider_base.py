@@ -1,5 +1,6 @@
 """The typed provider base (resources/_provider.py): one parse by alias, validation errors as
 check failures, diffs of declared inputs only, secrets and type tokens declared once."""
+
 import pulumi
 import pytest
 
@@ -24,15 +25,18 @@ def test_every_declared_input_survives_the_parse_by_its_camel_case_name(provider
 
 
 def test_a_two_word_field_round_trips_through_the_state():
-    args = ServiceAppArgs(application_id="app", client_id="c", client_secret_config="k", renew_before_seconds=60,
-                          target_org_id="org")
+    args = ServiceAppArgs(
+        application_id="app", client_id="c", client_secret_config="k", renew_before_seconds=60, target_org_id="org"
+    )
     state = {**args.to_props(), "accessToken": "t", "expiresAt": 1.0}
     assert ServiceAppProvider.parse(state) == args
 
 
 def test_invalid_inputs_are_check_failures_naming_the_property_not_a_traceback():
-    result = ServiceAppProvider().check({}, {"applicationId": "a", "clientId": "c", "clientSecretConfig": "k",
-                                             "renewBeforeSeconds": -1, "guests": [{"subject": ""}]})
+    result = ServiceAppProvider().check(
+        {},
+        {"applicationId": "a", "clientId": "c", "clientSecretConfig": "k", "renewBeforeSeconds": -1, "guests": [{"subject": ""}]},
+    )
     failures = {f.property: f.reason for f in result.failures}
     assert set(failures) == {"renewBeforeSeconds", "guests[0].subject", "guests[0].displayName"}
     assert "greater than or equal to 0" in failures["renewBeforeSeconds"]
@@ -57,11 +61,27 @@ def test_secret_outputs_are_declared_once_in_the_outputs_model():
 def test_output_names_keep_the_camel_case_earlier_releases_wrote():
     # Renaming an output would change the state and every reader of it (tests/upgrade).
     assert StandingMeetingProvider.outputs_model.names() == [
-        "meetingId", "meetingNumber", "sipAddress", "webLink", "password", "hostKey", "adopted", "serverNormalised",
-        "coHostsKeptAsInvitees"]
+        "meetingId",
+        "meetingNumber",
+        "sipAddress",
+        "webLink",
+        "password",
+        "hostKey",
+        "adopted",
+        "serverNormalised",
+        "coHostsKeptAsInvitees",
+    ]
     assert ServiceAppProvider.outputs_model.names() == [
-        "accessToken", "refreshToken", "expiresAt", "tokenLifetime", "grantedScopes", "tokenRenewals",
-        "issuedGuests", "guestTokens", "guestTokensExpireAt"]
+        "accessToken",
+        "refreshToken",
+        "expiresAt",
+        "tokenLifetime",
+        "grantedScopes",
+        "tokenRenewals",
+        "issuedGuests",
+        "guestTokens",
+        "guestTokensExpireAt",
+    ]
 
 
 def test_each_kind_has_one_type_token_used_by_the_registry():

@@ -1,6 +1,7 @@
 """Provider methods called directly against an in-process emulator (no engine).
 
 The end-to-end behaviour is proven through the engine in tests/e2e; these pin the rules."""
+
 import pytest
 
 from webex_emulator.testing import EmulatorServer
@@ -31,12 +32,21 @@ def _props(**pool):
 def test_check_names_the_property_and_the_unknown_user(provider):
     result = provider.check({}, _props(users=["nobody@acme.example.com"], exclusive=False))
     assert [(f.property, f.reason) for f in result.failures] == [
-        ("pools[0].users[0]", "nobody@acme.example.com is not a person in the org")]
+        ("pools[0].users[0]", "nobody@acme.example.com is not a person in the org")
+    ]
 
 
 def test_check_refuses_an_unknown_group_and_an_unknown_pool(provider):
-    result = provider.check({}, {**_props(groups=["no-such-group"]), "pools": [
-        {"license": {"siteUrl": "nowhere.webex.com"}}, {"license": {"siteUrl": "acme.webex.com"}, "groups": ["no-such-group"]}]})
+    result = provider.check(
+        {},
+        {
+            **_props(groups=["no-such-group"]),
+            "pools": [
+                {"license": {"siteUrl": "nowhere.webex.com"}},
+                {"license": {"siteUrl": "acme.webex.com"}, "groups": ["no-such-group"]},
+            ],
+        },
+    )
     reasons = sorted(f.reason for f in result.failures)
     assert any("no license pool matches nowhere.webex.com" in r for r in reasons)
     assert any("group 'no-such-group' does not exist" in r for r in reasons)

@@ -1,4 +1,5 @@
 """stacks/<stack>.yaml: validation with file:line:column:field, and the published JSON Schema."""
+
 import json
 import textwrap
 
@@ -15,7 +16,9 @@ def _write(tmp_path, text):
 
 
 def test_error_names_file_line_column_and_field(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         licenses:
           hosts:
             pools:
@@ -23,16 +26,17 @@ def test_error_names_file_line_column_and_field(tmp_path):
                 users:
                   - ok@acme.example.com
                   - not-an-email
-        """)
+        """,
+    )
     with pytest.raises(StackFileError) as err:
         load_stack_file(p, display="stacks/dev.yaml")
-    assert str(err.value) == (
-        "stacks/dev.yaml:7:13: licenses.hosts.pools[0].users[1]: 'not-an-email' is not an email address"
-    )
+    assert str(err.value) == ("stacks/dev.yaml:7:13: licenses.hosts.pools[0].users[1]: 'not-an-email' is not an email address")
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         meetings:
           weekly:
             host: host@acme.example.com
@@ -41,7 +45,8 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path):
             start: 2030-01-07T09:00:00
             durationMinutes: 5
             timezone: Mars/Olympus
-        """)
+        """,
+    )
     with pytest.raises(StackFileError) as err:
         load_stack_file(p)
     fields = [prob[2] for prob in err.value.problems]
@@ -50,7 +55,9 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path):
 
 
 def test_room_id_destination_is_refused_with_error_30105(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         meetings:
           space-standup:
             host: host@acme.example.com
@@ -59,7 +66,8 @@ def test_room_id_destination_is_refused_with_error_30105(tmp_path):
             start: 2030-01-07T09:00:00
             durationMinutes: 15
             roomId: Y2lzY29zcGFyazovL3VzL1JPT00vYWJj
-        """)
+        """,
+    )
     with pytest.raises(StackFileError) as err:
         load_stack_file(p)
     assert "30105" in str(err.value) and "meeting ID or SIP address" in str(err.value)
@@ -67,13 +75,16 @@ def test_room_id_destination_is_refused_with_error_30105(tmp_path):
 
 
 def test_unknown_key_is_an_error_not_silently_ignored(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         licenses:
           hosts:
             pools:
               - license: {siteUrl: acme.webex.com}
                 user: [a@acme.example.com]
-        """)
+        """,
+    )
     with pytest.raises(StackFileError) as err:
         load_stack_file(p)
     assert "licenses.hosts.pools[0].user" in str(err.value) and ":5:" in str(err.value)
@@ -87,17 +98,22 @@ def test_yaml_syntax_error_has_a_line(tmp_path):
 
 
 def test_a_pool_cannot_belong_to_two_distributions(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         licenses:
           a: {pools: [{license: {siteUrl: acme.webex.com}}]}
           b: {pools: [{license: {siteUrl: acme.webex.com}}]}
-        """)
+        """,
+    )
     with pytest.raises(StackFileError, match="in both distributions 'a' and 'b'"):
         load_stack_file(p)
 
 
 def test_monthly_rule_with_several_bymonthday_is_refused_rather_than_truncated(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         meetings:
           monthly:
             host: host@acme.example.com
@@ -106,13 +122,16 @@ def test_monthly_rule_with_several_bymonthday_is_refused_rather_than_truncated(t
             start: 2030-01-10T09:00:00
             durationMinutes: 30
             recurrence: FREQ=MONTHLY;BYMONTHDAY=10,11
-        """)
+        """,
+    )
     with pytest.raises(StackFileError, match="keeps only the first BYMONTHDAY"):
         load_stack_file(p)
 
 
 def test_sources_are_recorded_for_messages_but_never_enter_the_resource_inputs(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         licenses:
           hosts:
             pools:
@@ -125,7 +144,8 @@ def test_sources_are_recorded_for_messages_but_never_enter_the_resource_inputs(t
             title: t
             start: 2027-01-04T10:00:00
             durationMinutes: 30
-        """)
+        """,
+    )
     sf = load_stack_file(p, display="stacks/dev.yaml")
     dist = sf.licenses["hosts"]
     assert dist.pool_sources == ["stacks/dev.yaml:4"] and sf.source_of("LicenseDistribution", "hosts", 0) == "stacks/dev.yaml:4"
@@ -136,7 +156,9 @@ def test_sources_are_recorded_for_messages_but_never_enter_the_resource_inputs(t
 
 
 def test_source_cannot_be_written_in_the_stack_file(tmp_path):
-    p = _write(tmp_path, """\
+    p = _write(
+        tmp_path,
+        """\
         meetings:
           weekly:
             host: a@acme.example.com
@@ -145,7 +167,8 @@ def test_source_cannot_be_written_in_the_stack_file(tmp_path):
             start: 2027-01-04T10:00:00
             durationMinutes: 30
             source: elsewhere.yaml:1
-        """)
+        """,
+    )
     with pytest.raises(StackFileError, match=r"meetings.weekly.source: Extra inputs are not permitted"):
         load_stack_file(p)
 

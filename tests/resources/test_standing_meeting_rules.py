@@ -7,8 +7,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from resources.standing_meeting import (
-    StandingMeetingArgs, _future_window, invitee_changes, kept_as_invitees, meeting_changes, past_start_problem,
-    same_recurrence, server_normalised,
+    StandingMeetingArgs,
+    _future_window,
+    invitee_changes,
+    kept_as_invitees,
+    meeting_changes,
+    past_start_problem,
+    same_recurrence,
+    server_normalised,
 )
 from webex_client.types.meeting_invitees import Invitee
 from webex_client.types.meetings import Meeting
@@ -17,17 +23,25 @@ NOW = datetime.now(timezone.utc)
 
 
 def args(**kw):
-    base = {"host": "h@acme.example.com", "siteUrl": "acme.webex.com", "title": "T",
-            "start": (NOW + timedelta(days=3)).replace(tzinfo=None, microsecond=0).isoformat(),
-            "durationMinutes": 30, "timezone": "UTC"}
+    base = {
+        "host": "h@acme.example.com",
+        "siteUrl": "acme.webex.com",
+        "title": "T",
+        "start": (NOW + timedelta(days=3)).replace(tzinfo=None, microsecond=0).isoformat(),
+        "durationMinutes": 30,
+        "timezone": "UTC",
+    }
     return StandingMeetingArgs.model_validate({**base, **kw})
 
 
-@pytest.mark.parametrize("declared, live", [
-    ("FREQ=WEEKLY;BYDAY=MO,WE", "BYDAY=WE,MO;FREQ=WEEKLY;INTERVAL=1;WKST=MO"),
-    ("freq=daily;count=5", "FREQ=DAILY;COUNT=5"),
-    ("FREQ=DAILY;UNTIL=20301231", "FREQ=DAILY;UNTIL=20301231T235959Z"),
-])
+@pytest.mark.parametrize(
+    "declared, live",
+    [
+        ("FREQ=WEEKLY;BYDAY=MO,WE", "BYDAY=WE,MO;FREQ=WEEKLY;INTERVAL=1;WKST=MO"),
+        ("freq=daily;count=5", "FREQ=DAILY;COUNT=5"),
+        ("FREQ=DAILY;UNTIL=20301231", "FREQ=DAILY;UNTIL=20301231T235959Z"),
+    ],
+)
 def test_recurrence_comparison_tolerates_server_normalisations(declared, live):
     assert same_recurrence(declared, live)
 
@@ -43,13 +57,21 @@ def test_real_recurrence_changes_are_still_differences():
 
 
 def _live(a, **kw):
-    return Meeting.model_validate({"id": "a" * 32, "title": a.title, "start": a.start_at().isoformat(),
-                                   "end": a.end_at().isoformat(), "timezone": "UTC", **kw})
+    return Meeting.model_validate(
+        {
+            "id": "a" * 32,
+            "title": a.title,
+            "start": a.start_at().isoformat(),
+            "end": a.end_at().isoformat(),
+            "timezone": "UTC",
+            **kw,
+        }
+    )
 
 
 def test_a_converged_site_answer_recorded_once_is_not_a_difference_again():
     a = args(options={"publicMeeting": True})
-    live = _live(a, publicMeeting=False)            # Warning 1001: the site keeps it off
+    live = _live(a, publicMeeting=False)  # Warning 1001: the site keeps it off
     assert meeting_changes(a, live) == {"options": {"public_meeting": True}}
     recorded = server_normalised(a, live)
     assert recorded == {"public_meeting": {"sent": True, "got": False}}
@@ -61,8 +83,10 @@ def test_a_converged_site_answer_recorded_once_is_not_a_difference_again():
 
 def test_a_cohost_webex_kept_as_a_plain_invitee_is_not_a_difference_once_settled():
     a = args(invitees=[{"email": "carol@acme.example.com", "coHost": True}, {"email": "dan@acme.example.com"}])
-    live = [Invitee.model_validate({"id": f"m_{n}", "meetingId": "m", "email": e, "displayName": e, "coHost": False})
-            for n, e in enumerate(["Carol@acme.example.com", "dan@acme.example.com"])]
+    live = [
+        Invitee.model_validate({"id": f"m_{n}", "meetingId": "m", "email": e, "displayName": e, "coHost": False})
+        for n, e in enumerate(["Carol@acme.example.com", "dan@acme.example.com"])
+    ]
     assert kept_as_invitees(a, live) == ["carol@acme.example.com"]
     assert invitee_changes(a, live)[2], "not settled (never recorded, or licensed now): sent again"
     assert invitee_changes(a, live, frozenset({"carol@acme.example.com"})) == ([], [], [])
@@ -81,16 +105,14 @@ def test_a_one_off_meeting_whose_start_has_passed_is_never_sent_with_a_past_star
 
 
 def test_a_passed_series_start_moves_to_the_next_occurrence():
-    past = args(start=(NOW - timedelta(days=8)).replace(tzinfo=None, microsecond=0).isoformat(),
-                recurrence="FREQ=DAILY")
+    past = args(start=(NOW - timedelta(days=8)).replace(tzinfo=None, microsecond=0).isoformat(), recurrence="FREQ=DAILY")
     assert past_start_problem(past) is None
     start, _ = _future_window(past)
     assert start > NOW
 
 
 def test_a_series_with_every_occurrence_passed_has_no_future_start():
-    done = args(start=(NOW - timedelta(days=30)).replace(tzinfo=None, microsecond=0).isoformat(),
-                recurrence="FREQ=DAILY;COUNT=3")
+    done = args(start=(NOW - timedelta(days=30)).replace(tzinfo=None, microsecond=0).isoformat(), recurrence="FREQ=DAILY;COUNT=3")
     assert "every occurrence" in past_start_problem(done)
 
 
@@ -106,12 +128,28 @@ def test_a_series_another_client_created_is_not_duplicated_and_the_error_says_ho
     props = {**a.to_props(), "name": "sync", "stack": "dev"}
     with EmulatorServer(seed="sample") as emu:
         # An earlier run, with other credentials (another OAuth client), created the series.
-        other = emu._call("POST", "/tokens", {"email": host, "clientId": "Cearlier-run", "kind": "integration",
-                                              "scopes": ["meeting:schedules_read", "meeting:schedules_write"]})["token"]
+        other = emu._call(
+            "POST",
+            "/tokens",
+            {
+                "email": host,
+                "clientId": "Cearlier-run",
+                "kind": "integration",
+                "scopes": ["meeting:schedules_read", "meeting:schedules_write"],
+            },
+        )["token"]
         start = a.start_at().astimezone(timezone.utc)
-        r = emu.client(token=other).post("/meetings", json={
-            "title": a.title, "start": start.isoformat(), "end": a.end_at().isoformat(), "siteUrl": a.site_url,
-            "recurrence": a.recurrence, "integrationTags": [integration_tag("dev", "sync")]})
+        r = emu.client(token=other).post(
+            "/meetings",
+            json={
+                "title": a.title,
+                "start": start.isoformat(),
+                "end": a.end_at().isoformat(),
+                "siteUrl": a.site_url,
+                "recurrence": a.recurrence,
+                "integrationTags": [integration_tag("dev", "sync")],
+            },
+        )
         assert r.status_code == 200, r.text
         client = WebexClient(emu.admin_token, base_url=emu.base_url, settings=ClientSettings(requests_per_second=0))
 
@@ -120,7 +158,7 @@ def test_a_series_another_client_created_is_not_duplicated_and_the_error_says_ho
 
         with pytest.raises(ValueError, match=f"adoptMeetingId: {r.json()['id']}"):
             Provider().create(props)
-        assert emu.request_counts().get("POST /v1/meetings") == 1   # no second series
+        assert emu.request_counts().get("POST /v1/meetings") == 1  # no second series
 
 
 def test_preview_fails_when_the_token_cannot_schedule_for_another_host():
@@ -134,20 +172,36 @@ def test_preview_fails_when_the_token_cannot_schedule_for_another_host():
     a = args(host="alice.anders1@acme.example.com", recurrence="FREQ=WEEKLY;BYDAY=MO")
     props = {**a.to_props(), "name": "sync", "stack": "dev"}
     with EmulatorServer(seed="sample") as emu:
+
         def provider(token):
             client = WebexClient(token, base_url=emu.base_url, settings=ClientSettings(requests_per_second=0))
 
             class Provider(StandingMeetingProvider):
                 runtime = SimpleNamespace(client=client, snapshot=OrgSnapshot(client, emu.org_id))
+
             return Provider()
 
-        user_only = emu.mint_token("ada.admin@acme.example.com", [
-            "meeting:schedules_read", "meeting:schedules_write", "spark-admin:people_read",
-            "spark-admin:licenses_read", "identity:groups_read"])
+        user_only = emu.mint_token(
+            "ada.admin@acme.example.com",
+            [
+                "meeting:schedules_read",
+                "meeting:schedules_write",
+                "spark-admin:people_read",
+                "spark-admin:licenses_read",
+                "identity:groups_read",
+            ],
+        )
         failures = provider(user_only).check({}, props).failures
         assert [f.property for f in failures] == ["host"]
         assert "meeting:admin_schedule_write" in failures[0].reason
-        admin = emu.mint_token("ada.admin@acme.example.com", [
-            "meeting:admin_schedule_read", "meeting:admin_schedule_write", "spark-admin:people_read",
-            "spark-admin:licenses_read", "identity:groups_read"])
+        admin = emu.mint_token(
+            "ada.admin@acme.example.com",
+            [
+                "meeting:admin_schedule_read",
+                "meeting:admin_schedule_write",
+                "spark-admin:people_read",
+                "spark-admin:licenses_read",
+                "identity:groups_read",
+            ],
+        )
         assert provider(admin).check({}, props).failures == []

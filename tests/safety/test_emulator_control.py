@@ -1,6 +1,7 @@
 """The emulator is a local tool nothing else can drive (issue 15): the /_emulator control surface
 needs a token, JSON, and its own Host; /seed reads no file it was not given; the admin token
 never reaches a log; `make emulator` never mistakes another process for its emulator."""
+
 from __future__ import annotations
 
 import http.server
@@ -33,35 +34,44 @@ def _org_count(emu) -> int:
 def test_no_token_is_refused_and_nothing_changes(emu):
     r = httpx.post(emu.root_url + "/_emulator/reset", json={})
     assert r.status_code == 401 and "Authorization: Bearer" in r.json()["error"]
-    assert httpx.post(emu.root_url + "/_emulator/tokens",
-                      json={"email": "ada.admin@acme.example.com", "scopes": []}).status_code == 401
-    assert httpx.get(emu.root_url + "/_emulator/orgs",
-                     headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert (
+        httpx.post(emu.root_url + "/_emulator/tokens", json={"email": "ada.admin@acme.example.com", "scopes": []}).status_code
+        == 401
+    )
+    assert httpx.get(emu.root_url + "/_emulator/orgs", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert _org_count(emu) == 1
 
 
 def test_a_cross_origin_text_plain_post_is_refused(emu):
     # What a web page can send without a CORS preflight: no Authorization, text/plain, its Origin.
-    r = httpx.post(emu.root_url + "/_emulator/reset", content=b'{"seed": null}',
-                   headers={"Content-Type": "text/plain", "Origin": "https://evil.example"})
+    r = httpx.post(
+        emu.root_url + "/_emulator/reset",
+        content=b'{"seed": null}',
+        headers={"Content-Type": "text/plain", "Origin": "https://evil.example"},
+    )
     assert r.status_code == 403 and "evil.example" in r.json()["error"]
     # Even with the token, text/plain is not the control surface's language.
-    r = httpx.post(emu.root_url + "/_emulator/reset", content=b"{}",
-                   headers={"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"})
+    r = httpx.post(
+        emu.root_url + "/_emulator/reset",
+        content=b"{}",
+        headers={"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"},
+    )
     assert r.status_code == 415
     assert _org_count(emu) == 1
 
 
 def test_a_wrong_host_is_refused_even_with_the_token(emu):
-    r = httpx.post(emu.root_url + "/_emulator/reset", json={},
-                   headers={"Host": "attacker.example", "Authorization": f"Bearer {TOKEN}"})
+    r = httpx.post(
+        emu.root_url + "/_emulator/reset", json={}, headers={"Host": "attacker.example", "Authorization": f"Bearer {TOKEN}"}
+    )
     assert r.status_code == 403 and "DNS rebinding" in r.json()["error"]
     assert _org_count(emu) == 1
 
 
 def test_the_control_token_opens_the_surface_and_health_needs_none(emu):
-    assert httpx.get(emu.root_url + "/_emulator/orgs",
-                     headers={"Authorization": f"Bearer {emu.control_token}"}).status_code == 200
+    assert (
+        httpx.get(emu.root_url + "/_emulator/orgs", headers={"Authorization": f"Bearer {emu.control_token}"}).status_code == 200
+    )
     health = httpx.get(emu.root_url + "/_emulator/health").json()
     assert health == {"ok": True, "instance": emu.runtime.control.instance}
 
@@ -70,8 +80,12 @@ def test_seed_reads_no_file_outside_the_seed_directories(emu, tmp_path):
     secret = tmp_path / "secret.yaml"
     secret.write_text("orgs: []\n")
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    for body, status in (({"path": str(secret)}, 403), ({"path": "/etc/passwd"}, 403),
-                         ({"name": "../../../etc/passwd"}, 400), ({"name": str(secret)}, 400)):
+    for body, status in (
+        ({"path": str(secret)}, 403),
+        ({"path": "/etc/passwd"}, 403),
+        ({"name": "../../../etc/passwd"}, 400),
+        ({"name": str(secret)}, 400),
+    ):
         r = httpx.post(emu.root_url + "/_emulator/seed", json=body, headers=auth)
         assert r.status_code == status, (body, r.text)
     assert _org_count(emu) == 1
@@ -81,8 +95,13 @@ def test_the_admin_token_never_reaches_the_log(tmp_path):
     log = tmp_path / "emulator.log"
     env = {**os.environ, "WEBEX_EMULATOR_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)}
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "webex_emulator", "--port", "0", "--seed", "sample",
-                                 "--log-level", "debug"], stdout=out, stderr=out, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "webex_emulator", "--port", "0", "--seed", "sample", "--log-level", "debug"],
+            stdout=out,
+            stderr=out,
+            env=env,
+            cwd=ROOT,
+        )
     try:
         root = None
         for _ in range(300):
@@ -118,8 +137,13 @@ def test_make_emulator_fails_clearly_when_another_process_holds_the_port(tmp_pat
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        r = subprocess.run(["make", "-s", "-o", ".venv/.installed", "emulator", f"EMULATOR_PORT={port}", f"EMULATOR_DIR={tmp_path}"],
-                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            ["make", "-s", "-o", ".venv/.installed", "emulator", f"EMULATOR_PORT={port}", f"EMULATOR_DIR={tmp_path}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -128,4 +152,3 @@ def test_make_emulator_fails_clearly_when_another_process_holds_the_port(tmp_pat
     assert "emulator running" not in r.stdout
     pid_file = tmp_path / "pid"
     assert not pid_file.exists()  # our emulator exited; nothing left behind
-

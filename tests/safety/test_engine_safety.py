@@ -6,6 +6,7 @@
 * A stack file that declares nothing is refused before any resource is touched.
 * SIGKILL of ``pulumi up`` mid-run leaves no child process behind.
 """
+
 from __future__ import annotations
 
 import os
@@ -59,9 +60,13 @@ def test_a_bad_token_reads_as_a_sentence_in_webex_iac_up_with_no_traceback_and_n
     st = WebexStack(tmp_path, emu, token="not-a-valid-token")
     st.write(MEETING)
     emu.reset_counters()
-    r = subprocess.run([str(Path(sys.prefix) / "bin" / "webex-iac"), "up", "--yes", "--stack", st.name,
-                        "--project-dir", str(tmp_path)], env={**os.environ, **st.settings.extra_env},
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(Path(sys.prefix) / "bin" / "webex-iac"), "up", "--yes", "--stack", st.name, "--project-dir", str(tmp_path)],
+        env={**os.environ, **st.settings.extra_env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = r.stdout + r.stderr
     assert r.returncode != 0
     assert "Traceback" not in out and 'File "' not in out
@@ -113,6 +118,7 @@ def test_an_empty_stack_file_is_refused_and_a_protected_meeting_survives_emptyin
 
 # --- kill -9 leaves nothing behind -----------------------------------------------------------
 
+
 def _children(pid: int) -> dict[int, str]:
     """Every live descendant of ``pid``: {pid: command line}."""
     parents: dict[int, int] = {}
@@ -146,15 +152,30 @@ def _alive(pid: int) -> bool:
 
 def test_sigkill_of_pulumi_up_leaves_no_child_running(emu, tmp_path):
     st = WebexStack(tmp_path, emu)
-    st.write(MEETING.replace("  weekly:\n", "  weekly:\n    owner: collab-platform@acme.example.com\n"))  # the pack's ownership rule
+    st.write(
+        MEETING.replace("  weekly:\n", "  weekly:\n    owner: collab-platform@acme.example.com\n")
+    )  # the pack's ownership rule
     # Every meeting create hangs 60 s: the run is certainly mid-flight when it is killed.
     emu.set_faults(latency={"ms": 60_000, "method": "POST", "path": "/v1/meetings"})
     try:
         env = {**os.environ, **st.settings.env(st.name)}
-        proc = subprocess.Popen([str(engine.find_pulumi_bin_dir() / "pulumi"), "up", "--yes", "--skip-preview",
-                                 "--stack", st.name, "--non-interactive",
-                                 "--policy-pack", str(engine.REPO_ROOT / "policies")],
-                                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                str(engine.find_pulumi_bin_dir() / "pulumi"),
+                "up",
+                "--yes",
+                "--skip-preview",
+                "--stack",
+                st.name,
+                "--non-interactive",
+                "--policy-pack",
+                str(engine.REPO_ROOT / "policies"),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         tree: dict[int, str] = {}
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:

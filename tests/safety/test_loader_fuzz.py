@@ -6,6 +6,7 @@ lines only: no traceback, no other exception, no network (a socket attempt fails
 bounded memory (tracemalloc peak, relative to the file's size). Time is measured by `make bench`,
 never asserted here.
 """
+
 from __future__ import annotations
 
 import random
@@ -25,51 +26,109 @@ LINE = re.compile(r"^stacks/fuzz\.yaml:\d+:\d+: \S.*$")
 MORE = re.compile(r"^stacks/fuzz\.yaml: \.\.\. and \d+ more problems")
 
 # The classic "billion laughs": 9**9 strings from a few hundred bytes.
-BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
-        + "".join(f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))).encode()
+BOMB = (
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(f"{n}: &{n} [{','.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+).encode()
 # Values a careless or hostile edit puts into a scalar.
-NASTY = ["2027-02-30", "2027-13-01T25:61:00", "FREQ=WEEKLY;COUNT=abc", "FREQ=DAILY;INTERVAL=-1",
-         "1e999", "-1", "0", "''", "null", "~", "[]", "{}", "*nope", "&anchor x", "!!binary AAAA",
-         "!!python/object:os.system x", "!custom x", "\"unterminated", "'", "|", ">", "@", "`",
-         "x" * 20_000, "é" * 50, "\u202e", "🎉", "yes", "0x1F", "0o17", ".nan", "2027-01-01",
-         "bob@", "A@B.C", "Y2lzY29zcGFyazovL3VzL1JPT00vYWJj", "- a\n- b", "{a: 1, a: 2}",
-         "[" * 60 + "]" * 60, "{x: " * 40 + "1" + "}" * 40, "<<: {title: x}"]
-BYTES = [b"\xff", b"\x00", b"\xfe\xff", b"\t", b"\r", b"\x1b", b"\xc3", b"\xed\xa0\x80", b"---\n", b"...\n",
-         b"%YAML 1.1\n", b"? ", b": ", b"- ", b"#", b"&a ", b"*a", b"<<: ", b"\\", b"\x85"]
+NASTY = [
+    "2027-02-30",
+    "2027-13-01T25:61:00",
+    "FREQ=WEEKLY;COUNT=abc",
+    "FREQ=DAILY;INTERVAL=-1",
+    "1e999",
+    "-1",
+    "0",
+    "''",
+    "null",
+    "~",
+    "[]",
+    "{}",
+    "*nope",
+    "&anchor x",
+    "!!binary AAAA",
+    "!!python/object:os.system x",
+    "!custom x",
+    '"unterminated',
+    "'",
+    "|",
+    ">",
+    "@",
+    "`",
+    "x" * 20_000,
+    "é" * 50,
+    "\u202e",
+    "🎉",
+    "yes",
+    "0x1F",
+    "0o17",
+    ".nan",
+    "2027-01-01",
+    "bob@",
+    "A@B.C",
+    "Y2lzY29zcGFyazovL3VzL1JPT00vYWJj",
+    "- a\n- b",
+    "{a: 1, a: 2}",
+    "[" * 60 + "]" * 60,
+    "{x: " * 40 + "1" + "}" * 40,
+    "<<: {title: x}",
+]
+BYTES = [
+    b"\xff",
+    b"\x00",
+    b"\xfe\xff",
+    b"\t",
+    b"\r",
+    b"\x1b",
+    b"\xc3",
+    b"\xed\xa0\x80",
+    b"---\n",
+    b"...\n",
+    b"%YAML 1.1\n",
+    b"? ",
+    b": ",
+    b"- ",
+    b"#",
+    b"&a ",
+    b"*a",
+    b"<<: ",
+    b"\\",
+    b"\x85",
+]
 
 
 def _mutate(raw: bytes, rng: random.Random) -> bytes:
     lines = raw.split(b"\n")
     op = rng.randrange(12)
     i = rng.randrange(len(lines))
-    if op == 0:                                    # drop a line
+    if op == 0:  # drop a line
         del lines[i]
-    elif op == 1:                                  # duplicate a line (duplicate keys)
+    elif op == 1:  # duplicate a line (duplicate keys)
         lines.insert(i, lines[i])
-    elif op == 2:                                  # truncate anywhere
-        return raw[:rng.randrange(len(raw) + 1)]
-    elif op == 3:                                  # bad bytes
+    elif op == 2:  # truncate anywhere
+        return raw[: rng.randrange(len(raw) + 1)]
+    elif op == 3:  # bad bytes
         pos = rng.randrange(len(raw) + 1)
         return raw[:pos] + rng.choice(BYTES) + raw[pos:]
-    elif op == 4:                                  # indent or dedent
+    elif op == 4:  # indent or dedent
         lines[i] = (b"  " + lines[i]) if rng.random() < 0.5 else lines[i].lstrip()
-    elif op == 5 or op == 6:                       # a nasty value for a key
+    elif op == 5 or op == 6:  # a nasty value for a key
         if b": " in lines[i]:
             k, _, _ = lines[i].partition(b": ")
             lines[i] = k + b": " + rng.choice(NASTY).encode()
         else:
             lines.insert(i, b"  " * rng.randrange(4) + b"x: " + rng.choice(NASTY).encode())
-    elif op == 7:                                  # an alias bomb appended
+    elif op == 7:  # an alias bomb appended
         return raw + b"\n" + BOMB
-    elif op == 8:                                  # deep nesting in block style
+    elif op == 8:  # deep nesting in block style
         depth = rng.choice([20, 40, 200])
         return raw + b"\n" + b"".join(b"  " * d + b"k%d:\n" % d for d in range(depth)) + b"  " * depth + b"v\n"
-    elif op == 9:                                  # swap two lines
+    elif op == 9:  # swap two lines
         j = rng.randrange(len(lines))
         lines[i], lines[j] = lines[j], lines[i]
-    elif op == 10:                                 # the wrong encoding
+    elif op == 10:  # the wrong encoding
         return raw.decode("utf-8").encode(rng.choice(["utf-16", "utf-16-le", "utf-32", "latin-1"]), "replace")
-    else:                                          # several mutations at once
+    else:  # several mutations at once
         for _ in range(3):
             raw = _mutate(raw, rng)
         return raw
@@ -83,6 +142,7 @@ CASES = [(base, seed) for base in BASES for seed in range(160)]
 def no_network(monkeypatch):
     def refuse(*a, **k):
         raise AssertionError("the loader tried to open a connection")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
 

@@ -1,5 +1,6 @@
 """Every failure a user can cause or meet reads as a sentence (issue 15): which token, which
 scope, which URL, what was or was not applied, what to do next."""
+
 from __future__ import annotations
 
 import socket
@@ -8,8 +9,7 @@ import pytest
 
 from resources import _errors
 from webex_client import ClientSettings, WebexClient
-from webex_client._exceptions import (APIConnectionError, AuthenticationError, OutcomeUnknownError,
-                                      PermissionDeniedError, describe)
+from webex_client._exceptions import APIConnectionError, AuthenticationError, OutcomeUnknownError, PermissionDeniedError, describe
 
 
 def _closed_port() -> int:
@@ -27,21 +27,30 @@ def test_connection_refused_on_loopback_gives_up_at_once_and_says_is_the_emulato
         client.people.me()
     assert err.value.attempts == 1  # not 11: nothing listens on this machine's port
     text = describe(err.value)
-    assert text == (f"Cannot connect to http://127.0.0.1:{port}: connection refused. If this is the local "
-                    "emulator, it is not running: start it with `make emulator`. Nothing was sent.")
+    assert text == (
+        f"Cannot connect to http://127.0.0.1:{port}: connection refused. If this is the local "
+        "emulator, it is not running: start it with `make emulator`. Nothing was sent."
+    )
 
 
 def test_401_names_the_token_setting():
-    e = AuthenticationError("The request requires a valid access token", status=401, method="GET",
-                            url="https://webexapis.com/v1/people?max=1000", tracking_id="T1")
+    e = AuthenticationError(
+        "The request requires a valid access token",
+        status=401,
+        method="GET",
+        url="https://webexapis.com/v1/people?max=1000",
+        tracking_id="T1",
+    )
     assert describe(e, credentials="the admin token in webex:token") == (
         "Webex refused the admin token in webex:token (401 on GET /people): it is missing, expired or "
-        "revoked. Set a valid one and run again; nothing was changed by this request (trackingId T1).")
+        "revoked. Set a valid one and run again; nothing was changed by this request (trackingId T1)."
+    )
 
 
 def test_403_names_the_scope_the_call_needs():
-    e = PermissionDeniedError("missing required scopes", status=403, method="PATCH",
-                              url="https://webexapis.com/v1/licenses/users")
+    e = PermissionDeniedError(
+        "missing required scopes", status=403, method="PATCH", url="https://webexapis.com/v1/licenses/users"
+    )
     text = describe(e, credentials="the admin token in webex:token")
     assert "lacks the scope spark-admin:people_write" in text and "PATCH /licenses/users" in text
 
@@ -68,8 +77,10 @@ def test_provider_errors_render_as_the_sentence_unless_debug(monkeypatch):
 
 
 def test_a_permission_error_a_provider_raises_reads_as_its_own_plain_sentence():
-    said = ("Service App app-1 (client id c-1) is not authorized for org o-1: a Full Administrator of that "
-            "org must open Control Hub > Apps > Service Apps, select the app and click Authorize.")
+    said = (
+        "Service App app-1 (client id c-1) is not authorized for org o-1: a Full Administrator of that "
+        "org must open Control Hub > Apps > Service Apps, select the app and click Authorize."
+    )
     assert _errors.sentence(PermissionError(said)) == said
     # An OS permission error (errno set) is not ours: it stays marked as unexpected.
     assert "an unexpected error" in _errors.sentence(PermissionError(13, "Permission denied", "/x"))
@@ -84,6 +95,8 @@ def test_the_403_scope_table_is_the_one_list_in_webex_client_scopes():
     # Every scope a stack's token needs names at least one call, so its 403 names it.
     assert set(scopes.ADMIN_TOKEN_SCOPES) <= {s for _, _, s in scopes.ENDPOINT_SCOPES}
     assert needed_scope("POST", "https://webexapis.com/v1/applications/a1/token") == (
-        "spark:applications_token (on the minting token)")
+        "spark:applications_token (on the minting token)"
+    )
     assert needed_scope("GET", "https://webexapis.com/v1/admin/meeting/config/commonSettings?siteUrl=x") == (
-        "meeting:admin_config_read (site admin)")
+        "meeting:admin_config_read (site admin)"
+    )

@@ -50,12 +50,9 @@ def test_guard_is_installed_once():
     assert sdk.serialize_provider is guarded
 
 
-
-
 def test_one_process_declares_more_dynamic_resources_than_the_sdk_alone_allows():
     pulumi.runtime.set_mocks(_Mocks(), preview=True)
-    args = LicenseDistributionArgs.model_validate(
-        {"pools": [{"license": {"id": "lic-1"}, "users": ["a@example.com"]}]})
+    args = LicenseDistributionArgs.model_validate({"pools": [{"license": {"id": "lic-1"}, "users": ["a@example.com"]}]})
     made = [LicenseDistribution(f"pool-{i}", args) for i in range(MORE_THAN_THE_SDK_SURVIVES)]
     assert len(made) == MORE_THAN_THE_SDK_SURVIVES
     assert pickle._Pickler.__dict__["_batch_setitems"].__qualname__ == "_Pickler._batch_setitems"

@@ -5,6 +5,7 @@ read of that host's series (shared by the admin probe in check and both searches
 plus one POST each; whose token it is (people/me) is read once per run; a no-change preview
 reads each series and its invitees, and no list at all.
 """
+
 from __future__ import annotations
 
 import sys
@@ -25,23 +26,45 @@ START = (datetime.now(timezone.utc) + timedelta(days=30)).replace(hour=9, minute
 def _seed() -> dict:
     people = [{"email": h, "displayName": h.split("@")[0], "licenses": ["pool-a"]} for h in HOSTS]
     people.append({"email": "admin@calls.example.com", "displayName": "Admin", "roles": ["full_admin"], "licenses": []})
-    return {"orgs": [{
-        "key": "calls", "displayName": "Calls Ltd", "domain": "calls.example.com",
-        "licenses": [{"key": "pool-a", "offerCode": "MC", "name": "Meeting - Webex Meeting Center",
-                      "siteUrl": "a.webex.com", "siteType": "Control Hub managed site", "totalUnits": 10,
-                      "subscriptionId": "Sub-a"}],
-        "sites": [{"siteUrl": "a.webex.com"}],
-        "people": people,
-    }]}
+    return {
+        "orgs": [
+            {
+                "key": "calls",
+                "displayName": "Calls Ltd",
+                "domain": "calls.example.com",
+                "licenses": [
+                    {
+                        "key": "pool-a",
+                        "offerCode": "MC",
+                        "name": "Meeting - Webex Meeting Center",
+                        "siteUrl": "a.webex.com",
+                        "siteType": "Control Hub managed site",
+                        "totalUnits": 10,
+                        "subscriptionId": "Sub-a",
+                    }
+                ],
+                "sites": [{"siteUrl": "a.webex.com"}],
+                "people": people,
+            }
+        ]
+    }
 
 
 def _meetings_yaml() -> str:
     out = ["meetings:"]
     for h, host in enumerate(HOSTS):
-        for i in range(PER_HOST):   # a host's meetings share a start: one read serves them all
-            out += [f"  m{h}-{i}:", f"    owner: {host}", f"    host: {host}", "    siteUrl: a.webex.com",
-                    f"    title: Sync {h}-{i}", f"    start: {START.isoformat()}", "    durationMinutes: 30",
-                    "    timezone: UTC", "    recurrence: FREQ=WEEKLY;BYDAY=MO"]
+        for i in range(PER_HOST):  # a host's meetings share a start: one read serves them all
+            out += [
+                f"  m{h}-{i}:",
+                f"    owner: {host}",
+                f"    host: {host}",
+                "    siteUrl: a.webex.com",
+                f"    title: Sync {h}-{i}",
+                f"    start: {START.isoformat()}",
+                "    durationMinutes: 30",
+                "    timezone: UTC",
+                "    recurrence: FREQ=WEEKLY;BYDAY=MO",
+            ]
     return "\n".join(out) + "\n"
 
 
@@ -58,15 +81,15 @@ def test_creating_and_previewing_standing_meetings_costs_reads_per_host_not_per_
         assert st.up().summary.result == "succeeded"
         calls = _meeting_calls(emu)
         assert calls.get("POST /v1/meetings") == n
-        assert calls.get("GET /v1/meetings") == len(HOSTS)          # one read of each host's series
+        assert calls.get("GET /v1/meetings") == len(HOSTS)  # one read of each host's series
         assert calls.get("GET /v1/people/me", 0) <= 1
-        assert calls.get("GET /v1/meetings/{meetingId}", 0) == 0   # nothing found to recover
-        assert calls.get("GET /v1/meetingInvitees", 0) == 0        # a series just created has none
+        assert calls.get("GET /v1/meetings/{meetingId}", 0) == 0  # nothing found to recover
+        assert calls.get("GET /v1/meetingInvitees", 0) == 0  # a series just created has none
 
         emu.reset_counters()
         st.preview(expect_no_changes=True)
         calls = _meeting_calls(emu)
-        assert calls.get("GET /v1/meetings", 0) == 0                # no probe of a known series
+        assert calls.get("GET /v1/meetings", 0) == 0  # no probe of a known series
         assert calls.get("GET /v1/meetings/{meetingId}") == n
         assert calls.get("GET /v1/meetingInvitees") == n
         assert calls.get("GET /v1/people/me", 0) == 0
@@ -79,21 +102,31 @@ def test_a_series_whose_create_was_lost_is_found_again_in_the_shared_read_not_du
     from resources.standing_meeting import StandingMeetingArgs, StandingMeetingProvider
     from webex_client import ClientSettings, WebexClient
 
-    a = StandingMeetingArgs.model_validate({
-        "host": "alice.anders1@acme.example.com", "siteUrl": "acme.webex.com", "title": "Lost",
-        "start": START.isoformat(), "durationMinutes": 30, "timezone": "UTC", "recurrence": "FREQ=WEEKLY;BYDAY=MO"})
+    a = StandingMeetingArgs.model_validate(
+        {
+            "host": "alice.anders1@acme.example.com",
+            "siteUrl": "acme.webex.com",
+            "title": "Lost",
+            "start": START.isoformat(),
+            "durationMinutes": 30,
+            "timezone": "UTC",
+            "recurrence": "FREQ=WEEKLY;BYDAY=MO",
+        }
+    )
     props = {**a.to_props(), "name": "lost", "stack": "dev"}
     with EmulatorServer(seed="sample") as emu:
-        def run():   # a fresh provider process: its own client, so its own reads
+
+        def run():  # a fresh provider process: its own client, so its own reads
             client = WebexClient(emu.admin_token, base_url=emu.base_url, settings=ClientSettings(requests_per_second=0))
 
             class Provider(StandingMeetingProvider):
                 runtime = SimpleNamespace(client=client, snapshot=OrgSnapshot(client, emu.org_id))
+
             return Provider()
 
         first = run().create(props)
         emu.reset_counters()
-        again = run().create(props)        # the state never learnt `first`
+        again = run().create(props)  # the state never learnt `first`
         assert again.id == first.id
         assert emu.request_counts().get("POST /v1/meetings", 0) == 0
         assert emu.request_counts().get("GET /v1/meetings") == 1

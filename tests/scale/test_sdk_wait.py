@@ -4,6 +4,7 @@ Counted, never timed: ``wait_for_rpcs`` over outputs that resolve one after anot
 ``asyncio.wait`` about once with the guard; the SDK's own loop calls it once per resolution
 (quadratic work: every call hooks every pending task).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,7 +32,7 @@ async def _rounds_to_wait_for_staggered_outputs(monkeypatch) -> int:
     SETTINGS.outputs.clear()
 
     async def resolve_in_turn(futures):
-        for f in futures:   # one per event-loop turn, as registrations answer one by one
+        for f in futures:  # one per event-loop turn, as registrations answer one by one
             await asyncio.sleep(0)
             f.set_result("v")
 
@@ -81,4 +82,4 @@ def test_guard_is_installed_once_and_leaves_the_rest_of_asyncio_alone():
     assert shim is not asyncio and shim.sleep is asyncio.sleep and shim.FIRST_COMPLETED == asyncio.FIRST_COMPLETED
     neutralise_quadratic_wait()
     assert sdk_stack.asyncio is shim
-    assert asyncio.wait.__module__ == "asyncio.tasks"   # nobody else's asyncio changed
+    assert asyncio.wait.__module__ == "asyncio.tasks"  # nobody else's asyncio changed

@@ -4,6 +4,7 @@ Started once by the first test that needs it, stopped (and its data directory re
 end of the session. Without PostgreSQL the tests skip and say how to install it (in CI, where
 ``CI`` is set, they fail instead); `make test` installs it first (see the Makefile).
 """
+
 from __future__ import annotations
 
 import os
@@ -60,4 +61,3 @@ def module_tmp():
     d = Path(tempfile.mkdtemp(prefix="webex-iac-team-module-"))
     yield d
     shutil.rmtree(d, ignore_errors=True)
-

@@ -38,14 +38,17 @@ def find_bin_dir() -> Path | None:
     candidates = [explicit] if explicit else []
     if shutil.which("pg_config"):
         try:
-            candidates.append(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
-                                             check=True).stdout.strip())
+            candidates.append(
+                subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+            )
         except subprocess.CalledProcessError:
             pass
     # Newest major first: /usr/lib/postgresql/15/bin, …
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"),
-                         key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
-                         reverse=True)
+    candidates += sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+        reverse=True,
+    )
     for c in candidates:
         if c and (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
             return Path(c)
@@ -75,18 +78,18 @@ class PostgresServer:
         argv = [str(self.bin_dir / tool), *args]
         if self._as_user is not None:
             # setpriv, not su/sudo: no PAM, no login shell, nothing to configure.
-            argv = ["setpriv", f"--reuid={self._as_user.pw_uid}", f"--regid={self._as_user.pw_gid}",
-                    "--init-groups", "--", *argv]
+            argv = ["setpriv", f"--reuid={self._as_user.pw_uid}", f"--regid={self._as_user.pw_gid}", "--init-groups", "--", *argv]
         return argv
 
     def _run(self, tool: str, *args: str, **kw) -> subprocess.CompletedProcess:
-        env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "PGPASSWORD": self.password,
-               "HOME": str(self.root)}
-        r = subprocess.run(self._cmd(tool, *args), capture_output=True, text=True, env=env, cwd=self.root,
-                           timeout=kw.pop("timeout", 120), **kw)
+        env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "PGPASSWORD": self.password, "HOME": str(self.root)}
+        r = subprocess.run(
+            self._cmd(tool, *args), capture_output=True, text=True, env=env, cwd=self.root, timeout=kw.pop("timeout", 120), **kw
+        )
         if r.returncode != 0:
-            raise PostgresUnavailable(f"{tool} {' '.join(args[:2])} failed ({r.returncode}): "
-                                      f"{(r.stderr or r.stdout).strip()[-2000:]}")
+            raise PostgresUnavailable(
+                f"{tool} {' '.join(args[:2])} failed ({r.returncode}): {(r.stderr or r.stdout).strip()[-2000:]}"
+            )
         return r
 
     def start(self) -> "PostgresServer":
@@ -94,8 +97,9 @@ class PostgresServer:
             try:
                 self._as_user = pwd.getpwnam(RUN_AS)
             except KeyError:
-                raise PostgresUnavailable(f"running as root and there is no {RUN_AS!r} user to run "
-                                          f"PostgreSQL as: {INSTALL_HINT}") from None
+                raise PostgresUnavailable(
+                    f"running as root and there is no {RUN_AS!r} user to run PostgreSQL as: {INSTALL_HINT}"
+                ) from None
         # mkdtemp is 0700 and ours; the server's user must own it.
         self.root = Path(tempfile.mkdtemp(prefix="webex-iac-pg-"))
         if self._as_user is not None:
@@ -105,19 +109,38 @@ class PostgresServer:
         if self._as_user is not None:
             os.chown(pwfile, self._as_user.pw_uid, self._as_user.pw_gid)
         pwfile.chmod(0o600)
-        self._run("initdb", "-D", str(self.data_dir), "-U", DB_USER, "--pwfile", str(pwfile),
-                  "--auth=scram-sha-256", "--encoding=UTF8", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            DB_USER,
+            "--pwfile",
+            str(pwfile),
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "--no-instructions",
+        )
         pwfile.unlink()
         last: Exception | None = None
         for _ in range(3):  # a free port can be taken between probing and binding
             self.port = _free_port()
             try:
                 # fsync off: the server is thrown away; only the locking semantics matter.
-                self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.root / "server.log"), "-w",
-                          "-t", "60", "-o",
-                          f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
-                          " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-                          "start")
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(self.root / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
+                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                    "start",
+                )
                 break
             except PostgresUnavailable as e:
                 last = e
@@ -161,16 +184,19 @@ class PostgresServer:
 
     def sql(self, query: str) -> str:
         """Run one query with psql; the unaligned, tuples-only result."""
-        return self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, "-d", DB_NAME,
-                         "-v", "ON_ERROR_STOP=1", "-Atc", query).stdout.strip()
+        return self._run(
+            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, "-d", DB_NAME, "-v", "ON_ERROR_STOP=1", "-Atc", query
+        ).stdout.strip()
 
     def keys(self, prefix: str = "") -> list[str]:
         """Keys of Pulumi's state table (stacks, history, locks) under ``prefix``. Pulumi stores
         them under the URL's path (``pulumi/.pulumi/stacks/…``); that first segment is dropped."""
         if not self.sql("SELECT to_regclass('pulumi_state')"):
             return []
-        keys = [k.split("/", 1)[1] if k.startswith(f"{DB_NAME}/") else k
-                for k in self.sql("SELECT key FROM pulumi_state ORDER BY key").splitlines()]
+        keys = [
+            k.split("/", 1)[1] if k.startswith(f"{DB_NAME}/") else k
+            for k in self.sql("SELECT key FROM pulumi_state ORDER BY key").splitlines()
+        ]
         return [k for k in keys if k.startswith(prefix)]
 
     def blob(self, key: str) -> bytes:

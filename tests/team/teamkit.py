@@ -4,6 +4,7 @@ An org is one org of :func:`webex_emulator.generate.fleet_seed`: ``users`` peopl
 classic meeting site's license, half the new site's. Its declaration moves ``move`` users each
 way (``2 * move`` PATCHes, one per user, into free units: no cycle between full pools).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,7 @@ def write_project(root: Path) -> Path:
     (root / "stacks").mkdir(parents=True, exist_ok=True)
     (root / "Pulumi.yaml").write_text("name: webex-iac\nruntime:\n  name: python\nstackConfigDir: stacks\n")
     (root / "__main__.py").write_text(
-        "from pathlib import Path\n"
-        "from webex_iac.program import declare_stack\n"
-        "declare_stack(Path(__file__).resolve().parent)\n"
+        "from pathlib import Path\nfrom webex_iac.program import declare_stack\ndeclare_stack(Path(__file__).resolve().parent)\n"
     )
     return root
 
@@ -39,8 +38,7 @@ def holders(org: dict[str, Any], move: int) -> dict[str, list[str]]:
     h = meeting_holders(org)
     classic, new = h["classic"], h["new"]
     admin = f"admin@{org['domain']}"  # holds both pools as seeded; declared so it keeps them
-    return {"classic": sorted([admin, *classic[move:], *new[:move]]),
-            "new": sorted([admin, *new[move:], *classic[:move]])}
+    return {"classic": sorted([admin, *classic[move:], *new[:move]]), "new": sorted([admin, *new[move:], *classic[:move]])}
 
 
 def stack_yaml(org: dict[str, Any], move: int) -> str:
@@ -50,9 +48,11 @@ def stack_yaml(org: dict[str, Any], move: int) -> str:
     def users(xs: list[str]) -> str:
         return "".join(f"          - {x}\n" for x in xs)
 
-    return (f"licenses:\n  meetings:\n    owner: platform@{org['domain']}\n    pools:\n"
-            f"      - license: {{siteUrl: {key}-classic.webex.com}}\n        users:\n{users(h['classic'])}"
-            f"      - license: {{siteUrl: {key}.webex.com}}\n        users:\n{users(h['new'])}")
+    return (
+        f"licenses:\n  meetings:\n    owner: platform@{org['domain']}\n    pools:\n"
+        f"      - license: {{siteUrl: {key}-classic.webex.com}}\n        users:\n{users(h['classic'])}"
+        f"      - license: {{siteUrl: {key}.webex.com}}\n        users:\n{users(h['new'])}"
+    )
 
 
 def live_holders(emu, token: str, org: dict[str, Any]) -> dict[str, set[str]]:
@@ -91,19 +91,32 @@ def org_token(emu, org: dict[str, Any], *, roles: list[str] | None = None) -> st
 
 # -- runs of the CLI in a session of their own -------------------------------------------------
 
+
 def cli_env(backend_url: str, **extra: str) -> dict[str, str]:
     # PYTHONPATH: the scratch project holds no resources/ (the project's code, not installed);
     # it runs this checkout's.
-    return {**os.environ, "PULUMI_BACKEND_URL": backend_url, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PYTHONPATH": python_path(engine.REPO_ROOT), **extra}
+    return {
+        **os.environ,
+        "PULUMI_BACKEND_URL": backend_url,
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PYTHONPATH": python_path(engine.REPO_ROOT),
+        **extra,
+    }
 
 
 def start(root: Path, env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
     with open(log, "w") as out:
-        return subprocess.Popen([sys.executable, "-m", "webex_iac", *args, "--project-dir", str(root)],
-                                cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "webex_iac", *args, "--project-dir", str(root)],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def run(root: Path, env: dict[str, str], *args: str, log: Path, timeout: float = 300) -> tuple[int, str]:
@@ -133,8 +146,8 @@ def wait_for(cond, timeout: float, what: str, proc: subprocess.Popen | None = No
         if value:
             return value
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the run ended (rc {proc.returncode}) before {what}:\n"
-                                 + (log.read_text()[-4000:] if log else ""))
+            raise AssertionError(
+                f"the run ended (rc {proc.returncode}) before {what}:\n" + (log.read_text()[-4000:] if log else "")
+            )
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-

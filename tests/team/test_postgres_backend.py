@@ -4,6 +4,7 @@ The server is started by the session fixture (conftest.py: own data directory, o
 port, a non-root user, stopped at the end). Every run is `python -m webex_iac …` with
 ``PULUMI_BACKEND_URL=postgres://…`` against an emulated org; the emulator's API is the judge.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,16 +19,15 @@ from webex_emulator.generate import fleet_seed
 from webex_emulator.testing import EmulatorServer
 from webex_iac import engine
 
-USERS = 120       # 60 per meeting pool
-MOVE = 30         # 30 each way: 60 PATCHes
+USERS = 120  # 60 per meeting pool
+MOVE = 30  # 30 each way: 60 PATCHes
 STACK = "team"
 PATCH = "PATCH /v1/licenses/users"
 
 
 @pytest.fixture(scope="module")
 def emu(module_tmp):
-    with EmulatorServer(seed=None, state_path=module_tmp / "state.db",
-                        subprocess=True) as e:
+    with EmulatorServer(seed=None, state_path=module_tmp / "state.db", subprocess=True) as e:
         yield e
 
 
@@ -48,8 +48,12 @@ def configured_project(root, emu, org, pg, **config: str):
     from webex_iac import engine
 
     k.write_project(root)
-    settings = engine.EngineSettings(project_dir=root, backend_url=pg.backend_url, pulumi_home=root / ".pulumi-home",
-                                     extra_env={"PULUMI_CONFIG_PASSPHRASE": k.PASSPHRASE})
+    settings = engine.EngineSettings(
+        project_dir=root,
+        backend_url=pg.backend_url,
+        pulumi_home=root / ".pulumi-home",
+        extra_env={"PULUMI_CONFIG_PASSPHRASE": k.PASSPHRASE},
+    )
     st = engine.open_stack(STACK, None, settings)
     st.set_config("webex:baseUrl", auto.ConfigValue(emu.base_url))
     st.set_config("webex:token", auto.ConfigValue(emu.admin_token, secret=True))
@@ -102,15 +106,15 @@ def test_a_second_up_on_a_locked_stack_is_refused_and_makes_no_api_call(pg, emu,
     shutil.copytree(alice, bob, ignore=shutil.ignore_patterns(".pulumi-home"))
     first = k.start(alice, env, "up", "--stack", STACK, "--yes", log=tmp_path / "first.log")
     try:
-        k.wait_for(lambda: emu.request_counts().get(PATCH, 0) >= 3, 120, "the first run's PATCHes",
-                   first, tmp_path / "first.log")
+        k.wait_for(lambda: emu.request_counts().get(PATCH, 0) >= 3, 120, "the first run's PATCHes", first, tmp_path / "first.log")
         locks = pg.lock_keys(STACK)
         assert len(locks) == 1, locks
         # Freeze the first run (CLI, engine, provider) so every request in the window is the second's.
         k.signal_session(first, signal.SIGSTOP)
         before = emu.request_counts()
-        rc, out = k.run(bob, {**env, "PULUMI_HOME": str(bob / ".pulumi-home")}, "up", "--stack", STACK, "--yes",
-                        log=tmp_path / "second.log")
+        rc, out = k.run(
+            bob, {**env, "PULUMI_HOME": str(bob / ".pulumi-home")}, "up", "--stack", STACK, "--yes", log=tmp_path / "second.log"
+        )
         assert emu.request_counts() == before, "the refused run sent requests"
         assert rc != 0
         assert "the stack is currently locked by 1 lock(s)" in out, out[-3000:]
@@ -124,8 +128,15 @@ def test_a_second_up_on_a_locked_stack_is_refused_and_makes_no_api_call(pg, emu,
     assert pg.lock_keys(STACK) == []
     assert emu.request_counts().get(PATCH) == 2 * MOVE  # one per moved user: no one wrote twice
     assert_converged(emu, org)
-    rc, out = k.run(bob, {**env, "PULUMI_HOME": str(bob / ".pulumi-home")}, "preview", "--stack", STACK,
-                    "--expect-no-changes", log=tmp_path / "preview.log")
+    rc, out = k.run(
+        bob,
+        {**env, "PULUMI_HOME": str(bob / ".pulumi-home")},
+        "preview",
+        "--stack",
+        STACK,
+        "--expect-no-changes",
+        log=tmp_path / "preview.log",
+    )
     assert rc == 0, out[-4000:]
 
 
@@ -134,8 +145,7 @@ def test_a_killed_up_is_recovered_with_cancel_and_converges(pg, emu, org, tmp_pa
     root = tmp_path / "project"
     run = k.start(root, env, "up", "--stack", STACK, "--yes", log=tmp_path / "killed.log")
     try:
-        k.wait_for(lambda: emu.request_counts().get(PATCH, 0) >= MOVE // 2, 120, "half the PATCHes",
-                   run, tmp_path / "killed.log")
+        k.wait_for(lambda: emu.request_counts().get(PATCH, 0) >= MOVE // 2, 120, "half the PATCHes", run, tmp_path / "killed.log")
     finally:
         k.kill_session(run)  # a crashed CI runner: CLI, engine and provider at once
     applied = emu.request_counts().get(PATCH, 0)
@@ -159,8 +169,14 @@ def test_a_killed_up_is_recovered_with_cancel_and_converges(pg, emu, org, tmp_pa
 
 def pulumi_cancel(root, env) -> tuple[int, str]:
     """`pulumi cancel` (the documented recovery): on a DIY backend it deletes the stack's lock."""
-    r = subprocess.run([str(engine.find_pulumi_bin_dir() / "pulumi"), "cancel", "--yes", "--non-interactive",
-                        "--stack", STACK], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(engine.find_pulumi_bin_dir() / "pulumi"), "cancel", "--yes", "--non-interactive", "--stack", STACK],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return r.returncode, r.stdout + r.stderr
 
 
@@ -168,15 +184,21 @@ def test_listing_many_stacks_in_postgresql_does_not_hang(pg, tmp_path):
     """Pulumi's postgres backend deadlocks `stack ls` with ~6+ stacks on a small machine unless
     its parallel readers are bounded; the engine settings bound them (webex_iac/engine.py)."""
     root = k.write_project(tmp_path / "project")
-    settings = engine.EngineSettings(project_dir=root, backend_url=pg.backend_url, pulumi_home=root / ".pulumi-home",
-                                     extra_env={"PULUMI_CONFIG_PASSPHRASE": k.PASSPHRASE})
+    settings = engine.EngineSettings(
+        project_dir=root,
+        backend_url=pg.backend_url,
+        pulumi_home=root / ".pulumi-home",
+        extra_env={"PULUMI_CONFIG_PASSPHRASE": k.PASSPHRASE},
+    )
     env = {**k.cli_env(pg.backend_url), **settings.env("many-00")}
     pulumi = str(engine.find_pulumi_bin_dir() / "pulumi")
     names = [f"many-{i:02d}" for i in range(12)]
     for name in names:
-        subprocess.run([pulumi, "stack", "init", name, "--non-interactive"], cwd=root, env=env, check=True,
-                       capture_output=True, timeout=120)
-    listed = subprocess.run([pulumi, "stack", "ls", "--json", "--non-interactive"], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=120)
+        subprocess.run(
+            [pulumi, "stack", "init", name, "--non-interactive"], cwd=root, env=env, check=True, capture_output=True, timeout=120
+        )
+    listed = subprocess.run(
+        [pulumi, "stack", "ls", "--json", "--non-interactive"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
     assert listed.returncode == 0, listed.stderr
     assert set(names) <= {s["name"] for s in json.loads(listed.stdout)}

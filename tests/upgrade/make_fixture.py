@@ -7,6 +7,7 @@ stores the exported state and the stack's config (for the passphrase salt) under
 fixtures/<version>/. Upgrade tests import that state into a fresh backend and expect the
 current code to show no diff.
 """
+
 import json
 import shutil
 import sys

@@ -4,6 +4,7 @@ Providers are pickled by reference (module + class name) into state, so a releas
 them importable and keep reading the inputs and outputs it wrote before. The fixtures were
 produced by `tests/upgrade/make_fixture.py <version>` against a deterministic seed.
 """
+
 import json
 import shutil
 import subprocess
@@ -46,17 +47,33 @@ def test_state_from_an_earlier_release_shows_no_diff(version, tmp_path):
         state_file = tmp_path / "state.json"
         state_file.write_text(json.dumps(state))
         env = {**os.environ, **st.settings.env("upgrade")}
-        subprocess.run([str(engine.find_pulumi_bin_dir() / "pulumi"), "stack", "import", "--stack", "upgrade",
-                        "--file", str(state_file)], cwd=root, env=env, check=True, capture_output=True, text=True)
+        subprocess.run(
+            [str(engine.find_pulumi_bin_dir() / "pulumi"), "stack", "import", "--stack", "upgrade", "--file", str(state_file)],
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         # Seeding the same org and applying what the old release applied puts the org where
         # the old state left it.
         emu_pool = emu.seed_summary["orgs"][0]["licenses"]["pool-a"]
         c = emu.client()
         for n in range(4, 11):
-            assert c.patch(f"{emu.base_url}/licenses/users", json={
-                "email": f"user{n:02d}@up.example.com", "licenses": [{"id": emu_pool, "operation": "remove"}]}).status_code == 200
-        assert c.patch(f"{emu.base_url}/licenses/users", json={
-            "email": "user11@up.example.com", "licenses": [{"id": emu_pool, "operation": "add"}]}).status_code == 200
+            assert (
+                c.patch(
+                    f"{emu.base_url}/licenses/users",
+                    json={"email": f"user{n:02d}@up.example.com", "licenses": [{"id": emu_pool, "operation": "remove"}]},
+                ).status_code
+                == 200
+            )
+        assert (
+            c.patch(
+                f"{emu.base_url}/licenses/users",
+                json={"email": "user11@up.example.com", "licenses": [{"id": emu_pool, "operation": "add"}]},
+            ).status_code
+            == 200
+        )
         st.preview(expect_no_changes=True)
         # refresh runs the providers unpickled from the old state (pickled by reference).
         refreshed = st.refresh()

@@ -6,6 +6,7 @@ refreshes and previews again against the same backend and org. Nothing may chang
 it wrote (inputs with the loader's ``source`` file:line, camelCase outputs, pickled providers)
 must read as the same declaration under the new providers.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ from webex_emulator.testing import EmulatorServer  # noqa: E402
 from harness import PASSPHRASE, least_privilege_token, write_project  # noqa: E402
 from webex_iac import engine  # noqa: E402
 
-BASELINE = "737dc3e"   # HEAD before the typed provider base
+BASELINE = "737dc3e"  # HEAD before the typed provider base
 APP_SECRET = "upgrade-client-secret-41c9"
 ADMIN = "ada.admin@acme.example.com"
 
@@ -33,12 +34,17 @@ def _baseline_code(dest: Path) -> Path:
     """The baseline's packages and program in ``dest`` (skips when the history is absent)."""
     repo = engine.REPO_ROOT
     git = shutil.which("git")
-    if git is None or subprocess.run([git, "-C", str(repo), "cat-file", "-e", f"{BASELINE}^{{commit}}"],
-                                     capture_output=True).returncode != 0:
+    if (
+        git is None
+        or subprocess.run([git, "-C", str(repo), "cat-file", "-e", f"{BASELINE}^{{commit}}"], capture_output=True).returncode != 0
+    ):
         pytest.skip(f"commit {BASELINE} is not in this checkout's history (a shallow clone or an archive)")
     dest.mkdir(parents=True)
-    archive = subprocess.run([git, "-C", str(repo), "archive", BASELINE, "resources", "webex_client", "webex_iac",
-                              "__main__.py"], capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        [git, "-C", str(repo), "archive", BASELINE, "resources", "webex_client", "webex_iac", "__main__.py"],
+        capture_output=True,
+        check=True,
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     return dest
 
@@ -61,8 +67,8 @@ licenses:
 serviceApps:
   provisioning:
     owner: platform@acme.example.com
-    applicationId: {app['id']}
-    clientId: {app['clientId']}
+    applicationId: {app["id"]}
+    clientId: {app["clientId"]}
     clientSecretConfig: provisioningClientSecret
     scopes: [spark-admin:people_read, guest-issuer:write]
     guests:
@@ -85,9 +91,12 @@ meetings:
 
 
 def _open(root: Path, extra_env: dict[str, str]):
-    settings = engine.EngineSettings(project_dir=root, backend_url=(root / ".pulumi-state").as_uri(),
-                                     pulumi_home=root / ".pulumi-home",
-                                     extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **extra_env})
+    settings = engine.EngineSettings(
+        project_dir=root,
+        backend_url=(root / ".pulumi-state").as_uri(),
+        pulumi_home=root / ".pulumi-home",
+        extra_env={"PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, **extra_env},
+    )
     return engine.open_stack("upgrade", settings=settings), settings
 
 
@@ -97,8 +106,9 @@ def test_state_written_by_the_baseline_release_shows_no_diff_under_the_current_p
     root = tmp_path / "project"
     old_code = _baseline_code(tmp_path / "baseline")
     with EmulatorServer(seed="sample") as emu:
-        app = emu.register_service_app("provisioning", ["spark-admin:people_read", "guest-issuer:write",
-                                                        "guest-issuer:read"], client_secret=APP_SECRET)
+        app = emu.register_service_app(
+            "provisioning", ["spark-admin:people_read", "guest-issuer:write", "guest-issuer:read"], client_secret=APP_SECRET
+        )
         emu.authorize_service_app(app["id"])
         host = emu.seed_summary["orgs"][0]["spaceMeetingHosts"][0]
 
@@ -108,20 +118,29 @@ def test_state_written_by_the_baseline_release_shows_no_diff_under_the_current_p
         shutil.copy(old_code / "__main__.py", root / "__main__.py")
         (root / "stacks" / "upgrade.yaml").write_text(_stack_yaml(app, host))
         old, settings = _open(root, {"PYTHONPATH": str(old_code)})
-        for key, value, secret in [("webex:baseUrl", emu.base_url, False),
-                                   ("webex:token", least_privilege_token(emu), True),
-                                   ("webex:orgId", emu.org_id, False),
-                                   ("webex:mintingToken", emu.mint_token(ADMIN, ["spark:applications_token"]), True),
-                                   ("webex-iac:provisioningClientSecret", APP_SECRET, True)]:
+        for key, value, secret in [
+            ("webex:baseUrl", emu.base_url, False),
+            ("webex:token", least_privilege_token(emu), True),
+            ("webex:orgId", emu.org_id, False),
+            ("webex:mintingToken", emu.mint_token(ADMIN, ["spark:applications_token"]), True),
+            ("webex-iac:provisioningClientSecret", APP_SECRET, True),
+        ]:
             old.set_config(key, auto.ConfigValue(value, secret=secret))
         applied = old.up(on_output=print)
         assert applied.summary.result == "succeeded"
         assert applied.summary.resource_changes.get("create") == 5  # four kinds and the stack
         old.preview(on_output=print, expect_no_changes=True)  # the baseline itself converged
 
-        state = json.loads(subprocess.run(
-            [str(engine.find_pulumi_bin_dir() / "pulumi"), "stack", "export", "--stack", "upgrade"],
-            cwd=root, env={**os.environ, **settings.env("upgrade")}, capture_output=True, text=True, check=True).stdout)
+        state = json.loads(
+            subprocess.run(
+                [str(engine.find_pulumi_bin_dir() / "pulumi"), "stack", "export", "--stack", "upgrade"],
+                cwd=root,
+                env={**os.environ, **settings.env("upgrade")},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         kinds = {r["type"].rsplit(":", 1)[-1]: r for r in state["deployment"]["resources"] if "dynamic/webex" in r["type"]}
         assert set(kinds) == {"MeetingSite", "LicenseDistribution", "ServiceApp", "StandingMeeting"}
         # What the baseline wrote and the new code must read: file:line in the inputs.
@@ -142,8 +161,9 @@ def test_state_written_by_the_baseline_release_shows_no_diff_under_the_current_p
         upgraded = new.up(on_output=print)
         assert set(upgraded.summary.resource_changes) == {"same"}, upgraded.summary.resource_changes
         assert not [k for k in emu.request_counts() if not k.startswith("GET ")]
-        kinds = {r["type"].rsplit(":", 1)[-1]: r for r in new.export_stack().deployment["resources"]
-                 if "dynamic/webex" in r["type"]}
+        kinds = {
+            r["type"].rsplit(":", 1)[-1]: r for r in new.export_stack().deployment["resources"] if "dynamic/webex" in r["type"]
+        }
         assert kinds["StandingMeeting"]["outputs"]["meetingId"] == meeting_id
         assert "source" not in kinds["StandingMeeting"]["inputs"]
         assert all("source" not in p for p in kinds["LicenseDistribution"]["inputs"]["pools"])

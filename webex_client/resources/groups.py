@@ -57,11 +57,7 @@ class Groups(SyncAPIResource):
 
     def find_by_name(self, display_name: str, *, org_id: str | None = None) -> Group | None:
         escaped = display_name.replace("\\", "\\\\").replace('"', '\\"')
-        matches = [
-            g
-            for g in self.list(org_id=org_id, filter=f'displayName eq "{escaped}"')
-            if g.display_name == display_name
-        ]
+        matches = [g for g in self.list(org_id=org_id, filter=f'displayName eq "{escaped}"') if g.display_name == display_name]
         return matches[0] if len(matches) == 1 else None
 
     def create(self, group: GroupCreate | Mapping[str, Any], *, recover: bool = True) -> Group:

@@ -118,9 +118,7 @@ class Meetings(SyncAPIResource):
             found = self._find_created(model)
             if found is None:
                 raise
-            logger.warning(
-                "POST /meetings outcome unknown; found meeting %s by integration tag, treating as created", found.id
-            )
+            logger.warning("POST /meetings outcome unknown; found meeting %s by integration tag, treating as created", found.id)
             return found
         return Meeting.model_validate(self._client.decode(response))
 
@@ -160,8 +158,11 @@ class Meetings(SyncAPIResource):
         else:
             body = MeetingPatch.model_validate(patch).to_api()
         response = self._client.request(
-            "PATCH", f"/meetings/{path_segment(meeting_id)}", json=body, idempotent=True,
-            headers={"content-type": PATCH_CONTENT_TYPE},   # lower case: replaces httpx's own
+            "PATCH",
+            f"/meetings/{path_segment(meeting_id)}",
+            json=body,
+            idempotent=True,
+            headers={"content-type": PATCH_CONTENT_TYPE},  # lower case: replaces httpx's own
         )
         return Meeting.model_validate(self._client.decode(response))
 
@@ -174,8 +175,11 @@ class Meetings(SyncAPIResource):
         (all ``200`` on a 204 answer; the per-meeting items of a 207). Idempotent: reassigning
         to the current host again changes nothing."""
         response = self._client.request(
-            "POST", "/meetings/reassignHost", json={"hostEmail": host_email, "meetingIds": list(meeting_ids)},
-            headers={"siteUrl": site_url} if site_url else None, idempotent=True,
+            "POST",
+            "/meetings/reassignHost",
+            json={"hostEmail": host_email, "meetingIds": list(meeting_ids)},
+            headers={"siteUrl": site_url} if site_url else None,
+            idempotent=True,
         )
         if response.status_code == 204:
             return [ReassignResult(meeting_id=m, http_status="200") for m in meeting_ids]

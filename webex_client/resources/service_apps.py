@@ -103,11 +103,17 @@ class ServiceApps(SyncAPIResource):
         (spec), the OAuth refresh response has (docs/webex-behaviour.md "Tokens and OAuth"), so a
         fresh pair is refreshed once when needed. ``token.scopes`` are then the scopes the org
         granted the app."""
-        token = self.create_token(application_id, client_id=client_id, client_secret=client_secret,
-                                  target_org_id=target_org_id, minting_token=minting_token)
+        token = self.create_token(
+            application_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            target_org_id=target_org_id,
+            minting_token=minting_token,
+        )
         if token.scope is None and token.refresh_token is not None:
-            token = self.refresh_token(client_id=client_id, client_secret=client_secret,
-                                       refresh_token=token.refresh_token.get_secret_value())
+            token = self.refresh_token(
+                client_id=client_id, client_secret=client_secret, refresh_token=token.refresh_token.get_secret_value()
+            )
         return token
 
     def refresh_token(self, *, client_id: str, client_secret: "str | Secret", refresh_token: "str | Secret") -> Token:

@@ -89,14 +89,14 @@ class Sites(SyncAPIResource):
         if default is not None and default.site_url.lower() == site_url.lower():
             return None
         where = f"the caller's default site is {default.site_url}" if default else "the caller has no default site"
-        return (f"site settings of {site_url} cannot be changed by this token: "
-                "PATCH /admin/meeting/config/commonSettings takes no siteUrl and changes the caller's "
-                f"default site, and {where}. Make {site_url} the default meeting site of the admin "
-                "whose token runs this stack, or remove commonSettings from this site")
+        return (
+            f"site settings of {site_url} cannot be changed by this token: "
+            "PATCH /admin/meeting/config/commonSettings takes no siteUrl and changes the caller's "
+            f"default site, and {where}. Make {site_url} the default meeting site of the admin "
+            "whose token runs this stack, or remove commonSettings from this site"
+        )
 
-    def update_common_settings(
-        self, settings: SiteCommonSettings | Mapping[str, Any], *, site_url: str
-    ) -> SiteCommonSettings:
+    def update_common_settings(self, settings: SiteCommonSettings | Mapping[str, Any], *, site_url: str) -> SiteCommonSettings:
         """Change the options set in ``settings`` on ``site_url`` (``telephonyConfig`` is
         read-only and never sent); returns the settings read back from ``site_url``.
 
@@ -120,7 +120,8 @@ class Sites(SyncAPIResource):
             raise SiteSettingsTargetError(
                 f"the commonSettings PATCH did not land on {site_url}: {', '.join(sorted(missed))} "
                 "still differ after the change; the service applied it to another site. Check the "
-                "default meeting site of the admin whose token runs this stack")
+                "default meeting site of the admin whose token runs this stack"
+            )
         return after
 
 

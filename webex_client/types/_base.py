@@ -107,6 +107,4 @@ class WebexModel(BaseModel):
     )
 
     def to_api(self, *, exclude_unset: bool = False, exclude_none: bool = True) -> dict[str, Any]:
-        return self.model_dump(
-            mode="json", by_alias=True, exclude_none=exclude_none, exclude_unset=exclude_unset
-        )
+        return self.model_dump(mode="json", by_alias=True, exclude_none=exclude_none, exclude_unset=exclude_unset)

@@ -70,9 +70,7 @@ class GroupMemberOperation(CaseInsensitiveEnum):
 
 class GroupMemberChange(WebexModel):
     id: str
-    operation: Annotated[Union[GroupMemberOperation, str], Field(union_mode="left_to_right")] = (
-        GroupMemberOperation.ADD
-    )
+    operation: Annotated[Union[GroupMemberOperation, str], Field(union_mode="left_to_right")] = GroupMemberOperation.ADD
 
 
 class GroupPatch(WebexModel):
@@ -86,14 +84,14 @@ class GroupPatch(WebexModel):
         for path, value in (("displayName", self.display_name), ("description", self.description)):
             if value is not None:
                 ops.append({"op": "replace", "path": path, "value": value})
+
         def is_add(m: GroupMemberChange) -> bool:
             return str(getattr(m.operation, "value", m.operation)).lower() == "add"
 
         adds = [m for m in self.members or [] if is_add(m)]
         removes = [m for m in self.members or [] if not is_add(m)]
         if adds:
-            ops.append({"op": "add", "path": "members",
-                        "value": [{"value": _member_value(m.id), "type": "user"} for m in adds]})
+            ops.append({"op": "add", "path": "members", "value": [{"value": _member_value(m.id), "type": "user"} for m in adds]})
         for m in removes:
             ops.append({"op": "remove", "path": f'members[value eq "{_member_value(m.id)}"]'})
         return {"schemas": [SCIM_PATCH_SCHEMA], "Operations": ops}

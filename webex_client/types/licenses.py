@@ -150,9 +150,7 @@ class LicenseAssignmentResponse(WebexModel):
 
     def failed_site_urls(self, request: LicenseAssignmentRequest) -> list[str]:
         present = {s.site_url.lower() for s in [*self.site_urls, *self.pending_site_urls]}
-        attendee = {
-            s.site_url.lower() for s in self.site_urls if s.account_type == SiteAccountType.ATTENDEE
-        }
+        attendee = {s.site_url.lower() for s in self.site_urls if s.account_type == SiteAccountType.ATTENDEE}
         failed = [u for u in request.site_urls_for(LicenseOperation.ADD) if u.lower() not in present]
         failed += [u for u in request.site_urls_for(LicenseOperation.REMOVE) if u.lower() in attendee]
         return failed

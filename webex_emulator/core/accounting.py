@@ -13,10 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 # Body fields never written to the log (the token and secret fields of the Service App and OAuth operations).
-SECRET_KEYS = frozenset({
-    "clientsecret", "client_secret", "access_token", "refresh_token", "accesstoken",
-    "password", "token", "panelistpassword",
-})
+SECRET_KEYS = frozenset(
+    {
+        "clientsecret",
+        "client_secret",
+        "access_token",
+        "refresh_token",
+        "accesstoken",
+        "password",
+        "token",
+        "panelistpassword",
+    }
+)
 MAX_BODY_CHARS = 4000
 
 
@@ -39,6 +47,7 @@ def body_for_log(raw: bytes, content_type: str | None) -> Any:
             pass
     if content_type and "x-www-form-urlencoded" in content_type:
         from urllib.parse import parse_qsl
+
         return redact(dict(parse_qsl(text)))
     return text[:MAX_BODY_CHARS]
 
@@ -50,19 +59,26 @@ class LogEntry:
     route: str | None
     query: str
     body: Any
-    status: int          # 0 when the connection was dropped
+    status: int  # 0 when the connection was dropped
     tracking_id: str
     timestamp: str
     applied: bool
-    fault: str | None = None     # e.g. "502 after", "drop before", "429 ratelimit"
+    fault: str | None = None  # e.g. "502 after", "drop before", "429 ratelimit"
     duration_ms: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "method": self.method, "path": self.path, "route": self.route, "query": self.query,
-            "body": self.body, "status": self.status, "dropped": self.status == 0,
-            "trackingId": self.tracking_id, "timestamp": self.timestamp,
-            "applied": self.applied, "fault": self.fault,
+            "method": self.method,
+            "path": self.path,
+            "route": self.route,
+            "query": self.query,
+            "body": self.body,
+            "status": self.status,
+            "dropped": self.status == 0,
+            "trackingId": self.tracking_id,
+            "timestamp": self.timestamp,
+            "applied": self.applied,
+            "fault": self.fault,
             "durationMs": round(self.duration_ms, 3),
         }
 
@@ -99,8 +115,9 @@ class Accounting:
                 "total": sum(self.counts.values()),
             }
 
-    def log_json(self, limit: int | None = None, method: str | None = None,
-                 path_prefix: str | None = None) -> list[dict[str, Any]]:
+    def log_json(
+        self, limit: int | None = None, method: str | None = None, path_prefix: str | None = None
+    ) -> list[dict[str, Any]]:
         with self._lock:
             entries = list(self.log)
         if method:

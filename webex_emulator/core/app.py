@@ -57,14 +57,20 @@ class ConnectionDropped(Exception):
 class EmulatorRuntime:
     """Everything one emulator instance owns. Reachable from handlers as ``ctx.runtime``."""
 
-    def __init__(self, state: State, areas: list[Area], *, admin_token: str,
-                 rate_limit: Any = None, faults: dict[str, Any] | None = None,
-                 strict: bool | None = None) -> None:
+    def __init__(
+        self,
+        state: State,
+        areas: list[Area],
+        *,
+        admin_token: str,
+        rate_limit: Any = None,
+        faults: dict[str, Any] | None = None,
+        strict: bool | None = None,
+    ) -> None:
         from webex_emulator.contract import RequestContract, load_spec_or_none, strict_from_env
 
         self.state = state
-        self.contract = RequestContract(
-            load_spec_or_none(), strict=strict_from_env() if strict is None else strict)
+        self.contract = RequestContract(load_spec_or_none(), strict=strict_from_env() if strict is None else strict)
         self.areas = areas
         self.admin_token = admin_token
         self.routes = RouteTable()
@@ -110,12 +116,11 @@ async def _read_body(receive: Any) -> bytes:
     return b"".join(chunks)
 
 
-async def _send(send: Any, status: int, body: bytes, content_type: str | None,
-                headers: dict[str, str]) -> None:
+async def _send(send: Any, status: int, body: bytes, content_type: str | None, headers: dict[str, str]) -> None:
     raw = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
     if content_type and body:
         raw.append((b"content-type", content_type.encode("latin-1")))
-    if status not in (204, 304):   # RFC 9110: no Content-Length on 204
+    if status not in (204, 304):  # RFC 9110: no Content-Length on 204
         raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
@@ -147,7 +152,7 @@ def _fault_response(spec: FaultSpec, tracking_id: str) -> ApiResponse:
     if spec.retry_after is not None:
         headers["Retry-After"] = str(int(spec.retry_after))
     elif status == 429:
-        headers["Retry-After"] = "1"   # clients call int() on it (docs/webex-behaviour.md "Rate limits and retries")
+        headers["Retry-After"] = "1"  # clients call int() on it (docs/webex-behaviour.md "Rate limits and retries")
     err = WebexError(status, spec.message or MESSAGES.get(status), headers=headers)
     return _error(err, tracking_id)
 
@@ -163,24 +168,31 @@ class ApiApp:
         rt = self.rt
         method: str = scope["method"].upper()
         path: str = scope["path"]
-        rel_path = path[len(API_PREFIX):] or "/"
+        rel_path = path[len(API_PREFIX) :] or "/"
         headers = Headers(scope=scope)
         tracking_id = headers.get("trackingid") or new_tracking_id()
         query_string = scope.get("query_string", b"").decode("latin-1")
         body = await _read_body(receive)
         route, params, path_known = rt.routes.resolve(method, rel_path)
         template = route.full_template if route is not None else None
-        entry = LogEntry(method=method, path=path, route=template, query=query_string,
-                         body=body_for_log(body, headers.get("content-type")), status=0,
-                         tracking_id=tracking_id,
-                         timestamp=iso(datetime.now(timezone.utc)), applied=False)
+        entry = LogEntry(
+            method=method,
+            path=path,
+            route=template,
+            query=query_string,
+            body=body_for_log(body, headers.get("content-type")),
+            status=0,
+            tracking_id=tracking_id,
+            timestamp=iso(datetime.now(timezone.utc)),
+            applied=False,
+        )
         response: ApiResponse | None = None
         try:
             fault, delay = rt.faults.pick(method, path)
             if delay:
                 await asyncio.sleep(delay)
             partial = False
-            if fault is not None and fault.partial:   # 206: one license item is withheld
+            if fault is not None and fault.partial:  # 206: one license item is withheld
                 withheld = withhold_one_license(body)
                 partial, fault = withheld is not None, None
                 body = withheld if withheld is not None else body
@@ -199,19 +211,19 @@ class ApiApp:
             retry_after = rt.rate_limiter.check(token or f"anon:{scope.get('client')}")
             if retry_after is not None:
                 entry.fault = "429 ratelimit"
-                response = _error(WebexError(429, headers={"Retry-After": str(retry_after)}),
-                                  tracking_id)
+                response = _error(WebexError(429, headers={"Retry-After": str(retry_after)}), tracking_id)
                 return
 
-            response = self._handle(route, params, path_known, method, path, rel_path,
-                                    query_string, headers, body, tracking_id, scope)
+            response = self._handle(
+                route, params, path_known, method, path, rel_path, query_string, headers, body, tracking_id, scope
+            )
             entry.applied = response.status < 400
             if partial and response.status == 200:
                 entry.fault = "206 partial"
                 response.status = 206
 
             if fault is not None:  # an "after" fault: the write is committed, the client
-                entry.fault = f"{fault.status} after"   # sees a failure anyway
+                entry.fault = f"{fault.status} after"  # sees a failure anyway
                 if fault.drop:
                     response = None
                     await _drop(scope, send)
@@ -231,8 +243,9 @@ class ApiApp:
                 entry.duration_ms = (time.perf_counter() - t0) * 1000
                 rt.accounting.record(entry)
 
-    def _check_contract(self, route: Any, method: str, params: dict[str, str],
-                        query_string: str, headers: Headers, body: bytes) -> WebexError | None:
+    def _check_contract(
+        self, route: Any, method: str, params: dict[str, str], query_string: str, headers: Headers, body: bytes
+    ) -> WebexError | None:
         """The request contract (webex_emulator/contract.py): count violations; the 400 to answer."""
         contract = self.rt.contract
         query = parse_qsl(query_string, keep_blank_values=True)
@@ -243,9 +256,20 @@ class ApiApp:
                 return _contract_error([v.text() for v in violations])
         return None
 
-    def _handle(self, route: Any, params: dict[str, str], path_known: bool, method: str,
-                path: str, rel_path: str, query_string: str, headers: Headers, body: bytes,
-                tracking_id: str, scope: dict[str, Any]) -> ApiResponse:
+    def _handle(
+        self,
+        route: Any,
+        params: dict[str, str],
+        path_known: bool,
+        method: str,
+        path: str,
+        rel_path: str,
+        query_string: str,
+        headers: Headers,
+        body: bytes,
+        tracking_id: str,
+        scope: dict[str, Any],
+    ) -> ApiResponse:
         rt = self.rt
         try:
             if route is None:
@@ -254,13 +278,22 @@ class ApiApp:
             if route.auth:
                 auth = authenticate(rt.state, headers.get("authorization"))
                 require(auth, route.scopes, route.roles)
-            contract_error = self._check_contract(route, method, params, query_string, headers,
-                                                  body)
+            contract_error = self._check_contract(route, method, params, query_string, headers, body)
             host = headers.get("host") or "127.0.0.1"
             base_url = f"{scope.get('scheme', 'http')}://{host}"
-            ctx = Ctx(runtime=rt, method=method, path=path, rel_path=rel_path,
-                      query_string=query_string, headers=headers, body=body, params=params,
-                      tracking_id=tracking_id, base_url=base_url, auth=auth)
+            ctx = Ctx(
+                runtime=rt,
+                method=method,
+                path=path,
+                rel_path=rel_path,
+                query_string=query_string,
+                headers=headers,
+                body=body,
+                params=params,
+                tracking_id=tracking_id,
+                base_url=base_url,
+                auth=auth,
+            )
             with rt.state.transaction():
                 # The handler runs first so that its own, more specific 4xx wins; a request that
                 # breaks the contract but would succeed is rolled back and answered 400.
@@ -300,9 +333,15 @@ class EmulatorStarlette(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def create_app(state_path: str = ":memory:", seed: Any = None, admin_token: str | None = None,
-               rate_limit: Any = None, faults: dict[str, Any] | None = None,
-               areas: list[Area] | None = None, strict: bool | None = None) -> EmulatorStarlette:
+def create_app(
+    state_path: str = ":memory:",
+    seed: Any = None,
+    admin_token: str | None = None,
+    rate_limit: Any = None,
+    faults: dict[str, Any] | None = None,
+    areas: list[Area] | None = None,
+    strict: bool | None = None,
+) -> EmulatorStarlette:
     """Build the emulator.
 
     ``seed`` ("sample", a path or a dict) is applied only when the state holds no org yet, so
@@ -315,8 +354,9 @@ def create_app(state_path: str = ":memory:", seed: Any = None, admin_token: str 
         Path(state_path).parent.mkdir(parents=True, exist_ok=True)
     state = State(state_path)
     areas = discover_areas() if areas is None else areas
-    runtime = EmulatorRuntime(state, areas, admin_token=admin_token or new_token_string(),
-                              rate_limit=rate_limit, faults=faults, strict=strict)
+    runtime = EmulatorRuntime(
+        state, areas, admin_token=admin_token or new_token_string(), rate_limit=rate_limit, faults=faults, strict=strict
+    )
     seed_summary = None
     if seed is not None and not state.has_org():
         seed_summary = runtime.seed(seed)

@@ -31,31 +31,51 @@ ROLE_NAMES: dict[str, str] = {
 }
 # Short aliases accepted in seeds and on the control surface.
 ROLE_ALIASES: dict[str, str] = {
-    "full_admin": FULL_ADMIN, "user_admin": USER_ADMIN,
-    "readonly_admin": READONLY_ADMIN, "device_admin": DEVICE_ADMIN,
+    "full_admin": FULL_ADMIN,
+    "user_admin": USER_ADMIN,
+    "readonly_admin": READONLY_ADMIN,
+    "device_admin": DEVICE_ADMIN,
 }
 
 # Role sets routes use.
 ANY_ADMIN = frozenset({FULL_ADMIN, USER_ADMIN, READONLY_ADMIN})
-WRITE_ADMIN = frozenset({FULL_ADMIN, USER_ADMIN})      # people/licenses/groups writes
+WRITE_ADMIN = frozenset({FULL_ADMIN, USER_ADMIN})  # people/licenses/groups writes
 FULL_ADMIN_ONLY = frozenset({FULL_ADMIN})
 
 # Every scope the emulated operations' descriptions name: what the emulator's own admin token (the control
 # surface's, tests' verification reads) holds. Products under test get least-privilege tokens
 # (seeded `tokens:` or POST /_emulator/tokens), never this set.
 KNOWN_SCOPES: tuple[str, ...] = (
-    "spark:all", "spark:people_read", "spark:organizations_read", "spark:applications_token",
-    "spark-admin:people_read", "spark-admin:people_write", "spark-admin:licenses_read",
-    "spark-admin:organizations_read", "spark-admin:organizations_write", "spark-admin:roles_read",
-    "identity:groups_read", "identity:groups_rw", "identity:people_read", "identity:people_rw",
-    "identity:tokens_read", "identity:tokens_write",
-    "meeting:schedules_read", "meeting:schedules_write",
-    "meeting:admin_schedule_read", "meeting:admin_schedule_write",
-    "meeting:preferences_read", "meeting:preferences_write",
-    "meeting:admin_preferences_read", "meeting:admin_preferences_write",
-    "meeting:admin_config_read", "meeting:admin_config_write",
-    "meeting:participants_read", "meeting:admin_participants_read",
-    "guest-issuer:read", "guest-issuer:write",
+    "spark:all",
+    "spark:people_read",
+    "spark:organizations_read",
+    "spark:applications_token",
+    "spark-admin:people_read",
+    "spark-admin:people_write",
+    "spark-admin:licenses_read",
+    "spark-admin:organizations_read",
+    "spark-admin:organizations_write",
+    "spark-admin:roles_read",
+    "identity:groups_read",
+    "identity:groups_rw",
+    "identity:people_read",
+    "identity:people_rw",
+    "identity:tokens_read",
+    "identity:tokens_write",
+    "meeting:schedules_read",
+    "meeting:schedules_write",
+    "meeting:admin_schedule_read",
+    "meeting:admin_schedule_write",
+    "meeting:preferences_read",
+    "meeting:preferences_write",
+    "meeting:admin_preferences_read",
+    "meeting:admin_preferences_write",
+    "meeting:admin_config_read",
+    "meeting:admin_config_write",
+    "meeting:participants_read",
+    "meeting:admin_participants_read",
+    "guest-issuer:read",
+    "guest-issuer:write",
 )
 
 # A scope requirement: a list of alternatives; an alternative is one scope or a tuple of
@@ -136,8 +156,9 @@ class Auth:
         return self.all_orgs or org_uuid == self.org_uuid
 
 
-def require(auth: Auth, scopes: ScopeReq | None = None, roles: Iterable[str] | None = None,
-            description: str | None = None) -> None:
+def require(
+    auth: Auth, scopes: ScopeReq | None = None, roles: Iterable[str] | None = None, description: str | None = None
+) -> None:
     """403 with the live message unless ``auth`` has one scope alternative and one role."""
     if scopes and not auth.satisfies(scopes):
         raise forbidden(description)
@@ -148,6 +169,7 @@ def require(auth: Auth, scopes: ScopeReq | None = None, roles: Iterable[str] | N
 
 
 # -- token storage ----------------------------------------------------------------------------
+
 
 def issue_token(
     db: sqlite3.Connection,
@@ -174,10 +196,22 @@ def issue_token(
         "INSERT INTO tokens(id, token_hash, kind, token_type, person_uuid, org_uuid, scopes, "
         "roles, all_orgs, client_id, parent_id, created, expires_at, data) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (row_id, hash_token(token), kind, token_type, person_uuid, org_uuid,
-         " ".join(sorted(set(scopes))), None if roles is None else jdumps(sorted(set(roles))),
-         1 if all_orgs else 0, client_id, parent_id, created_iso,
-         None if expires_in is None else now + expires_in, jdumps(data or {})),
+        (
+            row_id,
+            hash_token(token),
+            kind,
+            token_type,
+            person_uuid,
+            org_uuid,
+            " ".join(sorted(set(scopes))),
+            None if roles is None else jdumps(sorted(set(roles))),
+            1 if all_orgs else 0,
+            client_id,
+            parent_id,
+            created_iso,
+            None if expires_in is None else now + expires_in,
+            jdumps(data or {}),
+        ),
     )
     return token, row_id
 
@@ -186,8 +220,8 @@ def lookup(state: State, token: str, token_type: str = "access") -> sqlite3.Row 
     """The raw token row (no validity checks)."""
     with state.lock:
         return state.conn.execute(
-            "SELECT * FROM tokens WHERE token_hash=? AND token_type=?",
-            (hash_token(token), token_type)).fetchone()
+            "SELECT * FROM tokens WHERE token_hash=? AND token_type=?", (hash_token(token), token_type)
+        ).fetchone()
 
 
 def authenticate(state: State, authorization: str | None) -> Auth:
@@ -200,8 +234,8 @@ def authenticate(state: State, authorization: str | None) -> Auth:
         raise unauthorized()
     with state.lock:
         row = state.conn.execute(
-            "SELECT * FROM tokens WHERE token_hash=? AND token_type='access'",
-            (hash_token(token),)).fetchone()
+            "SELECT * FROM tokens WHERE token_hash=? AND token_type='access'", (hash_token(token),)
+        ).fetchone()
         if row is None or row["revoked"]:
             raise unauthorized()
         if row["expires_at"] is not None and row["expires_at"] <= state.clock.time():
@@ -210,18 +244,23 @@ def authenticate(state: State, authorization: str | None) -> Auth:
         if row["roles"] is not None:
             roles = jloads(row["roles"], [])
         elif row["person_uuid"] is not None:
-            p = state.conn.execute("SELECT roles FROM people WHERE uuid=?",
-                                   (row["person_uuid"],)).fetchone()
+            p = state.conn.execute("SELECT roles FROM people WHERE uuid=?", (row["person_uuid"],)).fetchone()
             if p is None and row["kind"] != "admin":
                 raise unauthorized()  # the owner was deleted
             roles = jloads(p["roles"], []) if p is not None else []
         else:
             roles = []
     return Auth(
-        token_id=row["id"], kind=row["kind"], person_uuid=row["person_uuid"],
-        org_uuid=row["org_uuid"], scopes=frozenset(row["scopes"].split()),
-        roles=frozenset(roles), all_orgs=bool(row["all_orgs"]), client_id=row["client_id"],
-        expires_at=row["expires_at"], extra=jloads(row["data"], {}),
+        token_id=row["id"],
+        kind=row["kind"],
+        person_uuid=row["person_uuid"],
+        org_uuid=row["org_uuid"],
+        scopes=frozenset(row["scopes"].split()),
+        roles=frozenset(roles),
+        all_orgs=bool(row["all_orgs"]),
+        client_id=row["client_id"],
+        expires_at=row["expires_at"],
+        extra=jloads(row["data"], {}),
     )
 
 
@@ -231,10 +270,19 @@ def ensure_admin_token(state: State, token: str) -> None:
     with state.transaction() as db:
         row = db.execute("SELECT id FROM tokens WHERE token_hash=?", (hash_token(token),)).fetchone()
         if row is None:
-            issue_token(db, person_uuid=None, org_uuid=None, scopes=list(KNOWN_SCOPES), now=state.clock.time(),
-                        created_iso=state.clock.iso_now(), kind="admin", roles=[FULL_ADMIN],
-                        all_orgs=True, token=token)
-        else:   # state written when the admin token held an all-scope wildcard
+            issue_token(
+                db,
+                person_uuid=None,
+                org_uuid=None,
+                scopes=list(KNOWN_SCOPES),
+                now=state.clock.time(),
+                created_iso=state.clock.iso_now(),
+                kind="admin",
+                roles=[FULL_ADMIN],
+                all_orgs=True,
+                token=token,
+            )
+        else:  # state written when the admin token held an all-scope wildcard
             db.execute("UPDATE tokens SET scopes=? WHERE id=?", (" ".join(KNOWN_SCOPES), row["id"]))
         org = db.execute("SELECT uuid FROM orgs ORDER BY seq LIMIT 1").fetchone()
         if org is not None:
@@ -244,8 +292,9 @@ def ensure_admin_token(state: State, token: str) -> None:
 def bind_admin_tokens(db: sqlite3.Connection, org_uuid: str) -> None:
     """Attach unbound admin tokens to ``org_uuid`` and its first full admin (seeding calls it)."""
     admin = db.execute(
-        "SELECT uuid FROM people WHERE org_uuid=? AND roles LIKE ? ORDER BY seq LIMIT 1",
-        (org_uuid, f'%"{FULL_ADMIN}"%')).fetchone()
-    db.execute("UPDATE tokens SET org_uuid=?, person_uuid=? WHERE kind='admin' AND org_uuid IS NULL",
-               (org_uuid, admin["uuid"] if admin else None))
-
+        "SELECT uuid FROM people WHERE org_uuid=? AND roles LIKE ? ORDER BY seq LIMIT 1", (org_uuid, f'%"{FULL_ADMIN}"%')
+    ).fetchone()
+    db.execute(
+        "UPDATE tokens SET org_uuid=?, person_uuid=? WHERE kind='admin' AND org_uuid IS NULL",
+        (org_uuid, admin["uuid"] if admin else None),
+    )

@@ -51,21 +51,33 @@ class Page:
 class Ctx:
     """Everything a handler may use. Handlers run inside one DB transaction (``ctx.db``)."""
 
-    def __init__(self, *, runtime: "EmulatorRuntime", method: str, path: str, rel_path: str,
-                 query_string: str, headers: Headers, body: bytes, params: dict[str, str],
-                 tracking_id: str, base_url: str, auth: Auth | None) -> None:
+    def __init__(
+        self,
+        *,
+        runtime: "EmulatorRuntime",
+        method: str,
+        path: str,
+        rel_path: str,
+        query_string: str,
+        headers: Headers,
+        body: bytes,
+        params: dict[str, str],
+        tracking_id: str,
+        base_url: str,
+        auth: Auth | None,
+    ) -> None:
         self.runtime = runtime
         self.state: State = runtime.state
         self.method = method
-        self.path = path              # full path, e.g. /v1/people
-        self.rel_path = rel_path      # path relative to /v1
+        self.path = path  # full path, e.g. /v1/people
+        self.rel_path = rel_path  # path relative to /v1
         self.query_string = query_string
         self.query = QueryParams(query_string)
         self.headers = headers
         self.body = body
-        self.params = params          # path parameters
+        self.params = params  # path parameters
         self.tracking_id = tracking_id
-        self.base_url = base_url      # scheme://host[:port], no trailing slash
+        self.base_url = base_url  # scheme://host[:port], no trailing slash
         self._auth = auth
         self._json: Any = None
         self._json_loaded = False
@@ -77,7 +89,7 @@ class Ctx:
 
     @property
     def auth(self) -> Auth:
-        if self._auth is None:   # only on auth=False routes
+        if self._auth is None:  # only on auth=False routes
             raise WebexError(401)
         return self._auth
 
@@ -91,8 +103,7 @@ class Ctx:
     def now_iso(self) -> str:
         return self.state.clock.iso_now()
 
-    def require(self, scopes: ScopeReq | None = None, roles: Iterable[str] | None = None,
-                description: str | None = None) -> None:
+    def require(self, scopes: ScopeReq | None = None, roles: Iterable[str] | None = None, description: str | None = None) -> None:
         """Extra scope/role check inside a handler (403 with the live message)."""
         require(self.auth, scopes, roles, description)
 
@@ -180,8 +191,7 @@ class Ctx:
         return ApiResponse(status=204)
 
     # -- paging -----------------------------------------------------------------------------------
-    def page(self, *, default: int, cap: int, max_param: str = "max",
-             cursor_param: str = "cursor") -> Page:
+    def page(self, *, default: int, cap: int, max_param: str = "max", cursor_param: str = "cursor") -> Page:
         """Read ``max`` (capped silently at ``cap``, docs/webex-behaviour.md "Paging") and the opaque cursor."""
         limit = self.q_int(max_param, default)
         assert limit is not None
@@ -199,25 +209,33 @@ class Ctx:
         url = f"{self.base_url}{self.path}?{urlencode(items)}"
         return {"Link": f'<{url}>; rel="next"'}
 
-    def keyset(self, fetch: Callable[[Any, int], Sequence[T]], key: Callable[[T], Any], *,
-               default: int, cap: int, max_param: str = "max",
-               cursor_param: str = "cursor") -> tuple[list[T], dict[str, str]]:
+    def keyset(
+        self,
+        fetch: Callable[[Any, int], Sequence[T]],
+        key: Callable[[T], Any],
+        *,
+        default: int,
+        cap: int,
+        max_param: str = "max",
+        cursor_param: str = "cursor",
+    ) -> tuple[list[T], dict[str, str]]:
         """Keyset paging. ``fetch(after, n)`` returns up to ``n`` rows ordered by ``key`` and
         strictly after ``after`` (None on the first page). Returns (rows, headers)."""
         page = self.page(default=default, cap=cap, max_param=max_param, cursor_param=cursor_param)
         rows = list(fetch(page.cursor.get("after"), page.limit + 1))
         headers: dict[str, str] = {}
         if len(rows) > page.limit:
-            rows = rows[:page.limit]
+            rows = rows[: page.limit]
             headers = self.next_link({cursor_param: encode_cursor({"after": key(rows[-1])})})
         return rows, headers
 
-    def offset_page(self, items: Sequence[T], *, default: int, cap: int, max_param: str = "max",
-                    cursor_param: str = "cursor") -> tuple[list[T], dict[str, str]]:
+    def offset_page(
+        self, items: Sequence[T], *, default: int, cap: int, max_param: str = "max", cursor_param: str = "cursor"
+    ) -> tuple[list[T], dict[str, str]]:
         """Paging over an in-memory list (offset cursor). Returns (page_items, headers)."""
         page = self.page(default=default, cap=cap, max_param=max_param, cursor_param=cursor_param)
         start = int(page.cursor.get("offset", 0))
-        chunk = list(items[start:start + page.limit])
+        chunk = list(items[start : start + page.limit])
         headers: dict[str, str] = {}
         if start + page.limit < len(items):
             headers = self.next_link({cursor_param: encode_cursor({"offset": start + page.limit})})

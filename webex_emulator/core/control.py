@@ -95,8 +95,10 @@ class ControlGuard:
         headers = Headers(scope=scope)
         host = _hostname(headers.get("host", ""))
         if host not in settings.allowed_hosts:
-            return 403, (f"Host {host or '(none)'!r} is not this emulator's address "
-                         f"({', '.join(sorted(settings.allowed_hosts))}); refused (DNS rebinding)")
+            return 403, (
+                f"Host {host or '(none)'!r} is not this emulator's address "
+                f"({', '.join(sorted(settings.allowed_hosts))}); refused (DNS rebinding)"
+            )
         origin = headers.get("origin")
         if origin is not None and _hostname(origin.split("://", 1)[-1]) not in settings.allowed_hosts:
             return 403, f"requests from the web page {origin!r} are refused"
@@ -105,10 +107,12 @@ class ControlGuard:
             return None
         scheme, _, token = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not any(
-                hmac.compare_digest(token.strip().encode(), t.encode())
-                for t in (self.rt.admin_token, settings.control_token)):
-            return 401, ("the emulator's control surface needs 'Authorization: Bearer <token>': the "
-                         "admin token ($WEBEX_EMULATOR_TOKEN) or the control_token printed at start")
+            hmac.compare_digest(token.strip().encode(), t.encode()) for t in (self.rt.admin_token, settings.control_token)
+        ):
+            return 401, (
+                "the emulator's control surface needs 'Authorization: Bearer <token>': the "
+                "admin token ($WEBEX_EMULATOR_TOKEN) or the control_token printed at start"
+            )
         if method in ("POST", "PUT", "PATCH"):
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json":
@@ -128,9 +132,12 @@ def _seed_source(rt: "EmulatorRuntime", body: dict[str, Any]) -> Path:
                 if not path.is_file():
                     raise ControlError(f"seed not found: {body['path']}", 404)
                 return path
-        raise ControlError("seed paths must be under the seed directories "
-                           f"({', '.join(str(d) for d in rt.control.seed_dirs)}); send the document "
-                           "itself as the body instead", 403)
+        raise ControlError(
+            "seed paths must be under the seed directories "
+            f"({', '.join(str(d) for d in rt.control.seed_dirs)}); send the document "
+            "itself as the body instead",
+            403,
+        )
     name = str(body["name"])
     if not _SEED_NAME.match(name):
         raise ControlError(f"seed name {name!r}: a file name in webex_emulator/seeds, without a path", 400)
@@ -151,6 +158,7 @@ def _wrap(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
+
     return endpoint
 
 
@@ -159,6 +167,7 @@ async def _body(request: Request) -> Any:
     if not raw.strip():
         return None
     import json
+
     try:
         return json.loads(raw)
     except ValueError:
@@ -177,8 +186,7 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
             "baseUrl": base + "/v1",
             "statePath": state.path,
             "areas": [a.name for a in rt.areas],
-            "routes": sorted({f"{r.method} {r.full_template}" for b in rt.routes.by_len.values()
-                              for r in b}),
+            "routes": sorted({f"{r.method} {r.full_template}" for b in rt.routes.by_len.values() for r in b}),
         }
 
     # -- seeding ------------------------------------------------------------------------------
@@ -204,15 +212,21 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
             out = []
             for r in rows:
                 admin = state.conn.execute(
-                    "SELECT uuid, email FROM people WHERE org_uuid=? AND roles LIKE "
-                    "'%id_full_admin%' ORDER BY seq LIMIT 1", (r["uuid"],)).fetchone()
-                n = state.conn.execute("SELECT COUNT(*) FROM people WHERE org_uuid=?",
-                                       (r["uuid"],)).fetchone()[0]
-                out.append({"id": ids.org_id(r["uuid"]), "uuid": r["uuid"],
-                            "displayName": r["display_name"], "people": n,
-                            "key": jloads(r["data"], {}).get("key"),
-                            "adminPersonId": ids.person_id(admin["uuid"]) if admin else None,
-                            "adminEmail": admin["email"] if admin else None})
+                    "SELECT uuid, email FROM people WHERE org_uuid=? AND roles LIKE '%id_full_admin%' ORDER BY seq LIMIT 1",
+                    (r["uuid"],),
+                ).fetchone()
+                n = state.conn.execute("SELECT COUNT(*) FROM people WHERE org_uuid=?", (r["uuid"],)).fetchone()[0]
+                out.append(
+                    {
+                        "id": ids.org_id(r["uuid"]),
+                        "uuid": r["uuid"],
+                        "displayName": r["display_name"],
+                        "people": n,
+                        "key": jloads(r["data"], {}).get("key"),
+                        "adminPersonId": ids.person_id(admin["uuid"]) if admin else None,
+                        "adminEmail": admin["email"] if admin else None,
+                    }
+                )
         return {"orgs": out}
 
     # -- rate limit ---------------------------------------------------------------------------
@@ -247,8 +261,7 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
     async def request_log(request: Request) -> Any:
         q = request.query_params
         limit = int(q["limit"]) if q.get("limit") else None
-        return {"items": rt.accounting.log_json(limit=limit, method=q.get("method"),
-                                                path_prefix=q.get("pathPrefix"))}
+        return {"items": rt.accounting.log_json(limit=limit, method=q.get("method"), path_prefix=q.get("pathPrefix"))}
 
     async def violations(request: Request) -> Any:
         # Request-contract violations per route (webex_emulator/contract.py); DELETE /requests keeps
@@ -270,22 +283,32 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
                 pu = ids.decode_uuid(body["personId"], ids.PEOPLE) or body["personId"]
                 row = db.execute("SELECT uuid, org_uuid FROM people WHERE uuid=?", (pu,)).fetchone()
             elif body.get("email"):
-                row = db.execute("SELECT uuid, org_uuid FROM people WHERE email_lc=?",
-                                 (body["email"].lower(),)).fetchone()
+                row = db.execute("SELECT uuid, org_uuid FROM people WHERE email_lc=?", (body["email"].lower(),)).fetchone()
             else:
                 raise ControlError("email or personId required")
             if row is None:
                 raise ControlError("person not found", 404)
             roles = body.get("roles")
             token, token_id = issue_token(
-                db, person_uuid=row["uuid"], org_uuid=row["org_uuid"], scopes=scopes,
-                now=state.clock.time(), created_iso=state.clock.iso_now(),
+                db,
+                person_uuid=row["uuid"],
+                org_uuid=row["org_uuid"],
+                scopes=scopes,
+                now=state.clock.time(),
+                created_iso=state.clock.iso_now(),
                 kind=body.get("kind", "personal"),
                 roles=None if roles is None else [normalize_role(r) for r in roles],
-                client_id=body.get("clientId"), expires_in=body.get("expiresIn"),
-                token=body.get("token"))
-        return {"token": token, "tokenId": token_id, "personId": ids.person_id(row["uuid"]),
-                "orgId": ids.org_id(row["org_uuid"]), "scopes": sorted(set(scopes))}
+                client_id=body.get("clientId"),
+                expires_in=body.get("expiresIn"),
+                token=body.get("token"),
+            )
+        return {
+            "token": token,
+            "tokenId": token_id,
+            "personId": ids.person_id(row["uuid"]),
+            "orgId": ids.org_id(row["org_uuid"]),
+            "scopes": sorted(set(scopes)),
+        }
 
     # -- service apps -------------------------------------------------------------------------
     def _app_client_id(db: Any, ref: str) -> str:
@@ -322,11 +345,15 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
         with state.transaction() as db:
             owner = _org_uuid(db, body.get("ownerOrgId")) if body.get("ownerOrgId") else None
             try:
-                app, secret = sa.register(db, name=body["name"], scopes=scopes,
-                                          now_iso=state.clock.iso_now(),
-                                          client_id=body.get("clientId"),
-                                          client_secret=body.get("clientSecret"),
-                                          owner_org_uuid=owner)
+                app, secret = sa.register(
+                    db,
+                    name=body["name"],
+                    scopes=scopes,
+                    now_iso=state.clock.iso_now(),
+                    client_id=body.get("clientId"),
+                    client_secret=body.get("clientSecret"),
+                    owner_org_uuid=owner,
+                )
             except ValueError as e:
                 raise ControlError(str(e), 409) from None
         app["clientSecret"] = secret
@@ -343,8 +370,7 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
             else:
                 by = body.get("authorizedBy")
                 by_uuid = ids.decode_uuid(by, ids.PEOPLE) if by else None
-                sa.authorize(db, client_id, org, now_iso=state.clock.iso_now(),
-                             authorized_by=by_uuid)
+                sa.authorize(db, client_id, org, now_iso=state.clock.iso_now(), authorized_by=by_uuid)
             return sa.get(db, client_id=client_id)
 
     # -- clock --------------------------------------------------------------------------------
@@ -355,7 +381,8 @@ def control_routes(rt: "EmulatorRuntime") -> list[Route]:
                 offset_seconds=body.get("offsetSeconds"),
                 frozen_at=parse_iso(body["frozenAt"]) if body.get("frozenAt") else None,
                 advance_seconds=body.get("advanceSeconds"),
-                unfreeze=bool(body.get("unfreeze")))
+                unfreeze=bool(body.get("unfreeze")),
+            )
         elif request.method == "DELETE":
             state.clock.set(offset_seconds=0, unfreeze=True)
         return state.clock.config()

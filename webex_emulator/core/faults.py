@@ -58,8 +58,8 @@ def _norm_path(prefix: str | None) -> str | None:
 
 @dataclass
 class FaultSpec:
-    status: int | str                      # int HTTP status or "drop"
-    when: str = "before"                   # before | after
+    status: int | str  # int HTTP status or "drop"
+    when: str = "before"  # before | after
     method: tuple[str, ...] | None = None
     path: str | None = None
     probability: float = 1.0
@@ -124,9 +124,15 @@ class FaultSpec:
         if not 0.0 <= prob <= 1.0:
             raise ValueError("probability must be within [0, 1]")
         ra = data.get("retryAfter")
-        return cls(status=status, when=when, method=method, path=_norm_path(data.get("path")),
-                   probability=prob, retry_after=None if ra is None else int(ra),
-                   message=data.get("message"))
+        return cls(
+            status=status,
+            when=when,
+            method=method,
+            path=_norm_path(data.get("path")),
+            probability=prob,
+            retry_after=None if ra is None else int(ra),
+            message=data.get("message"),
+        )
 
 
 @dataclass
@@ -174,10 +180,12 @@ class FaultInjector:
             if isinstance(lat, (int, float)):
                 lat = {"ms": lat}
             m = lat.get("method")
-            latency = Latency(ms=float(lat.get("ms", 0)), jitter_ms=float(lat.get("jitterMs", 0)),
-                              method=(m.upper(),) if isinstance(m, str) else
-                              (tuple(x.upper() for x in m) if m else None),
-                              path=_norm_path(lat.get("path")))
+            latency = Latency(
+                ms=float(lat.get("ms", 0)),
+                jitter_ms=float(lat.get("jitterMs", 0)),
+                method=(m.upper(),) if isinstance(m, str) else (tuple(x.upper() for x in m) if m else None),
+                path=_norm_path(lat.get("path")),
+            )
         seed = data.get("seed")
         with self._lock:
             if merge:
@@ -189,8 +197,7 @@ class FaultInjector:
                     self._cfg.seed = int(seed)
                     self._rng = random.Random(int(seed))
             else:
-                self._cfg = FaultConfig(seed=None if seed is None else int(seed), rules=rules,
-                                        script=script, latency=latency)
+                self._cfg = FaultConfig(seed=None if seed is None else int(seed), rules=rules, script=script, latency=latency)
                 self._rng = random.Random(self._cfg.seed if self._cfg.seed is not None else 0)
 
     def clear(self) -> None:
@@ -210,10 +217,8 @@ class FaultInjector:
         with self._lock:
             delay = 0.0
             lat = self._cfg.latency
-            if lat and (lat.method is None or method in lat.method) and \
-                    (lat.path is None or path.startswith(lat.path)):
-                delay = max(0.0, lat.ms + (self._rng.uniform(-lat.jitter_ms, lat.jitter_ms)
-                                           if lat.jitter_ms else 0.0)) / 1000.0
+            if lat and (lat.method is None or method in lat.method) and (lat.path is None or path.startswith(lat.path)):
+                delay = max(0.0, lat.ms + (self._rng.uniform(-lat.jitter_ms, lat.jitter_ms) if lat.jitter_ms else 0.0)) / 1000.0
             for i, spec in enumerate(self._cfg.script):
                 if spec.matches(method, path):
                     del self._cfg.script[i]
@@ -236,8 +241,7 @@ def withhold_one_license(body: bytes) -> bytes | None:
     items = data.get("licenses") if isinstance(data, dict) else None
     if not isinstance(items, list) or len(items) < 2:
         return None
-    adds = [i for i, it in enumerate(items)
-            if isinstance(it, dict) and str(it.get("operation", "add")).lower() == "add"]
+    adds = [i for i, it in enumerate(items) if isinstance(it, dict) and str(it.get("operation", "add")).lower() == "add"]
     drop = adds[0] if adds else len(items) - 1
-    data["licenses"] = items[:drop] + items[drop + 1:]
+    data["licenses"] = items[:drop] + items[drop + 1 :]
     return json.dumps(data).encode()

@@ -51,7 +51,7 @@ def unb64(value: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=65536)   # list responses encode the same org/license ids again and again
+@lru_cache(maxsize=65536)  # list responses encode the same org/license ids again and again
 def encode(type_: str, rest: str, cluster: str = CLUSTER) -> str:
     return b64(f"ciscospark://{cluster}/{type_}/{rest}")
 
@@ -63,7 +63,7 @@ def decode(value: str | None) -> DecodedId | None:
     text = unb64(value)
     if text is None or not text.startswith("ciscospark://"):
         return None
-    parts = text[len("ciscospark://"):].split("/", 2)
+    parts = text[len("ciscospark://") :].split("/", 2)
     if len(parts) != 3 or not all(parts):
         return None
     return DecodedId(cluster=parts[0], type=parts[1], rest=parts[2])
@@ -95,6 +95,7 @@ def is_uuid(value: str) -> bool:
 
 
 # --- typed helpers -------------------------------------------------------------------------
+
 
 def person_id(person_uuid: str) -> str:
     return encode(PEOPLE, person_uuid)

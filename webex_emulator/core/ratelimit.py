@@ -14,8 +14,8 @@ from typing import Any
 
 @dataclass
 class RateLimitConfig:
-    rate: float          # tokens added per second
-    burst: int           # bucket size
+    rate: float  # tokens added per second
+    burst: int  # bucket size
 
     def to_json(self) -> dict[str, Any]:
         return {"rate": self.rate, "burst": self.burst}
@@ -25,7 +25,7 @@ class RateLimiter:
     def __init__(self, config: RateLimitConfig | None = None) -> None:
         self._lock = threading.Lock()
         self.config = config
-        self._buckets: dict[str, tuple[float, float]] = {}   # key -> (tokens, last_ts)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last_ts)
 
     def configure(self, config: RateLimitConfig | None) -> None:
         with self._lock:

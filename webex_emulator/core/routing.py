@@ -25,11 +25,11 @@ Handler = Callable[..., object]
 @dataclass
 class Route:
     method: str
-    template: str                     # e.g. "/people/{personId}" (relative to /v1)
+    template: str  # e.g. "/people/{personId}" (relative to /v1)
     handler: Handler
-    scopes: ScopeReq | None = None    # alternatives; see webex_emulator.core.auth.ScopeReq
+    scopes: ScopeReq | None = None  # alternatives; see webex_emulator.core.auth.ScopeReq
     roles: frozenset[str] | None = None
-    auth: bool = True                 # False: no bearer token needed (e.g. OAuth token endpoint)
+    auth: bool = True  # False: no bearer token needed (e.g. OAuth token endpoint)
     segments: tuple[str, ...] = field(default=(), init=False)
 
     def __post_init__(self) -> None:
@@ -65,12 +65,15 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def route(self, method: str, template: str, *, scopes: ScopeReq | None = None,
-              roles: Iterable[str] | None = None, auth: bool = True) -> Callable[[Handler], Handler]:
+    def route(
+        self, method: str, template: str, *, scopes: ScopeReq | None = None, roles: Iterable[str] | None = None, auth: bool = True
+    ) -> Callable[[Handler], Handler]:
         def deco(fn: Handler) -> Handler:
-            self.routes.append(Route(method, template, fn, scopes=scopes,
-                                     roles=None if roles is None else frozenset(roles), auth=auth))
+            self.routes.append(
+                Route(method, template, fn, scopes=scopes, roles=None if roles is None else frozenset(roles), auth=auth)
+            )
             return fn
+
         return deco
 
     def get(self, template: str, **kw) -> Callable[[Handler], Handler]:

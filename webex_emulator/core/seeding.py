@@ -46,10 +46,10 @@ class SeedContext:
     doc: dict[str, Any]
     now_iso: str
     org_uuid: str = ""
-    org: dict[str, Any] = field(default_factory=dict)        # expanded org spec
-    people: dict[str, str] = field(default_factory=dict)     # email (lower) -> person uuid
-    licenses: dict[str, str] = field(default_factory=dict)   # license key -> license uuid
-    summary: dict[str, Any] = field(default_factory=dict)    # per-org summary (areas may add)
+    org: dict[str, Any] = field(default_factory=dict)  # expanded org spec
+    people: dict[str, str] = field(default_factory=dict)  # email (lower) -> person uuid
+    licenses: dict[str, str] = field(default_factory=dict)  # license key -> license uuid
+    summary: dict[str, Any] = field(default_factory=dict)  # per-org summary (areas may add)
     global_summary: dict[str, Any] = field(default_factory=dict)
     orgs_by_key: dict[str, str] = field(default_factory=dict)  # org key/name/uuid -> org uuid
 
@@ -103,7 +103,9 @@ def generate_people(gen: dict[str, Any], domain: str) -> list[dict[str, Any]]:
         last = lasts[(k // len(firsts)) % len(lasts)]
         p: dict[str, Any] = {
             "email": fmt.format(first=first.lower(), last=last.lower(), n=n, domain=domain),
-            "displayName": f"{first} {last}", "firstName": first, "lastName": last,
+            "displayName": f"{first} {last}",
+            "firstName": first,
+            "lastName": last,
         }
         if depts:
             p["department"] = depts[k % len(depts)]
@@ -157,22 +159,36 @@ def apply_seed(state: State, areas: list[Area], seed: str | Path | dict[str, Any
             org_uuid = org.get("id") or ids.stable_uuid("org", key)
             if db.execute("SELECT 1 FROM orgs WHERE uuid=?", (org_uuid,)).fetchone():
                 raise ValueError(f"org {key!r} ({org_uuid}) already exists")
-            db.execute("INSERT INTO orgs(uuid, display_name, created, data) VALUES(?,?,?,?)",
-                       (org_uuid, org["displayName"], org.get("created") or now_iso,
-                        jdumps({"domain": org.get("domain"), "key": key})))
+            db.execute(
+                "INSERT INTO orgs(uuid, display_name, created, data) VALUES(?,?,?,?)",
+                (org_uuid, org["displayName"], org.get("created") or now_iso, jdumps({"domain": org.get("domain"), "key": key})),
+            )
             for alias in (key, org["displayName"], org_uuid, ids.org_id(org_uuid)):
                 orgs_by_key[alias] = org_uuid
-            org_summary: dict[str, Any] = {"key": key, "id": ids.org_id(org_uuid),
-                                           "uuid": org_uuid, "displayName": org["displayName"],
-                                           "spaceMeetingHosts": org["spaceMeetingHosts"]}
-            ctx = SeedContext(db=db, state=state, doc=doc, now_iso=now_iso, org_uuid=org_uuid,
-                              org=org, summary=org_summary, orgs_by_key=orgs_by_key)
+            org_summary: dict[str, Any] = {
+                "key": key,
+                "id": ids.org_id(org_uuid),
+                "uuid": org_uuid,
+                "displayName": org["displayName"],
+                "spaceMeetingHosts": org["spaceMeetingHosts"],
+            }
+            ctx = SeedContext(
+                db=db,
+                state=state,
+                doc=doc,
+                now_iso=now_iso,
+                org_uuid=org_uuid,
+                org=org,
+                summary=org_summary,
+                orgs_by_key=orgs_by_key,
+            )
             for area in areas:
                 if area.seed_org is not None:
                     area.seed_org(ctx)
             admin = db.execute(
-                "SELECT uuid, email FROM people WHERE org_uuid=? AND roles LIKE '%id_full_admin%' "
-                "ORDER BY seq LIMIT 1", (org_uuid,)).fetchone()
+                "SELECT uuid, email FROM people WHERE org_uuid=? AND roles LIKE '%id_full_admin%' ORDER BY seq LIMIT 1",
+                (org_uuid,),
+            ).fetchone()
             if admin is not None:
                 org_summary["adminPersonId"] = ids.person_id(admin["uuid"])
                 org_summary["adminEmail"] = admin["email"]
@@ -180,8 +196,7 @@ def apply_seed(state: State, areas: list[Area], seed: str | Path | dict[str, Any
             org_summary["tokens"] = seed_tokens(db, state, org, org_uuid, now_iso)
             summary["orgs"].append(org_summary)
 
-        gctx = SeedContext(db=db, state=state, doc=doc, now_iso=now_iso,
-                           global_summary=summary, orgs_by_key=orgs_by_key)
+        gctx = SeedContext(db=db, state=state, doc=doc, now_iso=now_iso, global_summary=summary, orgs_by_key=orgs_by_key)
         summary["serviceApps"] = seed_service_apps(gctx)
         for area in areas:
             if area.seed_global is not None:
@@ -194,11 +209,15 @@ def seed_service_apps(ctx: SeedContext) -> list[dict[str, Any]]:
     for spec in ctx.doc.get("serviceApps") or []:
         owner = spec.get("ownerOrg")
         app, secret = sa.register(
-            ctx.db, name=spec["name"], scopes=spec.get("scopes", []), now_iso=ctx.now_iso,
-            client_id=spec.get("clientId"), client_secret=spec.get("clientSecret"),
+            ctx.db,
+            name=spec["name"],
+            scopes=spec.get("scopes", []),
+            now_iso=ctx.now_iso,
+            client_id=spec.get("clientId"),
+            client_secret=spec.get("clientSecret"),
             owner_org_uuid=ctx.orgs_by_key.get(owner) if owner else None,
-            data={k: v for k, v in spec.items()
-                  if k not in ("name", "scopes", "clientId", "clientSecret", "authorizedOrgs")})
+            data={k: v for k, v in spec.items() if k not in ("name", "scopes", "clientId", "clientSecret", "authorizedOrgs")},
+        )
         for org_ref in spec.get("authorizedOrgs") or []:
             if org_ref not in ctx.orgs_by_key:
                 raise ValueError(f"service app {spec['name']!r}: unknown org {org_ref!r}")
@@ -215,15 +234,23 @@ def seed_tokens(db: Any, state: State, org: dict[str, Any], org_uuid: str, now_i
     ``webex:token``). Returns ``{name: tokenId}`` (never the token itself)."""
     out: dict[str, str] = {}
     for spec in org.get("tokens") or []:
-        row = db.execute("SELECT uuid FROM people WHERE org_uuid=? AND email_lc=?",
-                         (org_uuid, str(spec["email"]).lower())).fetchone()
+        row = db.execute(
+            "SELECT uuid FROM people WHERE org_uuid=? AND email_lc=?", (org_uuid, str(spec["email"]).lower())
+        ).fetchone()
         if row is None:
             raise ValueError(f"token {spec.get('name')!r}: no person {spec['email']!r} in the org")
         roles = spec.get("roles")
         _, token_id = issue_token(
-            db, person_uuid=row["uuid"], org_uuid=org_uuid, scopes=list(spec.get("scopes") or []),
-            now=state.clock.time(), created_iso=now_iso, kind=spec.get("kind", "personal"),
+            db,
+            person_uuid=row["uuid"],
+            org_uuid=org_uuid,
+            scopes=list(spec.get("scopes") or []),
+            now=state.clock.time(),
+            created_iso=now_iso,
+            kind=spec.get("kind", "personal"),
             roles=None if roles is None else [normalize_role(r) for r in roles],
-            client_id=spec.get("clientId"), token=spec["token"])
+            client_id=spec.get("clientId"),
+            token=spec["token"],
+        )
         out[str(spec.get("name") or spec["token"][:8])] = token_id
     return out

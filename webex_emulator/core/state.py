@@ -115,11 +115,16 @@ class Clock:
         return iso(self.now())
 
     def config(self) -> dict[str, Any]:
-        return {"now": self.iso_now(), "offsetSeconds": self.offset,
-                "frozen": self.frozen is not None}
+        return {"now": self.iso_now(), "offsetSeconds": self.offset, "frozen": self.frozen is not None}
 
-    def set(self, *, offset_seconds: float | None = None, frozen_at: datetime | None = None,
-            advance_seconds: float | None = None, unfreeze: bool = False) -> None:
+    def set(
+        self,
+        *,
+        offset_seconds: float | None = None,
+        frozen_at: datetime | None = None,
+        advance_seconds: float | None = None,
+        unfreeze: bool = False,
+    ) -> None:
         if unfreeze:
             self.frozen = None
         if offset_seconds is not None:
@@ -205,8 +210,7 @@ class State:
     def reset(self) -> None:
         """Delete every row of every table (schema stays). Used by ``/_emulator/reset``."""
         with self.transaction() as db:
-            tables = [r[0] for r in db.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
             for t in tables:
                 db.execute(f'DELETE FROM "{t}"')
             if db.execute("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'").fetchone():

@@ -24,8 +24,14 @@ def default_stack_path(project_dir: Path, stack: str) -> Path:
 
 
 def run_discover(
-    conn: Connection, path: Path, *, owner: str | None, max_host_scans: int, horizon_days: int,
-    steps: Steps, display: str | None = None,
+    conn: Connection,
+    path: Path,
+    *,
+    owner: str | None,
+    max_host_scans: int,
+    horizon_days: int,
+    steps: Steps,
+    display: str | None = None,
 ) -> tuple[str, list[str], OrgRead, Notes]:
     existing = load_existing(path)
     org = read_org(conn, steps=steps, max_host_scans=max_host_scans, horizon_days=horizon_days)
@@ -37,12 +43,25 @@ def run_discover(
 
 
 common_options = [
-    click.option("--stack", "-s", required=True, callback=validate_stack_name, help="Stack: its config (token, baseUrl) and stacks/<stack>.yaml."),
-    click.option("--base-url", callback=validate_base_url_option,
-                 help="Webex API root (default: the stack's webex:baseUrl, else https://webexapis.com/v1)."),
+    click.option(
+        "--stack",
+        "-s",
+        required=True,
+        callback=validate_stack_name,
+        help="Stack: its config (token, baseUrl) and stacks/<stack>.yaml.",
+    ),
+    click.option(
+        "--base-url",
+        callback=validate_base_url_option,
+        help="Webex API root (default: the stack's webex:baseUrl, else https://webexapis.com/v1).",
+    ),
     project_dir_option("Directory holding Pulumi.yaml and stacks/"),
-    click.option("--requests-per-second", type=click.FloatRange(min=0), default=None,
-                 help="Client-side read rate ceiling (0 = unthrottled; default: the stack's webex:requestsPerSecond, else the client finds the limit)."),
+    click.option(
+        "--requests-per-second",
+        type=click.FloatRange(min=0),
+        default=None,
+        help="Client-side read rate ceiling (0 = unthrottled; default: the stack's webex:requestsPerSecond, else the client finds the limit).",
+    ),
 ]
 
 
@@ -54,17 +73,38 @@ def with_common(f: Callable) -> Callable:
 
 @click.command("discover")
 @with_common
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of stacks/<stack>.yaml (an existing file is updated in place).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stacks/<stack>.yaml (an existing file is updated in place).",
+)
 @click.option("--owner", help="Owner of new entries (default: the email of the token's user).")
-@click.option("--max-host-scans", type=click.IntRange(min=0), default=DEFAULT_MAX_HOST_SCANS, show_default=True,
-              help="At most this many GET /meetings?hostEmail= calls.")
-@click.option("--horizon-days", type=click.IntRange(min=1, max=3650), default=DEFAULT_HORIZON_DAYS, show_default=True,
-              help="Adopt series with an occurrence in this many days.")
+@click.option(
+    "--max-host-scans",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_HOST_SCANS,
+    show_default=True,
+    help="At most this many GET /meetings?hostEmail= calls.",
+)
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(min=1, max=3650),
+    default=DEFAULT_HORIZON_DAYS,
+    show_default=True,
+    help="Adopt series with an occurrence in this many days.",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
-def discover_command(stack: str, base_url: str | None, project_dir: Path, requests_per_second: float | None,
-                     out: Path | None, owner: str | None, max_host_scans: int, horizon_days: int,
-                     progress: bool | None) -> None:
+def discover_command(
+    stack: str,
+    base_url: str | None,
+    project_dir: Path,
+    requests_per_second: float | None,
+    out: Path | None,
+    owner: str | None,
+    max_host_scans: int,
+    horizon_days: int,
+    progress: bool | None,
+) -> None:
     """Read the live org and write stacks/STACK.yaml so that `up` adopts it, writing nothing."""
     path = out or default_stack_path(project_dir, stack)
     if path.exists() and path.is_dir():
@@ -74,7 +114,8 @@ def discover_command(stack: str, base_url: str | None, project_dir: Path, reques
         with Steps(progress) as steps:
             before = path.read_text() if path.exists() else None
             text, changes, org, notes = run_discover(
-                conn, path, owner=owner, max_host_scans=max_host_scans, horizon_days=horizon_days, steps=steps)
+                conn, path, owner=owner, max_host_scans=max_host_scans, horizon_days=horizon_days, steps=steps
+            )
     except WebexError as e:
         raise DiscoverError(f"reading the org failed: {e.status or ''} {e.message or e}".strip()) from None
     finally:

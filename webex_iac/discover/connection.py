@@ -101,9 +101,17 @@ def connect(stack: str, project_dir: Path, base_url: str | None, requests_per_se
         ) from None
     except (ValueError, ConfigError) as e:
         raise DiscoverError(f"invalid Webex settings for stack {stack!r}: {e}") from None
-    token_source = "stack config webex:token" if config.get("webex:token") else (
-        "stack config webex:serviceAppId" if cfg.service_app_id else
-        constants.TOKEN_ENV_VAR if os.environ.get(constants.TOKEN_ENV_VAR) else constants.DEPRECATED_TOKEN_ENV_VAR)
+    token_source = (
+        "stack config webex:token"
+        if config.get("webex:token")
+        else (
+            "stack config webex:serviceAppId"
+            if cfg.service_app_id
+            else constants.TOKEN_ENV_VAR
+            if os.environ.get(constants.TOKEN_ENV_VAR)
+            else constants.DEPRECATED_TOKEN_ENV_VAR
+        )
+    )
     # The first call fails fast; the connection's later calls keep the full retry policy.
     probe = client.with_options(max_retries=1, max_retry_wait_seconds=2, connect_timeout=5, timeout=20)
     me: Person | None = None
@@ -116,7 +124,8 @@ def connect(stack: str, project_dir: Path, base_url: str | None, requests_per_se
     except AuthenticationError:
         raise DiscoverError(
             f"the Webex API at {cfg.base_url} rejected the token from {token_source} (401): "
-            "it is expired, revoked or not a token of this org") from None
+            "it is expired, revoked or not a token of this org"
+        ) from None
     except (NotFoundError, PermissionDeniedError):
         me, connected = None, True  # a Service App machine account is not a directory person
     except WebexError as e:

@@ -18,7 +18,11 @@ from .yaml_doc import strip_generated, yaml_rt
 
 
 def build_document(
-    existing: CommentedMap | None, org: OrgRead, *, stack: str, owner: str,
+    existing: CommentedMap | None,
+    org: OrgRead,
+    *,
+    stack: str,
+    owner: str,
 ) -> tuple[CommentedMap, list[str], Notes]:
     doc = existing if existing is not None else CommentedMap()
     changes: list[str] = []

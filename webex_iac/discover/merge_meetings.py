@@ -27,8 +27,14 @@ def meeting_props(m: LiveMeeting) -> dict[str, Any] | None:
         tz = ZoneInfo("UTC")
     local = m.start.astimezone(tz).replace(tzinfo=None)
     props: dict[str, Any] = {
-        "host": m.host, "siteUrl": m.site_url, "title": m.title, "agenda": m.agenda, "start": local,
-        "durationMinutes": m.minutes, "timezone": tz.key, "recurrence": m.recurrence,
+        "host": m.host,
+        "siteUrl": m.site_url,
+        "title": m.title,
+        "agenda": m.agenda,
+        "start": local,
+        "durationMinutes": m.minutes,
+        "timezone": tz.key,
+        "recurrence": m.recurrence,
         "invitees": [{"email": e, **({"coHost": True} if co else {})} for e, co in m.invitees or [] if e != m.host],
         "adoptMeetingId": m.id,
     }
@@ -142,7 +148,9 @@ def merge_meetings(doc: CommentedMap, org: OrgRead, stack: str, changes: list[st
             notes.not_adoptable.append((m, why))
             continue
         base = slug(m.title, "meeting")
-        name = base if base not in meetings else unique_name(slug(f"{m.title} {m.host.split('@')[0]}", "meeting"), meetings.keys())
+        name = (
+            base if base not in meetings else unique_name(slug(f"{m.title} {m.host.split('@')[0]}", "meeting"), meetings.keys())
+        )
         meetings[name] = _new_meeting(props, m.host)
         changes.append(f"+ meetings.{name}: {m.title!r} hosted by {m.host} (adopts {m.id})")
     drop_if_empty(doc, "meetings")

@@ -43,7 +43,6 @@ def merge_sites(doc: CommentedMap, org: OrgRead, owner: str, changes: list[str])
     drop_if_empty(doc, "sites")
 
 
-
 def _update_leaves(node: CommentedMap, live: dict[str, Any], changes: list[str], where: str) -> None:
     for key in list(node.keys()):
         if key not in live:
@@ -54,7 +53,9 @@ def _update_leaves(node: CommentedMap, live: dict[str, Any], changes: list[str],
             if list(node[key] or []) != list(live[key]):
                 changes.append(f"~ {where}.{key}")
                 node[key] = flow_seq(list(live[key]))
-        elif not (isinstance(live[key], str) and isinstance(node[key], str) and node[key].lower() == live[key].lower()) \
-                and node[key] != live[key]:
+        elif (
+            not (isinstance(live[key], str) and isinstance(node[key], str) and node[key].lower() == live[key].lower())
+            and node[key] != live[key]
+        ):
             changes.append(f"~ {where}.{key}: {show(node[key])} -> {show(live[key])}")
             node[key] = live[key]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+
 def group_holders(holders: set[str], groups: dict[str, set[str]]) -> tuple[list[str], set[str]]:
     """(groups whose members all hold, largest first, each adding someone; holders left over)."""
     chosen: list[str] = []

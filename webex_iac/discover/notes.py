@@ -73,16 +73,19 @@ def notes_lines(org: OrgRead, notes: Notes) -> list[str]:
         for m in org.other_meetings:
             out.append(f"    {m.host}  {m.scheduled_type}  {m.title!r}  meeting {m.id}")
     if org.unscanned_hosts:
-        out.append(f"Meeting scan truncated: {len(org.unscanned_hosts)} people with a site account were not scanned "
-                   "(raise --max-host-scans); their meetings are not declared and not dropped.")
+        out.append(
+            f"Meeting scan truncated: {len(org.unscanned_hosts)} people with a site account were not scanned "
+            "(raise --max-host-scans); their meetings are not declared and not dropped."
+        )
     if org.scan_errors:
         shown = "; ".join(f"{h} ({e})" for h, e in sorted(org.scan_errors.items())[:10])
         more = f"; … and {len(org.scan_errors) - 10} more" if len(org.scan_errors) > 10 else ""
-        out.append(f"Meetings of {len(org.scan_errors)} host(s) could not be listed (not declared, not dropped): "
-                   f"{shown}{more}")
+        out.append(f"Meetings of {len(org.scan_errors)} host(s) could not be listed (not declared, not dropped): {shown}{more}")
     if notes.empty_pools:
-        out.append("Pools without holders (not declared): " + ", ".join(
-            f"{pool_label(l)} ({l.total_units} units)" for l in notes.empty_pools))
+        out.append(
+            "Pools without holders (not declared): "
+            + ", ".join(f"{pool_label(l)} ({l.total_units} units)" for l in notes.empty_pools)
+        )
     for site, note in sorted(org.site_notes.items()):
         out.append(f"Site {site}: {note}")
     out.append(f"Service Apps: no API lists the Service Apps authorized for an org; {org.apps_note}")

@@ -72,23 +72,23 @@ class OrgRead:
     people: list[Person]
     by_id: dict[str, Person]
     by_email: dict[str, Person]
-    id_by_email: dict[str, str]                   # lower-case email -> person id
+    id_by_email: dict[str, str]  # lower-case email -> person id
     admins: list[str]
     licenses: list[License]
-    holders: dict[str, set[str]]                  # license id -> person ids
-    groups: dict[str, set[str]]                   # display name -> member person ids
+    holders: dict[str, set[str]]  # license id -> person ids
+    groups: dict[str, set[str]]  # display name -> member person ids
     site_settings: dict[str, dict[str, Any] | None]  # site url -> writable settings (None: unreadable)
     site_notes: dict[str, str]
-    meetings: list[LiveMeeting]                   # standing series (no roomId, scheduledType meeting)
-    space_meetings: list[LiveMeeting]             # roomId
-    other_meetings: list[LiveMeeting]             # webinars, personal room meetings
+    meetings: list[LiveMeeting]  # standing series (no roomId, scheduledType meeting)
+    space_meetings: list[LiveMeeting]  # roomId
+    other_meetings: list[LiveMeeting]  # webinars, personal room meetings
     scanned_hosts: set[str]
     unscanned_hosts: list[str]
-    scan_errors: dict[str, str]                   # host -> why their meetings could not be listed
+    scan_errors: dict[str, str]  # host -> why their meetings could not be listed
     horizon_days: int
     apps: list[dict[str, Any]]
     apps_note: str
-    guest_like: list[str]                         # directory people that look like guests
+    guest_like: list[str]  # directory people that look like guests
     group_ids: dict[str, str] = field(default_factory=dict)  # display name -> group id (snapshot)
 
     def email_of(self, person_id: str) -> str:
@@ -102,7 +102,6 @@ class OrgRead:
         return meeting_sites(self.licenses)
 
 
-
 class Steps:
     """Rich progress bars (on stderr, only on a terminal) around the long reads."""
 
@@ -110,8 +109,14 @@ class Steps:
         console = Console(stderr=True)
         show = console.is_terminal if enabled is None else enabled
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=console, transient=True, disable=not show,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not show,
         )
 
     def __enter__(self) -> "Steps":
@@ -142,10 +147,18 @@ def _aware(d: datetime | None) -> datetime | None:
 def _live_meeting(m: Any) -> LiveMeeting:
     st = m.scheduled_type
     return LiveMeeting(
-        id=m.id, host=(m.host_email or "").lower(), site_url=(m.site_url or "").lower(), title=m.title or "",
-        agenda=m.agenda or None, start=_aware(m.start), end=_aware(m.end), timezone=m.timezone or "UTC",
-        recurrence=m.recurrence or None, room_id=m.room_id or None,
-        scheduled_type=str(getattr(st, "value", st) or "meeting"), integration_tags=list(m.integration_tags or []),
+        id=m.id,
+        host=(m.host_email or "").lower(),
+        site_url=(m.site_url or "").lower(),
+        title=m.title or "",
+        agenda=m.agenda or None,
+        start=_aware(m.start),
+        end=_aware(m.end),
+        timezone=m.timezone or "UTC",
+        recurrence=m.recurrence or None,
+        room_id=m.room_id or None,
+        scheduled_type=str(getattr(st, "value", st) or "meeting"),
+        integration_tags=list(m.integration_tags or []),
     )
 
 
@@ -219,8 +232,10 @@ def read_org(
     # Meetings: one list call per person with a site account (bounded), then invitees.
     site_accounts = {lic.id for lic in meeting_pools(licenses)}
     candidates = [
-        p for p in people
-        if p.emails and str(getattr(p.type, "value", p.type) or "person") == "person"
+        p
+        for p in people
+        if p.emails
+        and str(getattr(p.type, "value", p.type) or "person") == "person"
         and (set(p.licenses or []) & site_accounts or p.site_urls)
     ]
     candidates.sort(key=lambda p: (0 if set(p.licenses or []) & site_accounts else 1, primary_email(p)))
@@ -232,9 +247,13 @@ def read_org(
     def series_of(p: Person) -> list[Any]:
         email = primary_email(p)
         try:
-            return [m for m in client.meetings.list(
-                host_email=email, meeting_type="meetingSeries", current=False, from_=window[0], to=window[1])
-                if (m.host_email or "").lower() == email]
+            return [
+                m
+                for m in client.meetings.list(
+                    host_email=email, meeting_type="meetingSeries", current=False, from_=window[0], to=window[1]
+                )
+                if (m.host_email or "").lower() == email
+            ]
         finally:
             steps.advance(t)
 
@@ -246,8 +265,9 @@ def read_org(
             if isinstance(r.error, (AuthenticationError, APIConnectionError)):
                 raise r.error  # the whole read is off, not this host
             err = r.error
-            scan_errors[primary_email(p)] = (f"{err.status}: {err.message}" if isinstance(err, WebexError)
-                                             else f"{type(err).__name__}: {err}")
+            scan_errors[primary_email(p)] = (
+                f"{err.status}: {err.message}" if isinstance(err, WebexError) else f"{type(err).__name__}: {err}"
+            )
             continue
         for m in r.value or []:
             if m.id not in seen:
@@ -258,8 +278,11 @@ def read_org(
 
     def invitees_of(m: LiveMeeting) -> list[tuple[str, bool]] | None:
         try:
-            return [((i.email or "").lower(), bool(i.co_host)) for i in client.meeting_invitees.list(m.id, host_email=m.host)
-                    if i.email and not i.panelist]
+            return [
+                ((i.email or "").lower(), bool(i.co_host))
+                for i in client.meeting_invitees.list(m.id, host_email=m.host)
+                if i.email and not i.panelist
+            ]
         except WebexError:
             return None
         finally:
@@ -278,19 +301,37 @@ def read_org(
         apps, apps_note = _read_authorizations(client, [p for p in people if role_names(p) & TOKEN_ADMIN_ROLES])
 
     guest_like = sorted(
-        primary_email(p) for p in people
+        primary_email(p)
+        for p in people
         if str(getattr(p.type, "value", p.type) or "") == "appuser"
         or any(e.lower().endswith("@appid.ciscospark.com") for e in p.emails or [])
     )
     return OrgRead(
-        base_url=conn.config.base_url, org_id=org_id, org_name=org_name, org_created=org_created,
-        me_email=primary_email(conn.me) if conn.me else None, people=people, by_id=by_id, by_email=by_email,
-        id_by_email=id_by_email, admins=admins, licenses=licenses, holders=holders, groups=groups,
+        base_url=conn.config.base_url,
+        org_id=org_id,
+        org_name=org_name,
+        org_created=org_created,
+        me_email=primary_email(conn.me) if conn.me else None,
+        people=people,
+        by_id=by_id,
+        by_email=by_email,
+        id_by_email=id_by_email,
+        admins=admins,
+        licenses=licenses,
+        holders=holders,
+        groups=groups,
         site_settings=site_settings,
-        site_notes=site_notes, meetings=meetings, space_meetings=space, other_meetings=other,
-        scanned_hosts={primary_email(p) for p in scan} - scan_errors.keys(), unscanned_hosts=unscanned,
-        scan_errors=scan_errors, horizon_days=horizon_days,
-        apps=apps, apps_note=apps_note, guest_like=guest_like,
+        site_notes=site_notes,
+        meetings=meetings,
+        space_meetings=space,
+        other_meetings=other,
+        scanned_hosts={primary_email(p) for p in scan} - scan_errors.keys(),
+        unscanned_hosts=unscanned,
+        scan_errors=scan_errors,
+        horizon_days=horizon_days,
+        apps=apps,
+        apps_note=apps_note,
+        guest_like=guest_like,
         group_ids={g.display_name: g.id for g in group_list if g.display_name and g.id},
     )
 
@@ -307,11 +348,17 @@ def _read_authorizations(client: WebexClient, admins: list[Person]) -> tuple[lis
             return [], f"GET /authorizations failed ({e.status}: {e.message})"
         for a in items:
             key = a.client_id or a.application_id or "?"
-            entry = apps.setdefault(key, {"applicationName": a.application_name, "applicationId": a.application_id,
-                                          "clientId": a.client_id, "heldBy": set()})
+            entry = apps.setdefault(
+                key,
+                {
+                    "applicationName": a.application_name,
+                    "applicationId": a.application_id,
+                    "clientId": a.client_id,
+                    "heldBy": set(),
+                },
+            )
             entry["heldBy"].add(primary_email(p))
-    note = f"GET /authorizations for {len(asked)} admin(s)" + (
-        f" (of {len(admins)})" if len(admins) > len(asked) else "")
+    note = f"GET /authorizations for {len(asked)} admin(s)" + (f" (of {len(admins)})" if len(admins) > len(asked) else "")
     out = [{**v, "heldBy": sorted(v["heldBy"])} for v in apps.values()]
     return sorted(out, key=lambda a: (a["applicationName"] or "", a["clientId"] or "")), note
 

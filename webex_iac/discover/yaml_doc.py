@@ -78,8 +78,7 @@ def _append_following(container: Any, key: Any, lines: str) -> None:
             stripped = lines.lstrip(" ")
             if value.ca.comment is None:
                 value.ca.comment = [None, None]  # ruamel only emits `end` next to a `comment` list
-            value.ca.end = list(value.ca.end or []) + [
-                CommentToken(stripped, CommentMark(len(lines) - len(stripped)), None)]
+            value.ca.end = list(value.ca.end or []) + [CommentToken(stripped, CommentMark(len(lines) - len(stripped)), None)]
             return
         _append_following(value, _last_key(value), lines)
         return

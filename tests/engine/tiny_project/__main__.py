@@ -1,4 +1,5 @@
 """The tiny project's program: one Tiny resource whose value and store come from stack config."""
+
 import pulumi
 
 from tiny_resource import Tiny

@@ -3,6 +3,7 @@
 It keeps its "remote" state in a JSON file so refresh and drift can be observed, and reads a
 stand-in token through ``configure`` exactly as the real providers read ``webex:token``.
 """
+
 import json
 from pathlib import Path
 

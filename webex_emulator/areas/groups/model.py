@@ -50,18 +50,24 @@ def member_count(db: sqlite3.Connection, group_uuid: str) -> int:
 
 
 def members(db: sqlite3.Connection, group_uuid: str, offset: int, limit: int) -> list[dict[str, Any]]:
-    member_uuids = [r["person_uuid"] for r in db.execute(
-        "SELECT person_uuid FROM group_members WHERE group_uuid=? ORDER BY seq LIMIT ? OFFSET ?",
-        (group_uuid, limit, offset))]
+    member_uuids = [
+        r["person_uuid"]
+        for r in db.execute(
+            "SELECT person_uuid FROM group_members WHERE group_uuid=? ORDER BY seq LIMIT ? OFFSET ?", (group_uuid, limit, offset)
+        )
+    ]
     people = ppl.get_many(db, member_uuids)
-    return [{"id": ids.person_id(p.uuid), "type": "user", "displayName": p.display_name}
-            for p in (people.get(u) for u in member_uuids) if p is not None]
+    return [
+        {"id": ids.person_id(p.uuid), "type": "user", "displayName": p.display_name}
+        for p in (people.get(u) for u in member_uuids)
+        if p is not None
+    ]
 
 
-def group_json(db: sqlite3.Connection, row: sqlite3.Row, *, include_members: bool,
-               members_cap: int = 500) -> dict[str, Any]:
+def group_json(db: sqlite3.Connection, row: sqlite3.Row, *, include_members: bool, members_cap: int = 500) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": public_id(row), "displayName": row["display_name"],
+        "id": public_id(row),
+        "displayName": row["display_name"],
         "orgId": ids.org_id(row["org_uuid"]),
     }
     if row["description"]:
@@ -77,13 +83,11 @@ def group_json(db: sqlite3.Connection, row: sqlite3.Row, *, include_members: boo
 
 
 def add_member(db: sqlite3.Connection, group_uuid: str, person_uuid: str) -> None:
-    db.execute("INSERT OR IGNORE INTO group_members(group_uuid, person_uuid) VALUES(?,?)",
-               (group_uuid, person_uuid))
+    db.execute("INSERT OR IGNORE INTO group_members(group_uuid, person_uuid) VALUES(?,?)", (group_uuid, person_uuid))
 
 
 def remove_member(db: sqlite3.Connection, group_uuid: str, person_uuid: str) -> None:
-    db.execute("DELETE FROM group_members WHERE group_uuid=? AND person_uuid=?",
-               (group_uuid, person_uuid))
+    db.execute("DELETE FROM group_members WHERE group_uuid=? AND person_uuid=?", (group_uuid, person_uuid))
 
 
 def clear_members(db: sqlite3.Connection, group_uuid: str) -> None:
@@ -100,24 +104,39 @@ def get(db: sqlite3.Connection, group_uuid: str) -> sqlite3.Row | None:
 
 def name_taken(db: sqlite3.Connection, org_uuid: str, name: str, *, other_than: str | None = None) -> bool:
     """Group names are unique per org, in any letter case (the column is NOCASE)."""
-    return db.execute("SELECT 1 FROM groups_ WHERE org_uuid=? AND display_name=? AND uuid IS NOT ?",
-                      (org_uuid, name, other_than)).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM groups_ WHERE org_uuid=? AND display_name=? AND uuid IS NOT ?", (org_uuid, name, other_than)
+        ).fetchone()
+        is not None
+    )
 
 
-def create(db: sqlite3.Connection, *, org_uuid: str, display_name: str, description: Any,
-           external_id: Any, usage: Any, now_iso: str, group_uuid: str | None = None) -> str:
+def create(
+    db: sqlite3.Connection,
+    *,
+    org_uuid: str,
+    display_name: str,
+    description: Any,
+    external_id: Any,
+    usage: Any,
+    now_iso: str,
+    group_uuid: str | None = None,
+) -> str:
     gu = group_uuid or ids.new_uuid()
     db.execute(
         "INSERT INTO groups_(uuid, org_uuid, display_name, description, external_id, usage, created, "
         "last_modified) VALUES(?,?,?,?,?,?,?,?)",
-        (gu, org_uuid, display_name, description, external_id, usage, now_iso, now_iso))
+        (gu, org_uuid, display_name, description, external_id, usage, now_iso, now_iso),
+    )
     return gu
 
 
-def update(db: sqlite3.Connection, group_uuid: str, *, display_name: str, description: Any,
-           now_iso: str) -> None:
-    db.execute("UPDATE groups_ SET display_name=?, description=?, last_modified=? WHERE uuid=?",
-               (display_name, description, now_iso, group_uuid))
+def update(db: sqlite3.Connection, group_uuid: str, *, display_name: str, description: Any, now_iso: str) -> None:
+    db.execute(
+        "UPDATE groups_ SET display_name=?, description=?, last_modified=? WHERE uuid=?",
+        (display_name, description, now_iso, group_uuid),
+    )
 
 
 def delete(db: sqlite3.Connection, group_uuid: str) -> None:
@@ -125,13 +144,22 @@ def delete(db: sqlite3.Connection, group_uuid: str) -> None:
     db.execute("DELETE FROM groups_ WHERE uuid=?", (group_uuid,))
 
 
-def list_page(db: sqlite3.Connection, org_uuid: str, *, name_op: str | None, name: str | None,
-              order_by: str, descending: bool, count: int, offset: int) -> tuple[int, list[sqlite3.Row]]:
+def list_page(
+    db: sqlite3.Connection,
+    org_uuid: str,
+    *,
+    name_op: str | None,
+    name: str | None,
+    order_by: str,
+    descending: bool,
+    count: int,
+    offset: int,
+) -> tuple[int, list[sqlite3.Row]]:
     """(total, rows) of a SCIM-style page. ``name_op``: ``eq`` (any letter case) or ``sw``;
     ``order_by``: ``displayName``, ``id`` or empty (creation order)."""
     where, args = ["org_uuid=?"], [org_uuid]
     if name_op == "eq" and name is not None:
-        where.append("display_name=?")   # NOCASE column: SCIM eq is case-insensitive
+        where.append("display_name=?")  # NOCASE column: SCIM eq is case-insensitive
         args.append(name)
     elif name_op == "sw" and name is not None:
         where.append("display_name LIKE ? ESCAPE '\\'")
@@ -140,8 +168,9 @@ def list_page(db: sqlite3.Connection, org_uuid: str, *, name_op: str | None, nam
     w = " AND ".join(where)
     total = db.execute(f"SELECT COUNT(*) FROM groups_ WHERE {w}", args).fetchone()[0]
     rows = db.execute(
-        f"SELECT * FROM groups_ WHERE {w} ORDER BY {order_col} "
-        f"{'DESC' if descending else 'ASC'}, seq LIMIT ? OFFSET ?", [*args, count, offset]).fetchall()
+        f"SELECT * FROM groups_ WHERE {w} ORDER BY {order_col} {'DESC' if descending else 'ASC'}, seq LIMIT ? OFFSET ?",
+        [*args, count, offset],
+    ).fetchall()
     return total, rows
 
 

@@ -9,8 +9,7 @@ import sqlite3
 from typing import Any
 
 from webex_emulator import deviations as dev
-from webex_emulator.core import (ANY_ADMIN, WRITE_ADMIN, Area, Ctx, Router, SeedContext, bad_request,
-                           conflict, ids, not_found)
+from webex_emulator.core import ANY_ADMIN, WRITE_ADMIN, Area, Ctx, Router, SeedContext, bad_request, conflict, ids, not_found
 
 from . import model
 
@@ -51,7 +50,7 @@ def list_groups(ctx: Ctx) -> Any:
     if flt:
         m = FILTER_RE.match(flt)
         if m is None:
-            raise bad_request(f"Invalid filter '{flt}'. Supported: displayName eq \"x\" | sw \"x\".")
+            raise bad_request(f'Invalid filter \'{flt}\'. Supported: displayName eq "x" | sw "x".')
         name_op, name = m.group(1).lower(), m.group(2).replace('\\"', '"')
     order_by = {"displayname": "displayName", "id": "id", "": ""}.get((ctx.q("sortBy") or "").lower())
     if order_by is None:
@@ -60,12 +59,23 @@ def list_groups(ctx: Ctx) -> Any:
     if direction not in ("ascending", "descending"):
         raise bad_request("sortOrder must be 'ascending' or 'descending'.")
     start, count = _index_count(ctx, dev.GROUPS_COUNT_DEFAULT, dev.GROUPS_COUNT_CAP)
-    total, rows = model.list_page(ctx.db, org, name_op=name_op, name=name, order_by=order_by,
-                                  descending=direction == "descending", count=count, offset=start - 1)
-    groups = [model.group_json(ctx.db, r, include_members=bool(include),
-                               members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP) for r in rows]
-    return ctx.ok({"totalResults": total, "startIndex": start, "itemsPerPage": len(groups),
-                   "groups": groups}, headers=_scim_link(ctx, start, count, total))
+    total, rows = model.list_page(
+        ctx.db,
+        org,
+        name_op=name_op,
+        name=name,
+        order_by=order_by,
+        descending=direction == "descending",
+        count=count,
+        offset=start - 1,
+    )
+    groups = [
+        model.group_json(ctx.db, r, include_members=bool(include), members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP) for r in rows
+    ]
+    return ctx.ok(
+        {"totalResults": total, "startIndex": start, "itemsPerPage": len(groups), "groups": groups},
+        headers=_scim_link(ctx, start, count, total),
+    )
 
 
 def _member_uuid(ctx: Ctx, org: str, ref: Any) -> str:
@@ -91,15 +101,20 @@ def create_group(ctx: Ctx) -> Any:
     members = body.get("members") or []
     if not isinstance(members, list):
         raise bad_request("'members' must be an array.")
-    member_uuids = [_member_uuid(ctx, org, m.get("id") or m.get("value") if isinstance(m, dict) else None)
-                    for m in members]
-    gu = model.create(ctx.db, org_uuid=org, display_name=name, description=body.get("description"),
-                      external_id=body.get("externalId"),
-                      usage=ext.get("usage") if isinstance(ext, dict) else None, now_iso=ctx.now_iso())
+    member_uuids = [_member_uuid(ctx, org, m.get("id") or m.get("value") if isinstance(m, dict) else None) for m in members]
+    gu = model.create(
+        ctx.db,
+        org_uuid=org,
+        display_name=name,
+        description=body.get("description"),
+        external_id=body.get("externalId"),
+        usage=ext.get("usage") if isinstance(ext, dict) else None,
+        now_iso=ctx.now_iso(),
+    )
     for pu in member_uuids:
         model.add_member(ctx.db, gu, pu)
     row = model.get(ctx.db, gu)
-    assert row is not None   # created above, in this request's transaction
+    assert row is not None  # created above, in this request's transaction
     return ctx.ok(model.group_json(ctx.db, row, include_members=True), status=201)
 
 
@@ -107,8 +122,7 @@ def create_group(ctx: Ctx) -> Any:
 def get_group(ctx: Ctx) -> Any:
     row = _group_or_404(ctx)
     include = ctx.q_bool("includeMembers")
-    return ctx.ok(model.group_json(ctx.db, row, include_members=bool(include),
-                                   members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP))
+    return ctx.ok(model.group_json(ctx.db, row, include_members=bool(include), members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP))
 
 
 @router.get("/groups/{groupId}/members", scopes=READ, roles=ANY_ADMIN)
@@ -118,8 +132,7 @@ def get_group_members(ctx: Ctx) -> Any:
     total = model.member_count(ctx.db, row["uuid"])
     body = model.group_json(ctx.db, row, include_members=False)
     members = model.members(ctx.db, row["uuid"], start - 1, count)
-    body.update({"totalResults": total, "startIndex": start, "itemsPerPage": len(members),
-                 "members": members})
+    body.update({"totalResults": total, "startIndex": start, "itemsPerPage": len(members), "members": members})
     return ctx.ok(body, headers=_scim_link(ctx, start, count, total))
 
 
@@ -134,7 +147,7 @@ def update_group(ctx: Ctx) -> Any:
     removes: list[str] = []
     purge = False
 
-    for m in body.get("members") or []:      # simple form ([WXC], spec example)
+    for m in body.get("members") or []:  # simple form ([WXC], spec example)
         if not isinstance(m, dict):
             raise bad_request("'members' entries must be objects.")
         op = str(m.get("operation", "add")).lower()
@@ -187,12 +200,12 @@ def update_group(ctx: Ctx) -> Any:
         model.remove_member(ctx.db, gu, pu)
     for pu in adds:
         model.add_member(ctx.db, gu, pu)
-    model.update(ctx.db, gu, display_name=name if name is not None else row["display_name"],
-                 description=description, now_iso=ctx.now_iso())
+    model.update(
+        ctx.db, gu, display_name=name if name is not None else row["display_name"], description=description, now_iso=ctx.now_iso()
+    )
     updated = model.get(ctx.db, gu)
-    assert updated is not None   # updated above, in this request's transaction
-    return ctx.ok(model.group_json(ctx.db, updated, include_members=True,
-                                   members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP))
+    assert updated is not None  # updated above, in this request's transaction
+    return ctx.ok(model.group_json(ctx.db, updated, include_members=True, members_cap=dev.GROUP_INCLUDED_MEMBERS_CAP))
 
 
 @router.delete("/groups/{groupId}", scopes=WRITE, roles=WRITE_ADMIN)
@@ -205,10 +218,16 @@ def delete_group(ctx: Ctx) -> Any:
 def seed_org(ctx: SeedContext) -> None:
     out: dict[str, str] = {}
     for g in ctx.org.get("groups") or []:
-        gu = model.create(ctx.db, org_uuid=ctx.org_uuid, display_name=g["displayName"],
-                          description=g.get("description"), external_id=None, usage=g.get("usage"),
-                          now_iso=ctx.now_iso,
-                          group_uuid=g.get("id") or ids.stable_uuid("group", ctx.org_uuid, g["displayName"]))
+        gu = model.create(
+            ctx.db,
+            org_uuid=ctx.org_uuid,
+            display_name=g["displayName"],
+            description=g.get("description"),
+            external_id=None,
+            usage=g.get("usage"),
+            now_iso=ctx.now_iso,
+            group_uuid=g.get("id") or ids.stable_uuid("group", ctx.org_uuid, g["displayName"]),
+        )
         members = list(g.get("members") or [])
         tag = g.get("membersTagged")
         if tag:
@@ -219,5 +238,6 @@ def seed_org(ctx: SeedContext) -> None:
     ctx.summary["groups"] = out
 
 
-AREA = Area(name="groups", router=router, schema=model.SCHEMA, seed_org=seed_org, order=30,
-            on_person_deleted=model.on_person_deleted)
+AREA = Area(
+    name="groups", router=router, schema=model.SCHEMA, seed_org=seed_org, order=30, on_person_deleted=model.on_person_deleted
+)

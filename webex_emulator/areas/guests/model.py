@@ -44,8 +44,7 @@ def _guest_token(guest_uuid: str, issuer: str, expires_at: float) -> str:
     return ".".join((_b64url(json.dumps(header).encode()), _b64url(json.dumps(claims).encode()), _b64url(signature)))
 
 
-def upsert(db: sqlite3.Connection, client_id: str, org_uuid: str, subject: str, display_name: str,
-           now_iso: str) -> str:
+def upsert(db: sqlite3.Connection, client_id: str, org_uuid: str, subject: str, display_name: str, now_iso: str) -> str:
     """The guest's uuid: created on first ask, renamed when the name changed."""
     row = db.execute(
         "SELECT * FROM guests WHERE client_id=? AND org_uuid=? AND subject=?", (client_id, org_uuid, subject)
@@ -62,18 +61,24 @@ def upsert(db: sqlite3.Connection, client_id: str, org_uuid: str, subject: str, 
     return str(row["uuid"])
 
 
-def issue(db: sqlite3.Connection, guest_uuid: str, client_id: str, org_uuid: str, *, now: float,
-          now_iso: str) -> tuple[str, int]:
+def issue(db: sqlite3.Connection, guest_uuid: str, client_id: str, org_uuid: str, *, now: float, now_iso: str) -> tuple[str, int]:
     """A new token for the guest: (token, lifetime in seconds)."""
     lifetime = tokens.lifetimes(db)["guestToken"]
     token, _ = issue_token(
-        db, person_uuid=guest_uuid, org_uuid=org_uuid, scopes=GUEST_SCOPES, now=now,
-        created_iso=now_iso, kind="guest", roles=[], client_id=client_id, expires_in=lifetime,
+        db,
+        person_uuid=guest_uuid,
+        org_uuid=org_uuid,
+        scopes=GUEST_SCOPES,
+        now=now,
+        created_iso=now_iso,
+        kind="guest",
+        roles=[],
+        client_id=client_id,
+        expires_in=lifetime,
         token=_guest_token(guest_uuid, client_id, now + lifetime),
     )
     return token, lifetime
 
 
 def count(db: sqlite3.Connection, client_id: str, org_uuid: str) -> int:
-    return int(db.execute("SELECT COUNT(*) FROM guests WHERE client_id=? AND org_uuid=?",
-                          (client_id, org_uuid)).fetchone()[0])
+    return int(db.execute("SELECT COUNT(*) FROM guests WHERE client_id=? AND org_uuid=?", (client_id, org_uuid)).fetchone()[0])

@@ -40,16 +40,17 @@ def create_guest(ctx: Ctx) -> ApiResponse:
     subject = _string(body, "subject", SUBJECT_MAX)
     display_name = _string(body, "displayName", DISPLAY_NAME_MAX)
     guest_uuid = model.upsert(ctx.db, client_id, org_uuid, subject, display_name, ctx.now_iso())
-    token, lifetime = model.issue(ctx.db, guest_uuid, client_id, org_uuid, now=ctx.state.clock.time(),
-                                  now_iso=ctx.now_iso())
-    return ctx.ok({
-        "id": ids.person_id(guest_uuid),
-        "subject": subject,
-        "displayName": display_name,
-        "email": f"{guest_uuid}@appid.ciscospark.com",
-        "accessToken": token,
-        "expiresIn": lifetime,
-    })
+    token, lifetime = model.issue(ctx.db, guest_uuid, client_id, org_uuid, now=ctx.state.clock.time(), now_iso=ctx.now_iso())
+    return ctx.ok(
+        {
+            "id": ids.person_id(guest_uuid),
+            "subject": subject,
+            "displayName": display_name,
+            "email": f"{guest_uuid}@appid.ciscospark.com",
+            "accessToken": token,
+            "expiresIn": lifetime,
+        }
+    )
 
 
 @router.get("/guests/count", scopes=["guest-issuer:read", "guest-issuer:write"])

@@ -75,6 +75,7 @@ class ItemError(Exception):
 
 # -- pools ------------------------------------------------------------------------------------
 
+
 def public_id(row: sqlite3.Row) -> str:
     return ids.license_id(row["org_uuid"], row["offer_code"], row["uuid"])
 
@@ -119,38 +120,65 @@ def resolve(db: sqlite3.Connection, license_id: str, org_uuid: str | None = None
     return row
 
 
-def create_pool(db: sqlite3.Connection, *, org_uuid: str, offer_code: str, name: str,
-                total_units: int, now_iso: str, license_uuid: str | None = None,
-                subscription_id: str | None = None, site_url: str | None = None,
-                site_type: str | None = None, consumed_by_workspaces: int = 0) -> sqlite3.Row:
+def create_pool(
+    db: sqlite3.Connection,
+    *,
+    org_uuid: str,
+    offer_code: str,
+    name: str,
+    total_units: int,
+    now_iso: str,
+    license_uuid: str | None = None,
+    subscription_id: str | None = None,
+    site_url: str | None = None,
+    site_type: str | None = None,
+    consumed_by_workspaces: int = 0,
+) -> sqlite3.Row:
     lic_uuid = license_uuid or ids.new_uuid()
     db.execute(
         "INSERT INTO licenses(uuid, org_uuid, offer_code, name, total_units, consumed_by_workspaces,"
         " subscription_id, site_url, site_type, created) VALUES(?,?,?,?,?,?,?,?,?,?)",
-        (lic_uuid, org_uuid, offer_code, name, int(total_units), int(consumed_by_workspaces),
-         subscription_id, site_url.lower() if site_url else None,
-         (site_type or "Control Hub managed site") if site_url else None, now_iso))
+        (
+            lic_uuid,
+            org_uuid,
+            offer_code,
+            name,
+            int(total_units),
+            int(consumed_by_workspaces),
+            subscription_id,
+            site_url.lower() if site_url else None,
+            (site_type or "Control Hub managed site") if site_url else None,
+            now_iso,
+        ),
+    )
     return db.execute("SELECT * FROM licenses WHERE uuid=?", (lic_uuid,)).fetchone()
 
 
 # -- sites ------------------------------------------------------------------------------------
 
+
 def org_sites(db: sqlite3.Connection, org_uuid: str) -> list[str]:
     """Sites that exist in the org (one per distinct meeting-license siteUrl), in pool order."""
-    rows = db.execute("SELECT site_url, MIN(seq) AS s FROM licenses WHERE org_uuid=? AND "
-                      "site_url IS NOT NULL GROUP BY site_url ORDER BY s", (org_uuid,)).fetchall()
+    rows = db.execute(
+        "SELECT site_url, MIN(seq) AS s FROM licenses WHERE org_uuid=? AND site_url IS NOT NULL GROUP BY site_url ORDER BY s",
+        (org_uuid,),
+    ).fetchall()
     return [r["site_url"] for r in rows]
 
 
 def site_exists(db: sqlite3.Connection, org_uuid: str, site_url: str) -> bool:
-    return db.execute("SELECT 1 FROM licenses WHERE org_uuid=? AND site_url=? LIMIT 1",
-                      (org_uuid, site_url.lower())).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM licenses WHERE org_uuid=? AND site_url=? LIMIT 1", (org_uuid, site_url.lower())).fetchone()
+        is not None
+    )
 
 
 def host_sites(db: sqlite3.Connection, person_uuid: str) -> list[str]:
     rows = db.execute(
         "SELECT l.site_url FROM license_assignments a JOIN licenses l ON l.uuid=a.license_uuid "
-        "WHERE a.person_uuid=? AND l.site_url IS NOT NULL ORDER BY l.seq", (person_uuid,)).fetchall()
+        "WHERE a.person_uuid=? AND l.site_url IS NOT NULL ORDER BY l.seq",
+        (person_uuid,),
+    ).fetchall()
     out: list[str] = []
     for r in rows:
         if r["site_url"] not in out:
@@ -159,8 +187,9 @@ def host_sites(db: sqlite3.Connection, person_uuid: str) -> list[str]:
 
 
 def attendee_sites(db: sqlite3.Connection, person_uuid: str) -> list[str]:
-    return [r["site_url"] for r in db.execute(
-        "SELECT site_url FROM attendee_sites WHERE person_uuid=? ORDER BY seq", (person_uuid,))]
+    return [
+        r["site_url"] for r in db.execute("SELECT site_url FROM attendee_sites WHERE person_uuid=? ORDER BY seq", (person_uuid,))
+    ]
 
 
 def site_access(db: sqlite3.Connection, person_uuid: str) -> dict[str, str]:
@@ -173,33 +202,40 @@ def site_access(db: sqlite3.Connection, person_uuid: str) -> dict[str, str]:
 
 def holds_meeting_license_on_site(db: sqlite3.Connection, person_uuid: str, site_url: str) -> bool:
     """True when the person holds a meeting license of ``site_url`` (= may host there)."""
-    return db.execute(
-        "SELECT 1 FROM license_assignments a JOIN licenses l ON l.uuid=a.license_uuid "
-        "WHERE a.person_uuid=? AND l.site_url=? LIMIT 1",
-        (person_uuid, site_url.lower())).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM license_assignments a JOIN licenses l ON l.uuid=a.license_uuid "
+            "WHERE a.person_uuid=? AND l.site_url=? LIMIT 1",
+            (person_uuid, site_url.lower()),
+        ).fetchone()
+        is not None
+    )
 
 
 def person_site_urls(db: sqlite3.Connection, person_uuid: str) -> list[str]:
     """People ``siteUrls``: host sites plain, attendee sites with ``#attendee`` (docs/webex-behaviour.md "People")."""
-    return [s if t == dev.ACCOUNT_TYPE_HOST else f"{s}#attendee"
-            for s, t in site_access(db, person_uuid).items()]
+    return [s if t == dev.ACCOUNT_TYPE_HOST else f"{s}#attendee" for s, t in site_access(db, person_uuid).items()]
 
 
-def licenses_and_site_urls_of(db: sqlite3.Connection, person_uuids: list[str]
-                              ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def licenses_and_site_urls_of(
+    db: sqlite3.Connection, person_uuids: list[str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Many people's license ids and People ``siteUrls`` in 2 queries (a GET /people page)."""
     marks = ",".join("?" * len(person_uuids))
     licenses: dict[str, list[str]] = {u: [] for u in person_uuids}
     hosts: dict[str, list[str]] = {u: [] for u in person_uuids}
     for r in db.execute(
-            f"SELECT a.person_uuid, l.* FROM license_assignments a JOIN licenses l "
-            f"ON l.uuid=a.license_uuid WHERE a.person_uuid IN ({marks}) ORDER BY l.seq", person_uuids):
+        f"SELECT a.person_uuid, l.* FROM license_assignments a JOIN licenses l "
+        f"ON l.uuid=a.license_uuid WHERE a.person_uuid IN ({marks}) ORDER BY l.seq",
+        person_uuids,
+    ):
         licenses[r["person_uuid"]].append(public_id(r))
         if r["site_url"] and r["site_url"] not in hosts[r["person_uuid"]]:
             hosts[r["person_uuid"]].append(r["site_url"])
     sites: dict[str, list[str]] = {u: list(hosts[u]) for u in person_uuids}
-    for r in db.execute(f"SELECT person_uuid, site_url FROM attendee_sites WHERE person_uuid "
-                        f"IN ({marks}) ORDER BY seq", person_uuids):
+    for r in db.execute(
+        f"SELECT person_uuid, site_url FROM attendee_sites WHERE person_uuid IN ({marks}) ORDER BY seq", person_uuids
+    ):
         if r["site_url"] not in hosts[r["person_uuid"]]:
             sites[r["person_uuid"]].append(f"{r['site_url']}#attendee")
     return licenses, sites
@@ -213,10 +249,12 @@ def person_site_objects(db: sqlite3.Connection, person_uuid: str) -> list[dict[s
 
 # -- assignments ------------------------------------------------------------------------------
 
+
 def person_license_rows(db: sqlite3.Connection, person_uuid: str) -> list[sqlite3.Row]:
     return db.execute(
-        "SELECT l.* FROM license_assignments a JOIN licenses l ON l.uuid=a.license_uuid "
-        "WHERE a.person_uuid=? ORDER BY l.seq", (person_uuid,)).fetchall()
+        "SELECT l.* FROM license_assignments a JOIN licenses l ON l.uuid=a.license_uuid WHERE a.person_uuid=? ORDER BY l.seq",
+        (person_uuid,),
+    ).fetchall()
 
 
 def person_license_ids(db: sqlite3.Connection, person_uuid: str) -> list[str]:
@@ -224,19 +262,24 @@ def person_license_ids(db: sqlite3.Connection, person_uuid: str) -> list[str]:
 
 
 def holds(db: sqlite3.Connection, person_uuid: str, license_uuid: str) -> bool:
-    return db.execute("SELECT 1 FROM license_assignments WHERE license_uuid=? AND person_uuid=?",
-                      (license_uuid, person_uuid)).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM license_assignments WHERE license_uuid=? AND person_uuid=?", (license_uuid, person_uuid)
+        ).fetchone()
+        is not None
+    )
 
 
 def capacity_error(row: sqlite3.Row) -> ItemError:
     used = row["consumed_by_users"] + row["consumed_by_workspaces"]
-    return ItemError(dev.LICENSE_CAPACITY_MESSAGE,
-                     f"No license units available for {public_id(row)} ({row['name']}): "
-                     f"totalUnits {row['total_units']}, consumedUnits {used}.")
+    return ItemError(
+        dev.LICENSE_CAPACITY_MESSAGE,
+        f"No license units available for {public_id(row)} ({row['name']}): "
+        f"totalUnits {row['total_units']}, consumedUnits {used}.",
+    )
 
 
-def assign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row, now_iso: str,
-           *, enforce_capacity: bool = True) -> bool:
+def assign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row, now_iso: str, *, enforce_capacity: bool = True) -> bool:
     """Give ``person`` one unit of pool ``row``. False if already held (no-op). Raises
     ItemError when the pool is full. Gaining a meeting license drops ``site#attendee``."""
     if holds(db, person_uuid, row["uuid"]):
@@ -246,12 +289,12 @@ def assign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row, now_iso: 
         cur = db.execute("SELECT * FROM licenses WHERE uuid=?", (row["uuid"],)).fetchone()
         if cur["consumed_by_users"] + cur["consumed_by_workspaces"] + 1 > cur["total_units"]:
             raise capacity_error(cur)
-    db.execute("INSERT INTO license_assignments(license_uuid, person_uuid, created) VALUES(?,?,?)",
-               (row["uuid"], person_uuid, now_iso))
+    db.execute(
+        "INSERT INTO license_assignments(license_uuid, person_uuid, created) VALUES(?,?,?)", (row["uuid"], person_uuid, now_iso)
+    )
     db.execute("UPDATE licenses SET consumed_by_users=consumed_by_users+1 WHERE uuid=?", (row["uuid"],))
     if row["site_url"]:
-        db.execute("DELETE FROM attendee_sites WHERE person_uuid=? AND site_url=?",
-                   (person_uuid, row["site_url"]))
+        db.execute("DELETE FROM attendee_sites WHERE person_uuid=? AND site_url=?", (person_uuid, row["site_url"]))
     return True
 
 
@@ -277,9 +320,14 @@ def try_assign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row, now_i
         return False
 
 
-def apply_changes(db: sqlite3.Connection, person_uuid: str, org_uuid: str,
-                  lic_ops: list[tuple[str, sqlite3.Row]], site_ops: list[tuple[str, str]],
-                  now_iso: str) -> tuple[int, list[ItemError]]:
+def apply_changes(
+    db: sqlite3.Connection,
+    person_uuid: str,
+    org_uuid: str,
+    lic_ops: list[tuple[str, sqlite3.Row]],
+    site_ops: list[tuple[str, str]],
+    now_iso: str,
+) -> tuple[int, list[ItemError]]:
     """PATCH /licenses/users after validation: (steps run, per-item failures).
 
     Removes run before adds so that swaps work (deviations.py); each item runs in its own
@@ -288,7 +336,8 @@ def apply_changes(db: sqlite3.Connection, person_uuid: str, org_uuid: str,
         [("lic-remove", r) for op, r in lic_ops if op == "remove"]
         + [("site-remove", s) for op, s in site_ops if op == "remove"]
         + [("lic-add", r) for op, r in lic_ops if op == "add"]
-        + [("site-add", s) for op, s in site_ops if op == "add"])
+        + [("site-add", s) for op, s in site_ops if op == "add"]
+    )
     failures: list[ItemError] = []
     for kind, target in steps:
         try:
@@ -306,18 +355,20 @@ def apply_changes(db: sqlite3.Connection, person_uuid: str, org_uuid: str,
     return len(steps), failures
 
 
-def assignments_page(db: sqlite3.Connection, license_uuid: str, after_seq: int,
-                     limit: int) -> list[tuple[int, str]]:
+def assignments_page(db: sqlite3.Connection, license_uuid: str, after_seq: int, limit: int) -> list[tuple[int, str]]:
     """(seq, person uuid) of a pool's assignments after ``after_seq``, in assignment order."""
-    return [(r["seq"], r["person_uuid"]) for r in db.execute(
-        "SELECT seq, person_uuid FROM license_assignments WHERE license_uuid=? AND seq>? "
-        "ORDER BY seq LIMIT ?", (license_uuid, after_seq, limit))]
+    return [
+        (r["seq"], r["person_uuid"])
+        for r in db.execute(
+            "SELECT seq, person_uuid FROM license_assignments WHERE license_uuid=? AND seq>? ORDER BY seq LIMIT ?",
+            (license_uuid, after_seq, limit),
+        )
+    ]
 
 
 def unassign(db: sqlite3.Connection, person_uuid: str, row: sqlite3.Row) -> bool:
     """Take pool ``row`` from ``person``. False if not held (no-op)."""
-    cur = db.execute("DELETE FROM license_assignments WHERE license_uuid=? AND person_uuid=?",
-                     (row["uuid"], person_uuid))
+    cur = db.execute("DELETE FROM license_assignments WHERE license_uuid=? AND person_uuid=?", (row["uuid"], person_uuid))
     if cur.rowcount == 0:
         return False
     db.execute("UPDATE licenses SET consumed_by_users=consumed_by_users-1 WHERE uuid=?", (row["uuid"],))
@@ -329,17 +380,18 @@ def add_attendee(db: sqlite3.Connection, person_uuid: str, org_uuid: str, site_u
     the site (host access already includes attending; remove the license first)."""
     site = site_url.lower()
     if holds_meeting_license_on_site(db, person_uuid, site):
-        raise ItemError("Invalid site URL",
-                        f"User already has host access on {site}; remove the site's meeting "
-                        f"license to make the user an attendee.")
-    cur = db.execute("INSERT OR IGNORE INTO attendee_sites(person_uuid, org_uuid, site_url) "
-                     "VALUES(?,?,?)", (person_uuid, org_uuid, site))
+        raise ItemError(
+            "Invalid site URL",
+            f"User already has host access on {site}; remove the site's meeting license to make the user an attendee.",
+        )
+    cur = db.execute(
+        "INSERT OR IGNORE INTO attendee_sites(person_uuid, org_uuid, site_url) VALUES(?,?,?)", (person_uuid, org_uuid, site)
+    )
     return cur.rowcount > 0
 
 
 def remove_attendee(db: sqlite3.Connection, person_uuid: str, site_url: str) -> bool:
-    cur = db.execute("DELETE FROM attendee_sites WHERE person_uuid=? AND site_url=?",
-                     (person_uuid, site_url.lower()))
+    cur = db.execute("DELETE FROM attendee_sites WHERE person_uuid=? AND site_url=?", (person_uuid, site_url.lower()))
     return cur.rowcount > 0
 
 
@@ -354,14 +406,16 @@ def check_invariants(db: sqlite3.Connection) -> list[str]:
     """Human-readable violations of the invariants above (used by tests)."""
     problems: list[str] = []
     for r in db.execute(
-            "SELECT l.uuid, l.consumed_by_users, l.total_units, l.consumed_by_workspaces, "
-            "(SELECT COUNT(*) FROM license_assignments a WHERE a.license_uuid=l.uuid) AS n "
-            "FROM licenses l"):
+        "SELECT l.uuid, l.consumed_by_users, l.total_units, l.consumed_by_workspaces, "
+        "(SELECT COUNT(*) FROM license_assignments a WHERE a.license_uuid=l.uuid) AS n "
+        "FROM licenses l"
+    ):
         if r["n"] != r["consumed_by_users"]:
             problems.append(f"license {r['uuid']}: counter {r['consumed_by_users']} != rows {r['n']}")
     for r in db.execute(
-            "SELECT s.person_uuid, s.site_url FROM attendee_sites s JOIN license_assignments a "
-            "ON a.person_uuid=s.person_uuid JOIN licenses l ON l.uuid=a.license_uuid "
-            "AND l.site_url=s.site_url"):
+        "SELECT s.person_uuid, s.site_url FROM attendee_sites s JOIN license_assignments a "
+        "ON a.person_uuid=s.person_uuid JOIN licenses l ON l.uuid=a.license_uuid "
+        "AND l.site_url=s.site_url"
+    ):
         problems.append(f"person {r['person_uuid']} is both host and attendee on {r['site_url']}")
     return problems

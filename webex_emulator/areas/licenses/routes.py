@@ -6,8 +6,7 @@ from typing import Any
 
 from webex_emulator import deviations as dev
 from webex_emulator.areas.people import model as ppl
-from webex_emulator.core import (ANY_ADMIN, WRITE_ADMIN, Area, Ctx, Router, SeedContext, WebexError,
-                           bad_request, ids, not_found)
+from webex_emulator.core import ANY_ADMIN, WRITE_ADMIN, Area, Ctx, Router, SeedContext, WebexError, bad_request, ids, not_found
 from webex_emulator.core.context import decode_cursor
 from webex_emulator.core.errors import MESSAGES
 
@@ -27,6 +26,7 @@ def list_licenses(ctx: Ctx) -> Any:
 def _paging_token(after_seq: int) -> str:
     # Opaque like the spec example: base64 of ciscospark://us/LICENSE_USER_PAGING/<...>.
     from webex_emulator.core.context import encode_cursor
+
     return ids.encode(ids.LICENSE_USER_PAGING, encode_cursor({"after": after_seq}))
 
 
@@ -56,11 +56,16 @@ def get_license(ctx: Ctx) -> Any:
             page = page[:limit]
             headers = ctx.next_link({"next": _paging_token(page[-1][0])})
         people = ppl.get_many(ctx.db, [pu for _, pu in page])
-        body["users"] = [{
-            "id": ids.person_id(p.uuid),
-            "type": "INTERNAL" if p.org_uuid == row["org_uuid"] else "EXTERNAL",
-            "displayName": p.display_name, "email": p.email,
-        } for p in (people.get(pu) for _, pu in page) if p is not None]
+        body["users"] = [
+            {
+                "id": ids.person_id(p.uuid),
+                "type": "INTERNAL" if p.org_uuid == row["org_uuid"] else "EXTERNAL",
+                "displayName": p.display_name,
+                "email": p.email,
+            }
+            for p in (people.get(pu) for _, pu in page)
+            if p is not None
+        ]
     return ctx.ok(body, headers=headers)
 
 
@@ -76,7 +81,7 @@ def _resolve_person(ctx: Ctx, body: dict[str, Any], org: str) -> ppl.Person:
         person = ppl.get(ctx.db, pu) if pu else None
         if person is not None and email and person.email_lc != email.lower():
             raise bad_request("'email' and 'personId' refer to different users.")
-    elif isinstance(email, str) and email == email.strip():   # an email with surrounding blanks names nobody here
+    elif isinstance(email, str) and email == email.strip():  # an email with surrounding blanks names nobody here
         person = ppl.by_email(ctx.db, email)
     if person is None or person.org_uuid != org:
         # Only existing users of the org can be licensed (spec); external users are not modelled.
@@ -119,13 +124,15 @@ def assign_licenses(ctx: Ctx) -> Any:
             no_props.append(item["id"])
         lic_ops.append((op, row))
     if unknown:
-        raise WebexError(400, "License not recognized",
-                         f"License not recognized {', '.join(unknown)}", error_code=400000)
+        raise WebexError(400, "License not recognized", f"License not recognized {', '.join(unknown)}", error_code=400000)
     if no_props:
-        raise WebexError(400, "License properties missing",
-                         "Each Webex Calling license should contain its own calling properties. "
-                         f"The following license(s) do not have properties: {', '.join(no_props)}",
-                         error_code=400411)
+        raise WebexError(
+            400,
+            "License properties missing",
+            "Each Webex Calling license should contain its own calling properties. "
+            f"The following license(s) do not have properties: {', '.join(no_props)}",
+            error_code=400411,
+        )
     site_ops: list[tuple[str, str]] = []
     bad_sites: list[str] = []
     for item in site_items:
@@ -133,8 +140,9 @@ def assign_licenses(ctx: Ctx) -> Any:
             raise bad_request("Each siteUrls entry needs a 'siteUrl'.")
         acct = item.get("accountType")
         if not isinstance(acct, str) or acct.lower() not in dev.REQUEST_ACCOUNT_TYPES:
-            raise bad_request(f"Invalid accountType '{acct}'. Only 'attendee' is supported; for "
-                              "host access assign the site's meeting license.")
+            raise bad_request(
+                f"Invalid accountType '{acct}'. Only 'attendee' is supported; for host access assign the site's meeting license."
+            )
         op = _parse_operation(item)
         site = item["siteUrl"].strip().lower()
         if not model.site_exists(ctx.db, org, site):
@@ -142,9 +150,9 @@ def assign_licenses(ctx: Ctx) -> Any:
             continue
         site_ops.append((op, site))
     if bad_sites:
-        raise WebexError(400, "Invalid site URL",
-                         f"Request contains invalid attendee siteUrls: {', '.join(bad_sites)}",
-                         error_code=400216)
+        raise WebexError(
+            400, "Invalid site URL", f"Request contains invalid attendee siteUrls: {', '.join(bad_sites)}", error_code=400216
+        )
 
     # 2. Apply (removes before adds; per-item savepoints: the backend's rules).
     pu = person.uuid
@@ -152,8 +160,7 @@ def assign_licenses(ctx: Ctx) -> Any:
     steps, failures = model.apply_changes(ctx.db, pu, org, lic_ops, site_ops, now)
     if failures and len(failures) == steps:
         # Everything failed: a plain 400, nothing changed (the pipeline rolls back anyway).
-        raise WebexError(400, failures[0].message or MESSAGES[400],
-                         errors=[f.as_error() for f in failures])
+        raise WebexError(400, failures[0].message or MESSAGES[400], errors=[f.as_error() for f in failures])
     if steps:
         ppl.touch(ctx.db, pu, now)
     result = {
@@ -168,6 +175,7 @@ def assign_licenses(ctx: Ctx) -> Any:
 
 # -- seeding ------------------------------------------------------------------------------------
 
+
 def seed_org(ctx: SeedContext) -> None:
     """``licenses:`` pools, then each person's ``licenses`` (pool keys) and ``attendeeSites``."""
     by_key: dict[str, Any] = {}
@@ -175,12 +183,18 @@ def seed_org(ctx: SeedContext) -> None:
     for spec in ctx.org.get("licenses") or []:
         key = str(spec.get("key") or spec.get("offerCode"))
         row = model.create_pool(
-            ctx.db, org_uuid=ctx.org_uuid, offer_code=spec["offerCode"], name=spec["name"],
-            total_units=int(spec["totalUnits"]), now_iso=ctx.now_iso,
+            ctx.db,
+            org_uuid=ctx.org_uuid,
+            offer_code=spec["offerCode"],
+            name=spec["name"],
+            total_units=int(spec["totalUnits"]),
+            now_iso=ctx.now_iso,
             license_uuid=spec.get("id") or ids.stable_uuid("license", ctx.org_uuid, key),
-            subscription_id=spec.get("subscriptionId"), site_url=spec.get("siteUrl"),
+            subscription_id=spec.get("subscriptionId"),
+            site_url=spec.get("siteUrl"),
             site_type=spec.get("siteType"),
-            consumed_by_workspaces=int(spec.get("consumedByWorkspaces", 0)))
+            consumed_by_workspaces=int(spec.get("consumedByWorkspaces", 0)),
+        )
         by_key[key] = row
         ctx.licenses[key] = row["uuid"]
         summary[key] = model.public_id(row)
@@ -204,5 +218,6 @@ def seed_org(ctx: SeedContext) -> None:
     ctx.summary["sites"] = model.org_sites(ctx.db, ctx.org_uuid)
 
 
-AREA = Area(name="licenses", router=router, schema=model.SCHEMA, seed_org=seed_org, order=20,
-            on_person_deleted=model.on_person_deleted)
+AREA = Area(
+    name="licenses", router=router, schema=model.SCHEMA, seed_org=seed_org, order=20, on_person_deleted=model.on_person_deleted
+)

@@ -51,9 +51,7 @@ def acting_user(ctx: Ctx, host_email: Any, *, write: bool) -> Actor:
         if caller is not None and caller.email_lc == host_email.lower():
             return _actor(caller)
         admin_scope = ADMIN_WRITE if write else ADMIN_READ + ADMIN_WRITE
-        privileged = any(auth.has_scope(s) for s in admin_scope) and (
-            auth.is_full_admin if write else auth.is_admin
-        )
+        privileged = any(auth.has_scope(s) for s in admin_scope) and (auth.is_full_admin if write else auth.is_admin)
         if not privileged:
             raise forbidden("Not permitted to view or change other user's meetings.")
         target = ppl.by_email(ctx.db, host_email)

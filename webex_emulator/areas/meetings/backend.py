@@ -74,8 +74,7 @@ def require_host_license(db: sqlite3.Connection, person_uuid: str, email: str, s
     """A meeting host must hold the site's meeting license (docs/webex-behaviour.md "License assignment", "Migration to Improved Space Meetings")."""
     if not lic.holds_meeting_license_on_site(db, person_uuid, site_url):
         raise forbidden(
-            f"User '{email}' does not have a host account on site '{site_url}': "
-            "a meeting host needs that site's meeting license."
+            f"User '{email}' does not have a host account on site '{site_url}': a meeting host needs that site's meeting license."
         )
 
 
@@ -115,8 +114,7 @@ def converged_normalise(db: sqlite3.Connection, rec: store.SeriesRecord) -> dict
     carries Warning 1001 (deviations.CONVERGED_SITE_NORMALISED)."""
     if not sites.is_converged(db, rec.org_uuid, rec.site_url):
         return None
-    changed = [k for k, kept in dev.CONVERGED_SITE_NORMALISED.items()
-               if rec.data.get(k) is not None and rec.data.get(k) != kept]
+    changed = [k for k, kept in dev.CONVERGED_SITE_NORMALISED.items() if rec.data.get(k) is not None and rec.data.get(k) != kept]
     for k in changed:
         rec.data[k] = dev.CONVERGED_SITE_NORMALISED[k]
     return {"Warning": f"{dev.CONVERGED_SITE_WARNING}: {', '.join(changed)}"} if changed else None
@@ -177,9 +175,23 @@ def parse_invitees(value: Any) -> list[dict[str, Any]]:
 
 
 def create_series(
-    db: sqlite3.Connection, body: dict[str, Any], *, org_uuid: str, host_uuid: str, host_name: str,
-    host_email: str, site_url: str, room_id: str | None, scheduled_type: str, title: str, tz: ZoneInfo,
-    start: datetime, end: datetime, recurrence: Recurrence | None, client: str, now_iso: str,
+    db: sqlite3.Connection,
+    body: dict[str, Any],
+    *,
+    org_uuid: str,
+    host_uuid: str,
+    host_name: str,
+    host_email: str,
+    site_url: str,
+    room_id: str | None,
+    scheduled_type: str,
+    title: str,
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    recurrence: Recurrence | None,
+    client: str,
+    now_iso: str,
 ) -> tuple[store.SeriesRecord, dict[str, str] | None]:
     """POST /meetings after the schedule was parsed: options, secrets, invitees; (record, headers)."""
     options = fields.with_defaults(meeting_rule(fields.parse_options, body))
@@ -217,8 +229,15 @@ def create_series(
     series = Series(new_series_id(), tz.key, start, end, recurrence)
     anchor_to_first_occurrence(series)
     rec = store.SeriesRecord(
-        series=series, org_uuid=org_uuid, host_uuid=host_uuid, site_url=site_url,
-        meeting_number=number, web_link_token=token, data=data, room_id=room_id, created=now_iso,
+        series=series,
+        org_uuid=org_uuid,
+        host_uuid=host_uuid,
+        site_url=site_url,
+        meeting_number=number,
+        web_link_token=token,
+        data=data,
+        room_id=room_id,
+        created=now_iso,
     )
     warning = converged_normalise(db, rec)
     store.insert(db, rec)
@@ -227,14 +246,21 @@ def create_series(
         if co_host is None:
             # [SM]: "coHost for each invitee is true by default if roomId is specified".
             co_host = room_id is not None
-        add_invitee(db, rec, rec.id, item["email"], item.get("displayName"), co_host,
-                    bool(item.get("panelist")), now_iso)
+        add_invitee(db, rec, rec.id, item["email"], item.get("displayName"), co_host, bool(item.get("panelist")), now_iso)
     return rec, warning
 
 
 def create_adhoc(
-    db: sqlite3.Connection, body: dict[str, Any], *, org_uuid: str, host_uuid: str, host_name: str,
-    site_url: str, room_id: str, now: datetime, now_iso: str,
+    db: sqlite3.Connection,
+    body: dict[str, Any],
+    *,
+    org_uuid: str,
+    host_uuid: str,
+    host_name: str,
+    site_url: str,
+    room_id: str,
+    now: datetime,
+    now_iso: str,
 ) -> store.SeriesRecord:
     """[SM]: one ad-hoc meeting per room; start now+5 min, end now+20 min, UTC, fixed options."""
     for rec in store.adhoc_of_room(db, room_id):
@@ -243,21 +269,39 @@ def create_adhoc(
     title = body.get("title") or host_name
     title = meeting_rule(fields.parse_title, title, required=True)
     start = now.replace(second=0, microsecond=0) + ADHOC_START
-    options = fields.with_defaults({
-        "allowAnyUserToBeCoHost": True, "allowAuthenticatedDevices": True, "enabledJoinBeforeHost": True,
-        "enableConnectAudioBeforeHost": True, "allowFirstUserToBeCoHost": False, "enableAutomaticLock": False,
-        "publicMeeting": False, "joinBeforeHostMinutes": 5, "unlockedMeetingJoinSecurity": "allowJoinWithLobby",
-    })
+    options = fields.with_defaults(
+        {
+            "allowAnyUserToBeCoHost": True,
+            "allowAuthenticatedDevices": True,
+            "enabledJoinBeforeHost": True,
+            "enableConnectAudioBeforeHost": True,
+            "allowFirstUserToBeCoHost": False,
+            "enableAutomaticLock": False,
+            "publicMeeting": False,
+            "joinBeforeHostMinutes": 5,
+            "unlockedMeetingJoinSecurity": "allowJoinWithLobby",
+        }
+    )
     criteria = site_criteria(db, org_uuid, site_url)
     data = {
-        **options, "title": title, "password": generate_password(criteria),
-        "phoneAndVideoSystemPassword": generate_numeric_secret(8), "scheduledType": "meeting",
+        **options,
+        "title": title,
+        "password": generate_password(criteria),
+        "phoneAndVideoSystemPassword": generate_numeric_secret(8),
+        "scheduledType": "meeting",
     }
     number, token = store.allocate_number(db, site_url)
     rec = store.SeriesRecord(
         series=Series(new_series_id(), "UTC", start, start + (ADHOC_END - ADHOC_START)),
-        org_uuid=org_uuid, host_uuid=host_uuid, site_url=site_url, meeting_number=number,
-        web_link_token=token, data=data, room_id=room_id, adhoc=True, created=now_iso,
+        org_uuid=org_uuid,
+        host_uuid=host_uuid,
+        site_url=site_url,
+        meeting_number=number,
+        web_link_token=token,
+        data=data,
+        room_id=room_id,
+        adhoc=True,
+        created=now_iso,
     )
     store.insert(db, rec)
     return rec
@@ -269,15 +313,31 @@ def create_adhoc(
 
 
 def _apply_common(
-    db: sqlite3.Connection, rec: store.SeriesRecord, current: dict[str, Any], body: dict[str, Any], *,
-    full: bool, host_name: str, client: str,
+    db: sqlite3.Connection,
+    rec: store.SeriesRecord,
+    current: dict[str, Any],
+    body: dict[str, Any],
+    *,
+    full: bool,
+    host_name: str,
+    client: str,
 ) -> dict[str, Any]:
     """Title/agenda/password/options/tags/tracking codes → the new data dict."""
     updates = meeting_rule(fields.parse_options, body)
     data = dict(current)
     if full:
-        keep: dict[str, Any] = {k: data[k] for k in ("password", "phoneAndVideoSystemPassword", "scheduledType",
-                                    "panelistPassword", "registration", "simultaneousInterpretation") if k in data}
+        keep: dict[str, Any] = {
+            k: data[k]
+            for k in (
+                "password",
+                "phoneAndVideoSystemPassword",
+                "scheduledType",
+                "panelistPassword",
+                "registration",
+                "simultaneousInterpretation",
+            )
+            if k in data
+        }
         data = {**fields.with_defaults(updates), **keep}
         tags = dict(current.get("integrationTags") or {})
         tags.pop(client, None)  # full replace of this client's tags
@@ -305,8 +365,7 @@ def _apply_common(
         data["integrationTags"] = tags
     criteria = site_criteria(db, rec.org_uuid, rec.site_url)
     if body.get("password") is not None:
-        meeting_rule(validate_password, body["password"], criteria,
-                     dynamic_text=[data["title"], host_name, rec.site_url])
+        meeting_rule(validate_password, body["password"], criteria, dynamic_text=[data["title"], host_name, rec.site_url])
         data["password"] = body["password"]
     if body.get("panelistPassword") is not None and data.get("scheduledType") == "webinar":
         meeting_rule(validate_password, body["panelistPassword"], criteria, dynamic_text=[data["title"]])
@@ -316,8 +375,14 @@ def _apply_common(
 
 
 def update_series(
-    db: sqlite3.Connection, rec: store.SeriesRecord, body: dict[str, Any], *, full: bool, host_name: str,
-    client: str, now: datetime,
+    db: sqlite3.Connection,
+    rec: store.SeriesRecord,
+    body: dict[str, Any],
+    *,
+    full: bool,
+    host_name: str,
+    client: str,
+    now: datetime,
 ) -> None:
     series = rec.series
     rec.data = _apply_common(db, rec, rec.data, body, full=full, host_name=host_name, client=client)
@@ -357,8 +422,14 @@ def update_series(
 
 
 def update_occurrence(
-    db: sqlite3.Connection, rec: store.SeriesRecord, occ: Occurrence, body: dict[str, Any], *, full: bool,
-    client: str, now: datetime,
+    db: sqlite3.Connection,
+    rec: store.SeriesRecord,
+    occ: Occurrence,
+    body: dict[str, Any],
+    *,
+    full: bool,
+    client: str,
+    now: datetime,
 ) -> None:
     """Only this scheduled meeting changes; it becomes an exception (``isModified: true``)."""
     if body.get("recurrence") is not None:
@@ -366,8 +437,9 @@ def update_occurrence(
     series = rec.series
     exc = occ.exception or OccurrenceException(occ.key)
     host = ppl.get(db, rec.host_uuid)
-    new_data = _apply_common(db, rec, effective_data(rec, exc), body, full=full,
-                             host_name=host.display_name if host else "", client=client)
+    new_data = _apply_common(
+        db, rec, effective_data(rec, exc), body, full=full, host_name=host.display_name if host else "", client=client
+    )
     # Keep only what differs from the series, so later series edits of other fields still reach
     # this occurrence; None marks a field cleared here (agenda/trackingCodes set to null).
     overrides: dict[str, Any] = {k: v for k, v in new_data.items() if rec.data.get(k) != v}
@@ -416,7 +488,7 @@ def reassign(db: sqlite3.Connection, rec: store.SeriesRecord, new_host: ppl.Pers
     """Series keep their id, meeting number, SIP address and invitees; only the host changes."""
     rec.host_uuid = new_host.uuid
     store.save(db, rec)
-    store.remove_series_invitee(db, rec.id, new_host.email_lc)   # a host is never their own invitee
+    store.remove_series_invitee(db, rec.id, new_host.email_lc)  # a host is never their own invitee
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,16 +533,27 @@ def already_invited(db: sqlite3.Connection, rec: store.SeriesRecord, meeting_id:
 
 
 def add_invitee(
-    db: sqlite3.Connection, rec: store.SeriesRecord, meeting_id: str, email: str, display_name: Any,
-    co_host: bool, panelist: bool, now_iso: str,
+    db: sqlite3.Connection,
+    rec: store.SeriesRecord,
+    meeting_id: str,
+    email: str,
+    display_name: Any,
+    co_host: bool,
+    panelist: bool,
+    now_iso: str,
 ) -> sqlite3.Row:
     email = check_invitee_email(email)
     if already_invited(db, rec, meeting_id, email):
         raise conflict(DUPLICATE_INVITEE)
     return store.insert_invitee(
-        db, series_id=rec.id, meeting_id=meeting_id, email=email,
+        db,
+        series_id=rec.id,
+        meeting_id=meeting_id,
+        email=email,
         display_name=invitee_display_name(db, email, display_name),
-        co_host=invitee_co_host(db, rec, email, co_host), panelist=panelist, now_iso=now_iso,
+        co_host=invitee_co_host(db, rec, email, co_host),
+        panelist=panelist,
+        now_iso=now_iso,
     )
 
 
@@ -483,14 +566,16 @@ def check_flag(body: dict[str, Any], name: str) -> bool:
     return value
 
 
-def replace_invitee(db: sqlite3.Connection, rec: store.SeriesRecord, row: sqlite3.Row,
-                    body: dict[str, Any]) -> sqlite3.Row:
+def replace_invitee(db: sqlite3.Connection, rec: store.SeriesRecord, row: sqlite3.Row, body: dict[str, Any]) -> sqlite3.Row:
     """PUT replaces the invitee: omitted flags become false, an omitted name the default name."""
     email = check_invitee_email(body["email"])
     if email.lower() != row["email_lc"] and already_invited(db, rec, row["meeting_id"], email):
         raise conflict(DUPLICATE_INVITEE)
     store.update_invitee(
-        db, row["id"], email=email, display_name=invitee_display_name(db, email, body.get("displayName")),
+        db,
+        row["id"],
+        email=email,
+        display_name=invitee_display_name(db, email, body.get("displayName")),
         co_host=invitee_co_host(db, rec, email, check_flag(body, "coHost")),
         panelist=check_flag(body, "panelist"),
     )

@@ -47,9 +47,18 @@ MEETING_OPTIONS = {
 ATTENDEE_PRIVILEGES = {
     name: BOOL
     for name in (
-        "enabledShareContent", "enabledSaveDocument", "enabledPrintDocument", "enabledAnnotate",
-        "enabledViewParticipantList", "enabledViewThumbnails", "enabledRemoteControl", "enabledViewAnyDocument",
-        "enabledViewAnyPage", "enabledContactOperatorPrivately", "enabledChatHost", "enabledChatPresenter",
+        "enabledShareContent",
+        "enabledSaveDocument",
+        "enabledPrintDocument",
+        "enabledAnnotate",
+        "enabledViewParticipantList",
+        "enabledViewThumbnails",
+        "enabledRemoteControl",
+        "enabledViewAnyDocument",
+        "enabledViewAnyPage",
+        "enabledContactOperatorPrivately",
+        "enabledChatHost",
+        "enabledChatPresenter",
         "enabledChatOtherParticipants",
     )
 }

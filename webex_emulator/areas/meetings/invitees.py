@@ -88,8 +88,14 @@ def create_invitee(ctx: Ctx) -> ApiResponse:
     if body.get("email") is None:
         raise invalid("'email' is required.")
     row = backend.add_invitee(
-        ctx.db, target.rec, target.meeting_id, body["email"], body.get("displayName"),
-        check_flag(body, "coHost"), check_flag(body, "panelist"), ctx.now_iso(),
+        ctx.db,
+        target.rec,
+        target.meeting_id,
+        body["email"],
+        body.get("displayName"),
+        check_flag(body, "coHost"),
+        check_flag(body, "panelist"),
+        ctx.now_iso(),
     )
     return ctx.ok(invitee_json(row))
 
@@ -117,8 +123,16 @@ def bulk_insert_invitees(ctx: Ctx) -> ApiResponse:
     if any(backend.already_invited(ctx.db, target.rec, meeting_id, e) for e in seen):
         raise WebexError(409, BULK_DUPLICATE, include_errors=False)
     rows = [
-        backend.add_invitee(ctx.db, target.rec, meeting_id, item["email"], item.get("displayName"),
-                            check_flag(item, "coHost"), check_flag(item, "panelist"), ctx.now_iso())
+        backend.add_invitee(
+            ctx.db,
+            target.rec,
+            meeting_id,
+            item["email"],
+            item.get("displayName"),
+            check_flag(item, "coHost"),
+            check_flag(item, "panelist"),
+            ctx.now_iso(),
+        )
         for item in items
     ]
     return ctx.ok({"items": [invitee_json(r) for r in rows]})

@@ -180,9 +180,7 @@ def generate_numeric_secret(digits: int) -> str:
     return "".join(secrets.choice(string.digits) for _ in range(digits))
 
 
-def validate_password(
-    password: Any, criteria: PasswordCriteria, *, dynamic_text: Iterable[str] = ()
-) -> None:
+def validate_password(password: Any, criteria: PasswordCriteria, *, dynamic_text: Iterable[str] = ()) -> None:
     """Raise ``MeetingRuleError`` when ``password`` breaks the site's rules.
 
     The mixed-case message is the spec's own example; the others follow its pattern.
@@ -192,12 +190,8 @@ def validate_password(
         raise MeetingRuleError(f"{prefix} The password must be a non-empty string.")
     if not criteria.require_strong_password:
         return
-    if criteria.mixed_case and not (
-        any(c.isupper() for c in password) and any(c.islower() for c in password)
-    ):
-        raise MeetingRuleError(
-            f"{prefix} A mix of uppercase and lowercase letters (A, a, B, b, C, c, etc.) is required."
-        )
+    if criteria.mixed_case and not (any(c.isupper() for c in password) and any(c.islower() for c in password)):
+        raise MeetingRuleError(f"{prefix} A mix of uppercase and lowercase letters (A, a, B, b, C, c, etc.) is required.")
     if len(password) < criteria.min_length:
         raise MeetingRuleError(f"{prefix} The minimum length is {criteria.min_length} characters.")
     if sum(c.isdigit() for c in password) < criteria.min_numeric:

@@ -195,7 +195,7 @@ def parse_recurrence(text: str, tz: timezone | object = timezone.utc) -> Recurre
         raise RecurrenceError("Invalid recurrence rule: the rule is empty.")
     body = text.strip()
     if body.upper().startswith("RRULE:"):
-        body = body[len("RRULE:"):]
+        body = body[len("RRULE:") :]
     components: dict[str, str] = {}
     for item in body.split(";"):
         if not item:
@@ -217,9 +217,7 @@ def parse_recurrence(text: str, tz: timezone | object = timezone.utc) -> Recurre
     if freq is None:
         raise RecurrenceError("Invalid recurrence rule: 'FREQ' is required.")
     if freq not in _FREQS:
-        raise RecurrenceError(
-            f"Invalid recurrence rule: FREQ={freq} is not supported; use DAILY, WEEKLY, MONTHLY or YEARLY."
-        )
+        raise RecurrenceError(f"Invalid recurrence rule: FREQ={freq} is not supported; use DAILY, WEEKLY, MONTHLY or YEARLY.")
     if "COUNT" in components and "UNTIL" in components:
         raise RecurrenceError("Invalid recurrence rule: 'COUNT' and 'UNTIL' cannot both be given.")
 
@@ -236,13 +234,9 @@ def parse_recurrence(text: str, tz: timezone | object = timezone.utc) -> Recurre
 
     bymonth = _int_list("BYMONTH", components["BYMONTH"], 1, 12, allow_negative=False) if "BYMONTH" in components else ()
     bymonthday = (
-        _int_list("BYMONTHDAY", components["BYMONTHDAY"], 1, 31, allow_negative=True)
-        if "BYMONTHDAY" in components
-        else ()
+        _int_list("BYMONTHDAY", components["BYMONTHDAY"], 1, 31, allow_negative=True) if "BYMONTHDAY" in components else ()
     )
-    bysetpos = (
-        _int_list("BYSETPOS", components["BYSETPOS"], 1, 366, allow_negative=True) if "BYSETPOS" in components else ()
-    )
+    bysetpos = _int_list("BYSETPOS", components["BYSETPOS"], 1, 366, allow_negative=True) if "BYSETPOS" in components else ()
     byday: tuple[str, ...] = ()
     if "BYDAY" in components:
         tokens = []
@@ -318,4 +312,3 @@ def apply_limits(rec: Recurrence, dtstart: datetime, now: datetime) -> Recurrenc
         return replace(rec, count=len(kept))
     # An UNTIL rule stays an UNTIL rule; its end moves to the last occurrence that is kept.
     return replace(rec, until=kept[-1].astimezone(timezone.utc))
-

@@ -78,36 +78,44 @@ def render(
         out["scheduledMeetingId"] = meeting_id
     elif current is not None:
         out["scheduledMeetingId"] = occurrence_id(series.id, current.original_start)
-    out.update({
-        "meetingNumber": number,
-        "title": data["title"],
-    })
+    out.update(
+        {
+            "meetingNumber": number,
+            "title": data["title"],
+        }
+    )
     if data.get("agenda"):
         out["agenda"] = data["agenda"]
-    out.update({
-        "password": data["password"],
-        "phoneAndVideoSystemPassword": data["phoneAndVideoSystemPassword"],
-        "meetingType": meeting_type,
-        "state": state,
-    })
+    out.update(
+        {
+            "password": data["password"],
+            "phoneAndVideoSystemPassword": data["phoneAndVideoSystemPassword"],
+            "meetingType": meeting_type,
+            "state": state,
+        }
+    )
     if occ is not None:
         out["isModified"] = occ.modified
-    out.update({
-        "timezone": series.timezone,
-        "start": render_time(start, zone),
-        "end": render_time(end, zone),
-    })
+    out.update(
+        {
+            "timezone": series.timezone,
+            "start": render_time(start, zone),
+            "end": render_time(end, zone),
+        }
+    )
     if occ is None and series.recurrence is not None:
         out["recurrence"] = series.recurrence.to_string()
-    out.update({
-        "hostUserId": ids.person_id(rec.host_uuid),
-        "hostDisplayName": host.display_name if host else "",
-        "hostEmail": host.email if host else "",
-        "hostKey": store.host_key(ctx.db, rec.host_uuid, rec.site_url),
-        "siteUrl": rec.site_url,
-        "webLink": web_link(rec.site_url, token),
-        "sipAddress": sip_address(number, rec.site_url),
-    })
+    out.update(
+        {
+            "hostUserId": ids.person_id(rec.host_uuid),
+            "hostDisplayName": host.display_name if host else "",
+            "hostEmail": host.email if host else "",
+            "hostKey": store.host_key(ctx.db, rec.host_uuid, rec.site_url),
+            "siteUrl": rec.site_url,
+            "webLink": web_link(rec.site_url, token),
+            "sipAddress": sip_address(number, rec.site_url),
+        }
+    )
     if rec.room_id:
         out["roomId"] = rec.room_id
     for name in fields.OPTIONS:
@@ -130,10 +138,12 @@ def render(
             {"label": "United States Toll", "callInNumber": "+1-415-655-0001", "tollType": "toll"},
             {"label": "United States Toll (Washington D.C.)", "callInNumber": "+1-202-600-2533", "tollType": "toll"},
         ],
-        "links": [{
-            "rel": "globalCallinNumbers",
-            "href": f"/v1/meetings/{meeting_id}/globalCallinNumbers",
-            "method": "GET",
-        }],
+        "links": [
+            {
+                "rel": "globalCallinNumbers",
+                "href": f"/v1/meetings/{meeting_id}/globalCallinNumbers",
+                "method": "GET",
+            }
+        ],
     }
     return out

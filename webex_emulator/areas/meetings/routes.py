@@ -43,8 +43,7 @@ router = Router()
 
 MEETING_TYPES = ("meetingSeries", "scheduledMeeting", "meeting")
 STATES = ("active", "scheduled", "ready", "lobby", "inProgress", "ended", "missed", "expired")
-HAS_FLAGS = ("hasChat", "hasRecording", "hasTranscription", "hasSummary", "hasClosedCaption", "hasPolls",
-             "hasQA", "hasSlido")
+HAS_FLAGS = ("hasChat", "hasRecording", "hasTranscription", "hasSummary", "hasClosedCaption", "hasPolls", "hasQA", "hasSlido")
 LIST_WINDOW = timedelta(days=7)
 REASSIGN_MAX = 100
 MESSAGES_404 = "The requested resource could not be found."
@@ -90,9 +89,17 @@ def create_meeting(ctx: Ctx) -> ApiResponse:
 
     if adhoc:
         assert room_id is not None
-        rec = backend.create_adhoc(ctx.db, body, org_uuid=actor.org_uuid, host_uuid=actor.person_uuid,
-                                   host_name=actor.display_name, site_url=site_url, room_id=room_id, now=now,
-                                   now_iso=ctx.now_iso())
+        rec = backend.create_adhoc(
+            ctx.db,
+            body,
+            org_uuid=actor.org_uuid,
+            host_uuid=actor.person_uuid,
+            host_name=actor.display_name,
+            site_url=site_url,
+            room_id=room_id,
+            now=now,
+            now_iso=ctx.now_iso(),
+        )
         return ctx.ok(render(ctx, rec, zone=output_zone(ctx)))
 
     scheduled_type = body.get("scheduledType", "meeting")
@@ -113,9 +120,22 @@ def create_meeting(ctx: Ctx) -> ApiResponse:
         recurrence = recurrence_rule(body["recurrence"], tz, start, now)
 
     rec, warning = backend.create_series(
-        ctx.db, body, org_uuid=actor.org_uuid, host_uuid=actor.person_uuid, host_name=actor.display_name,
-        host_email=actor.email, site_url=site_url, room_id=room_id, scheduled_type=scheduled_type, title=title,
-        tz=tz, start=start, end=end, recurrence=recurrence, client=client_key(ctx), now_iso=ctx.now_iso(),
+        ctx.db,
+        body,
+        org_uuid=actor.org_uuid,
+        host_uuid=actor.person_uuid,
+        host_name=actor.display_name,
+        host_email=actor.email,
+        site_url=site_url,
+        room_id=room_id,
+        scheduled_type=scheduled_type,
+        title=title,
+        tz=tz,
+        start=start,
+        end=end,
+        recurrence=recurrence,
+        client=client_key(ctx),
+        now_iso=ctx.now_iso(),
     )
     return ctx.ok(render(ctx, rec, zone=output_zone(ctx)), headers=warning)
 
@@ -234,9 +254,7 @@ def list_meetings(ctx: Ctx) -> ApiResponse:
     return ctx.ok({"items": page}, headers=headers)
 
 
-def list_by_selector(
-    ctx: Ctx, records: list[store.SeriesRecord], selector: str, current: bool, zone: ZoneInfo
-) -> ApiResponse:
+def list_by_selector(ctx: Ctx, records: list[store.SeriesRecord], selector: str, current: bool, zone: ZoneInfo) -> ApiResponse:
     """meetingNumber / webLink / roomId lookups: from/to/type/state are ignored, ``max`` too."""
     value = ctx.q(selector) or ""
     now = ctx.now()
@@ -260,9 +278,7 @@ def list_by_selector(
                 if occ is not None:
                     out.append(render(ctx, rec, occ, zone=zone))
         series_match = (
-            rec.meeting_number == value
-            if selector == "meetingNumber"
-            else web_link(rec.site_url, rec.web_link_token) == value
+            rec.meeting_number == value if selector == "meetingNumber" else web_link(rec.site_url, rec.web_link_token) == value
         )
         if series_match:
             cur = rec.series.current_occurrence(now)
@@ -276,6 +292,7 @@ def list_by_selector(
 # ---------------------------------------------------------------------------------------------
 # Update (PATCH = partial, PUT = full replace) and delete
 # ---------------------------------------------------------------------------------------------
+
 
 def _check_content_type(ctx: Ctx) -> None:
     ctype = (ctx.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -301,14 +318,12 @@ def _update(ctx: Ctx, *, full: bool) -> ApiResponse:
             # PUT replaces the whole meeting; historically these were required on PUT.
             raise invalid(f"PUT replaces the meeting: {', '.join(repr(m) for m in missing)} required.")
     if target.occurrence is not None:
-        backend.update_occurrence(ctx.db, rec, target.occurrence, body, full=full, client=client_key(ctx),
-                                  now=ctx.now())
+        backend.update_occurrence(ctx.db, rec, target.occurrence, body, full=full, client=client_key(ctx), now=ctx.now())
         occ = rec.series.occurrence(target.occurrence.key)
         assert occ is not None
         store.save(ctx.db, rec)
         return ctx.ok(render(ctx, rec, occ, zone=output_zone(ctx)))
-    backend.update_series(ctx.db, rec, body, full=full, host_name=actor.display_name, client=client_key(ctx),
-                          now=ctx.now())
+    backend.update_series(ctx.db, rec, body, full=full, host_name=actor.display_name, client=client_key(ctx), now=ctx.now())
     warning = backend.converged_normalise(ctx.db, rec)
     store.save(ctx.db, rec)
     return ctx.ok(render(ctx, rec, zone=output_zone(ctx)), headers=warning)
@@ -341,6 +356,7 @@ def delete_meeting(ctx: Ctx) -> ApiResponse:
 # POST /meetings/reassignHost ([SM] reassignHost)
 # ---------------------------------------------------------------------------------------------
 
+
 @router.post("/meetings/reassignHost", scopes=list(ADMIN_WRITE))
 def reassign_host(ctx: Ctx) -> ApiResponse:
     """Series keep their id, meeting number, SIP address and invitees; only the host changes.
@@ -352,8 +368,11 @@ def reassign_host(ctx: Ctx) -> ApiResponse:
     host_email, meeting_ids = body.get("hostEmail"), body.get("meetingIds")
     if not isinstance(host_email, str) or not host_email.strip():
         raise invalid("'hostEmail' is required.")
-    if (not isinstance(meeting_ids, list) or not 1 <= len(meeting_ids) <= REASSIGN_MAX
-            or not all(isinstance(m, str) and m for m in meeting_ids)):
+    if (
+        not isinstance(meeting_ids, list)
+        or not 1 <= len(meeting_ids) <= REASSIGN_MAX
+        or not all(isinstance(m, str) and m for m in meeting_ids)
+    ):
         raise invalid(f"'meetingIds' must list 1 to {REASSIGN_MAX} meeting series ids.")
     site = (ctx.headers.get("siteUrl") or backend.default_site(ctx.db, ctx.auth.person_uuid) or "").lower()
     new_host = ppl.by_email(ctx.db, host_email)
@@ -367,16 +386,34 @@ def reassign_host(ctx: Ctx) -> ApiResponse:
         parsed = classify_meeting_id(meeting_id)
         rec = store.load(ctx.db, meeting_id) if parsed and parsed[0] == MeetingIdKind.SERIES else None
         if rec is None or rec.adhoc or not ctx.auth.can_access_org(rec.org_uuid):
-            results.append({"meetingId": meeting_id, "httpStatus": "404", "message": MESSAGES_404,
-                            "errors": [{"description": "The meeting is not found."}]})
+            results.append(
+                {
+                    "meetingId": meeting_id,
+                    "httpStatus": "404",
+                    "message": MESSAGES_404,
+                    "errors": [{"description": "The meeting is not found."}],
+                }
+            )
             continue
         if rec.site_url.lower() != site:
-            results.append({"meetingId": meeting_id, "httpStatus": "400", "message": INVALID_INPUT,
-                            "errors": [{"description": f"The meeting is not on site '{site}'."}]})
+            results.append(
+                {
+                    "meetingId": meeting_id,
+                    "httpStatus": "400",
+                    "message": INVALID_INPUT,
+                    "errors": [{"description": f"The meeting is not on site '{site}'."}],
+                }
+            )
             continue
         if any(o.start <= now for o in rec.series.occurrences(after=now, before=now + timedelta(seconds=1))):
-            results.append({"meetingId": meeting_id, "httpStatus": "400", "message": INVALID_INPUT,
-                            "errors": [{"description": "An in-progress meeting cannot be reassigned."}]})
+            results.append(
+                {
+                    "meetingId": meeting_id,
+                    "httpStatus": "400",
+                    "message": INVALID_INPUT,
+                    "errors": [{"description": "An in-progress meeting cannot be reassigned."}],
+                }
+            )
             continue
         backend.reassign(ctx.db, rec, new_host)
         results.append({"meetingId": meeting_id, "httpStatus": "200"})

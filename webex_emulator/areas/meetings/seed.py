@@ -69,9 +69,20 @@ def _number(ctx: SeedContext, site_url: str, key: str) -> tuple[str, str]:
 
 
 def _insert_series(
-    ctx: SeedContext, *, key: str, host_email: str, site_url: str, title: str, tz_name: str,
-    start: datetime, duration: timedelta, recurrence: str | None, agenda: str | None = None,
-    room_id: str | None = None, tags: list[str] | None = None, invitees: list[dict[str, Any]] | None = None,
+    ctx: SeedContext,
+    *,
+    key: str,
+    host_email: str,
+    site_url: str,
+    title: str,
+    tz_name: str,
+    start: datetime,
+    duration: timedelta,
+    recurrence: str | None,
+    agenda: str | None = None,
+    room_id: str | None = None,
+    tags: list[str] | None = None,
+    invitees: list[dict[str, Any]] | None = None,
     series_id: str | None = None,
 ) -> str:
     now = parse_iso(ctx.now_iso)
@@ -101,20 +112,35 @@ def _insert_series(
         data["integrationTags"] = {dev.MEETINGS_DEVELOPER_PORTAL_CLIENT: list(tags)}
     number, token = _number(ctx, site_url, key)
     record = store.SeriesRecord(
-        series=series, org_uuid=ctx.org_uuid, host_uuid=host_uuid, site_url=site_url, meeting_number=number,
-        web_link_token=token, data=data, room_id=room_id, created=ctx.now_iso,
+        series=series,
+        org_uuid=ctx.org_uuid,
+        host_uuid=host_uuid,
+        site_url=site_url,
+        meeting_number=number,
+        web_link_token=token,
+        data=data,
+        room_id=room_id,
+        created=ctx.now_iso,
     )
     store.insert(ctx.db, record)
     for inv in invitees or []:
         email = inv["email"]
         person_uuid = ctx.people.get(email.lower())
         person = ppl.get(ctx.db, person_uuid)
-        co_host = bool(inv.get("coHost")) and person_uuid is not None and lic.holds_meeting_license_on_site(
-            ctx.db, person_uuid, site_url)
+        co_host = (
+            bool(inv.get("coHost"))
+            and person_uuid is not None
+            and lic.holds_meeting_license_on_site(ctx.db, person_uuid, site_url)
+        )
         store.insert_invitee(
-            ctx.db, series_id=series.id, meeting_id=series.id, email=email,
+            ctx.db,
+            series_id=series.id,
+            meeting_id=series.id,
+            email=email,
             display_name=inv.get("displayName") or (person.display_name if person else email),
-            co_host=co_host, panelist=False, now_iso=ctx.now_iso,
+            co_host=co_host,
+            panelist=False,
+            now_iso=ctx.now_iso,
         )
     return series.id
 
@@ -138,8 +164,12 @@ def seed_org(ctx: SeedContext) -> None:
             assert host is not None
             following = [hosts[(i + k) % len(hosts)] for k in range(1, int(space.get("invitees", 0)) + 1)]
             summary["spaceMeetings"][email] = _insert_series(
-                ctx, key=f"space:{email.lower()}", host_email=email, site_url=space["site"],
-                title=space["title"].format(displayName=host.display_name), tz_name=tz.key,
+                ctx,
+                key=f"space:{email.lower()}",
+                host_email=email,
+                site_url=space["site"],
+                title=space["title"].format(displayName=host.display_name),
+                tz_name=tz.key,
                 start=_first_start(now, tz, weekday, space.get("time", "09:00"), int(space.get("weeksFromSeed", -1))),
                 duration=timedelta(minutes=int(space.get("durationMinutes", 30))),
                 recurrence=space["recurrence"].format(weekday=weekday) if space.get("recurrence") else None,
@@ -152,12 +182,21 @@ def seed_org(ctx: SeedContext) -> None:
         # `id`, `start` (absolute ISO) and `roomId` let a snapshot of a live org (webex-iac
         # snapshot) keep its series ids and times; presets use weekday/time instead.
         summary["series"][item["key"]] = _insert_series(
-            ctx, key=item["key"], host_email=item["host"], site_url=item["site"], title=item["title"],
+            ctx,
+            key=item["key"],
+            host_email=item["host"],
+            site_url=item["site"],
+            title=item["title"],
             tz_name=tz.key,
-            start=parse_iso(item["start"]) if item.get("start") else _first_start(
-                now, tz, item.get("weekday", "MO"), item.get("time", "10:00"), int(item.get("weeksFromSeed", 1))),
+            start=parse_iso(item["start"])
+            if item.get("start")
+            else _first_start(now, tz, item.get("weekday", "MO"), item.get("time", "10:00"), int(item.get("weeksFromSeed", 1))),
             duration=timedelta(minutes=int(item.get("durationMinutes", 60))),
-            recurrence=item.get("recurrence"), agenda=item.get("agenda"), tags=item.get("integrationTags"),
-            invitees=item.get("invitees"), room_id=item.get("roomId"), series_id=item.get("id"),
+            recurrence=item.get("recurrence"),
+            agenda=item.get("agenda"),
+            tags=item.get("integrationTags"),
+            invitees=item.get("invitees"),
+            room_id=item.get("roomId"),
+            series_id=item.get("id"),
         )
     ctx.summary["meetings"] = summary

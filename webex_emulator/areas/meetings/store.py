@@ -123,8 +123,7 @@ def _exception_from_row(row: sqlite3.Row) -> OccurrenceException:
 def _record_from_row(db: sqlite3.Connection, row: sqlite3.Row) -> SeriesRecord:
     recurrence: Recurrence | None = parse_recurrence(row["recurrence"]) if row["recurrence"] else None
     exceptions = {
-        r["key"]: _exception_from_row(r)
-        for r in db.execute("SELECT * FROM meeting_exceptions WHERE series_id=?", (row["id"],))
+        r["key"]: _exception_from_row(r) for r in db.execute("SELECT * FROM meeting_exceptions WHERE series_id=?", (row["id"],))
     }
     series = Series(
         id=row["id"],
@@ -197,9 +196,19 @@ def insert(db: sqlite3.Connection, record: SeriesRecord) -> None:
         "recurrence, meeting_number, web_link_token, room_id, adhoc, data, created) "
         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
-            s.id, record.org_uuid, record.host_uuid, record.site_url, s.timezone, iso(s.start), iso(s.end),
-            s.recurrence.to_string() if s.recurrence else None, record.meeting_number,
-            record.web_link_token, record.room_id, 1 if record.adhoc else 0, jdumps(record.data),
+            s.id,
+            record.org_uuid,
+            record.host_uuid,
+            record.site_url,
+            s.timezone,
+            iso(s.start),
+            iso(s.end),
+            s.recurrence.to_string() if s.recurrence else None,
+            record.meeting_number,
+            record.web_link_token,
+            record.room_id,
+            1 if record.adhoc else 0,
+            jdumps(record.data),
             record.created,
         ),
     )
@@ -211,8 +220,13 @@ def save(db: sqlite3.Connection, record: SeriesRecord) -> None:
     db.execute(
         "UPDATE meeting_series SET host_uuid=?, timezone=?, start=?, end=?, recurrence=?, data=? WHERE id=?",
         (
-            record.host_uuid, s.timezone, iso(s.start), iso(s.end),
-            s.recurrence.to_string() if s.recurrence else None, jdumps(record.data), s.id,
+            record.host_uuid,
+            s.timezone,
+            iso(s.start),
+            iso(s.end),
+            s.recurrence.to_string() if s.recurrence else None,
+            jdumps(record.data),
+            s.id,
         ),
     )
     _save_exceptions(db, record)
@@ -230,8 +244,13 @@ def _save_exceptions(db: sqlite3.Connection, record: SeriesRecord) -> None:
             "end=excluded.end, overrides=excluded.overrides, meeting_number=excluded.meeting_number, "
             "web_link_token=excluded.web_link_token",
             (
-                s.id, exc.key, 1 if exc.cancelled else 0, iso(exc.start) if exc.start else None,
-                iso(exc.end) if exc.end else None, jdumps(exc.overrides), exc.meeting_number,
+                s.id,
+                exc.key,
+                1 if exc.cancelled else 0,
+                iso(exc.start) if exc.start else None,
+                iso(exc.end) if exc.end else None,
+                jdumps(exc.overrides),
+                exc.meeting_number,
                 exc.web_link_token,
             ),
         )
@@ -252,9 +271,7 @@ def host_key(db: sqlite3.Connection, person_uuid: str, site_url: str) -> str:
     if row is not None:
         return str(row["host_key"])
     key = generate_numeric_secret(6)
-    db.execute(
-        "INSERT INTO meeting_host_keys(person_uuid, site_url, host_key) VALUES(?,?,?)", (person_uuid, site_url, key)
-    )
+    db.execute("INSERT INTO meeting_host_keys(person_uuid, site_url, host_key) VALUES(?,?,?)", (person_uuid, site_url, key))
     return key
 
 
@@ -281,8 +298,15 @@ def invitee_row(db: sqlite3.Connection, invitee_id: str) -> sqlite3.Row | None:
 
 
 def insert_invitee(
-    db: sqlite3.Connection, *, series_id: str, meeting_id: str, email: str, display_name: str,
-    co_host: bool, panelist: bool, now_iso: str,
+    db: sqlite3.Connection,
+    *,
+    series_id: str,
+    meeting_id: str,
+    email: str,
+    display_name: str,
+    co_host: bool,
+    panelist: bool,
+    now_iso: str,
 ) -> sqlite3.Row:
     cur = db.execute(
         "INSERT INTO meeting_invitees(id, series_id, meeting_id, email, email_lc, display_name, co_host, "
@@ -300,20 +324,28 @@ def insert_invitee(
 def is_invited(db: sqlite3.Connection, email: str, meeting_ids: set[str] | list[str]) -> bool:
     """Invited to one of these meetings (series or occurrence ids)."""
     marks = ",".join("?" for _ in meeting_ids)
-    return db.execute(
-        f"SELECT 1 FROM meeting_invitees WHERE email_lc=? AND meeting_id IN ({marks}) LIMIT 1",
-        (email.lower(), *meeting_ids),
-    ).fetchone() is not None
+    return (
+        db.execute(
+            f"SELECT 1 FROM meeting_invitees WHERE email_lc=? AND meeting_id IN ({marks}) LIMIT 1",
+            (email.lower(), *meeting_ids),
+        ).fetchone()
+        is not None
+    )
 
 
 def is_invited_to_series(db: sqlite3.Connection, series_id: str, email: str) -> bool:
     """Invited to the series or to any of its scheduled meetings."""
-    return db.execute("SELECT 1 FROM meeting_invitees WHERE email_lc=? AND series_id=? LIMIT 1",
-                      (email.lower(), series_id)).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM meeting_invitees WHERE email_lc=? AND series_id=? LIMIT 1", (email.lower(), series_id)
+        ).fetchone()
+        is not None
+    )
 
 
-def update_invitee(db: sqlite3.Connection, invitee_id: str, *, email: str, display_name: str,
-                   co_host: bool, panelist: bool) -> None:
+def update_invitee(
+    db: sqlite3.Connection, invitee_id: str, *, email: str, display_name: str, co_host: bool, panelist: bool
+) -> None:
     db.execute(
         "UPDATE meeting_invitees SET email=?, email_lc=?, display_name=?, co_host=?, panelist=? WHERE id=?",
         (email, email.lower(), display_name, int(co_host), int(panelist), invitee_id),

@@ -9,8 +9,7 @@ from webex_emulator.core import Auth, ids
 
 
 def org_json(row: sqlite3.Row) -> dict[str, Any]:
-    return {"id": ids.org_id(row["uuid"]), "displayName": row["display_name"],
-            "created": row["created"]}
+    return {"id": ids.org_id(row["uuid"]), "displayName": row["display_name"], "created": row["created"]}
 
 
 def get_org(db: sqlite3.Connection, org_uuid: str | None) -> dict[str, Any] | None:

@@ -20,8 +20,21 @@ from webex_emulator.core.auth import ROLE_NAMES, normalize_role
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Person fields kept in the ``data`` JSON column, in wire order (see person_json).
-DATA_FIELDS = ("phoneNumbers", "extension", "locationId", "nickName", "firstName", "lastName",
-               "avatar", "department", "manager", "managerId", "title", "addresses", "timezone")
+DATA_FIELDS = (
+    "phoneNumbers",
+    "extension",
+    "locationId",
+    "nickName",
+    "firstName",
+    "lastName",
+    "avatar",
+    "department",
+    "manager",
+    "managerId",
+    "title",
+    "addresses",
+    "timezone",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,29 +59,26 @@ def _person(row: sqlite3.Row | None) -> Person | None:
 
 # -- the backend API other areas use ------------------------------------------------------------
 
+
 def get(db: sqlite3.Connection, person_uuid: str | None) -> Person | None:
     if not person_uuid:
         return None
-    return _person(db.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE uuid=?",
-                              (person_uuid,)).fetchone())
+    return _person(db.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE uuid=?", (person_uuid,)).fetchone())
 
 
 def by_email(db: sqlite3.Connection, email: str | None) -> Person | None:
     if not email:
         return None
-    return _person(db.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE email_lc=?",
-                              (email.strip().lower(),)).fetchone())
+    return _person(db.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE email_lc=?", (email.strip().lower(),)).fetchone())
 
 
 def get_many(db: sqlite3.Connection, person_uuids: list[str]) -> dict[str, Person]:
     """Many people in one query (pages of license users, group members)."""
     out: dict[str, Person] = {}
-    for start in range(0, len(person_uuids), 500):   # below SQLite's bound-parameter limit
-        chunk = person_uuids[start:start + 500]
-        for row in db.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE uuid IN "
-                              f"({','.join('?' * len(chunk))})", chunk):
-            out[row["uuid"]] = Person(row["uuid"], row["org_uuid"], row["email"], row["email_lc"],
-                                      row["display_name"])
+    for start in range(0, len(person_uuids), 500):  # below SQLite's bound-parameter limit
+        chunk = person_uuids[start : start + 500]
+        for row in db.execute(f"SELECT {_PERSON_COLUMNS} FROM people WHERE uuid IN ({','.join('?' * len(chunk))})", chunk):
+            out[row["uuid"]] = Person(row["uuid"], row["org_uuid"], row["email"], row["email_lc"], row["display_name"])
     return out
 
 
@@ -87,6 +97,7 @@ def touch(db: sqlite3.Connection, person_uuid: str, now_iso: str) -> None:
 
 
 # -- rows, for the people area itself -----------------------------------------------------------
+
 
 def get_row(db: sqlite3.Connection, person_uuid: str | None) -> sqlite3.Row | None:
     if not person_uuid:
@@ -107,12 +118,16 @@ def resolve_row(db: sqlite3.Connection, person_id: str | None) -> sqlite3.Row | 
 def sees_admin_fields(auth: Auth, row: sqlite3.Row) -> bool:
     """Admin-only fields (licenses, roles, invitePending, loginEnabled) go to admins of the
     person's org holding an admin people scope."""
-    return (auth.is_admin and auth.can_access_org(row["org_uuid"])
-            and (auth.has_scope("spark-admin:people_read") or auth.has_scope("spark-admin:people_write")))
+    return (
+        auth.is_admin
+        and auth.can_access_org(row["org_uuid"])
+        and (auth.has_scope("spark-admin:people_read") or auth.has_scope("spark-admin:people_write"))
+    )
 
 
-def person_json(db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True,
-                _prefetched: tuple[list[str], list[str]] | None = None) -> dict[str, Any]:
+def person_json(
+    db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True, _prefetched: tuple[list[str], list[str]] | None = None
+) -> dict[str, Any]:
     """The Person wire object. ``_prefetched`` = (license ids, siteUrls) from people_json()."""
     if _prefetched is None:
         license_ids = lic.person_license_ids(db, row["uuid"]) if admin else []
@@ -120,13 +135,13 @@ def person_json(db: sqlite3.Connection, row: sqlite3.Row, *, admin: bool = True,
     else:
         license_ids, sites = _prefetched
     data = jloads(row["data"], {})
-    out: dict[str, Any] = {"id": ids.person_id(row["uuid"]),
-                           "emails": data.get("emails") or [row["email"]]}
+    out: dict[str, Any] = {"id": ids.person_id(row["uuid"]), "emails": data.get("emails") or [row["email"]]}
     phones = data.get("phoneNumbers") or []
     if phones:
-        out["phoneNumbers"] = [{"type": p.get("type", "work"), "value": p.get("value"),
-                                "primary": bool(p.get("primary", i == 0))}
-                               for i, p in enumerate(phones)]
+        out["phoneNumbers"] = [
+            {"type": p.get("type", "work"), "value": p.get("value"), "primary": bool(p.get("primary", i == 0))}
+            for i, p in enumerate(phones)
+        ]
     for k in ("extension", "locationId"):
         if data.get(k):
             out[k] = data[k]
@@ -161,8 +176,7 @@ def people_json(db: sqlite3.Connection, rows: list[sqlite3.Row], *, admin: bool)
     if not rows:
         return []
     licenses, sites = lic.licenses_and_site_urls_of(db, [r["uuid"] for r in rows])
-    return [person_json(db, r, admin=admin, _prefetched=(licenses[r["uuid"]], sites[r["uuid"]]))
-            for r in rows]
+    return [person_json(db, r, admin=admin, _prefetched=(licenses[r["uuid"]], sites[r["uuid"]])) for r in rows]
 
 
 def validate_roles(values: Any) -> list[str]:
@@ -196,24 +210,52 @@ def split_ids(values: Iterable[Any]) -> list[str]:
     return out
 
 
-def insert(db: sqlite3.Connection, *, org_uuid: str, email: str, display_name: str,
-           data: dict[str, Any], roles: list[str], now_iso: str, person_uuid: str | None = None,
-           preferred_site: str | None = None) -> str:
+def insert(
+    db: sqlite3.Connection,
+    *,
+    org_uuid: str,
+    email: str,
+    display_name: str,
+    data: dict[str, Any],
+    roles: list[str],
+    now_iso: str,
+    person_uuid: str | None = None,
+    preferred_site: str | None = None,
+) -> str:
     pu = person_uuid or ids.new_uuid()
     db.execute(
         "INSERT INTO people(uuid, org_uuid, email, email_lc, display_name, roles, preferred_site, "
         "data, created, last_modified) VALUES(?,?,?,?,?,?,?,?,?,?)",
-        (pu, org_uuid, email, email.lower(), display_name, jdumps(roles),
-         preferred_site.lower() if preferred_site else None, jdumps(data), now_iso, now_iso))
+        (
+            pu,
+            org_uuid,
+            email,
+            email.lower(),
+            display_name,
+            jdumps(roles),
+            preferred_site.lower() if preferred_site else None,
+            jdumps(data),
+            now_iso,
+            now_iso,
+        ),
+    )
     return pu
 
 
-def update(db: sqlite3.Connection, person_uuid: str, *, email: str, display_name: str,
-           roles: list[str], data: dict[str, Any], now_iso: str) -> None:
+def update(
+    db: sqlite3.Connection,
+    person_uuid: str,
+    *,
+    email: str,
+    display_name: str,
+    roles: list[str],
+    data: dict[str, Any],
+    now_iso: str,
+) -> None:
     db.execute(
-        "UPDATE people SET email=?, email_lc=?, display_name=?, roles=?, data=?, last_modified=? "
-        "WHERE uuid=?", (email, email.lower(), display_name, jdumps(roles), jdumps(data), now_iso,
-                         person_uuid))
+        "UPDATE people SET email=?, email_lc=?, display_name=?, roles=?, data=?, last_modified=? WHERE uuid=?",
+        (email, email.lower(), display_name, jdumps(roles), jdumps(data), now_iso, person_uuid),
+    )
 
 
 def delete(db: sqlite3.Connection, person_uuid: str) -> None:
@@ -223,6 +265,7 @@ def delete(db: sqlite3.Connection, person_uuid: str) -> None:
 
 # -- GET /people ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ListQuery:
     """A GET /people filter, built once per request and run once per page."""
@@ -231,9 +274,15 @@ class ListQuery:
     args: tuple[Any, ...]
 
 
-def list_query(org_uuid: str, *, email: str | None = None, name_prefix: str | None = None,
-               uuids: list[str] | None = None, roles: list[str] | None = None,
-               location_id: str | None = None) -> ListQuery:
+def list_query(
+    org_uuid: str,
+    *,
+    email: str | None = None,
+    name_prefix: str | None = None,
+    uuids: list[str] | None = None,
+    roles: list[str] | None = None,
+    location_id: str | None = None,
+) -> ListQuery:
     where = ["org_uuid=?"]
     args: list[Any] = [org_uuid]
     if email:
@@ -252,8 +301,7 @@ def list_query(org_uuid: str, *, email: str | None = None, name_prefix: str | No
     if location_id:
         where.append("json_extract(data, '$.locationId')=?")
         args.append(location_id)
-    return ListQuery(f"SELECT * FROM people WHERE {' AND '.join(where)} AND seq>? ORDER BY seq LIMIT ?",
-                     tuple(args))
+    return ListQuery(f"SELECT * FROM people WHERE {' AND '.join(where)} AND seq>? ORDER BY seq LIMIT ?", tuple(args))
 
 
 def list_page(db: sqlite3.Connection, query: ListQuery, after_seq: int, limit: int) -> list[sqlite3.Row]:
@@ -263,20 +311,25 @@ def list_page(db: sqlite3.Connection, query: ListQuery, after_seq: int, limit: i
 def existing_uuids(db: sqlite3.Connection, org_uuid: str, uuids: list[str]) -> set[str]:
     if not uuids:
         return set()
-    return {r["uuid"] for r in db.execute(
-        f"SELECT uuid FROM people WHERE org_uuid=? AND uuid IN ({','.join('?' * len(uuids))})",
-        [org_uuid, *uuids])}
+    return {
+        r["uuid"]
+        for r in db.execute(
+            f"SELECT uuid FROM people WHERE org_uuid=? AND uuid IN ({','.join('?' * len(uuids))})", [org_uuid, *uuids]
+        )
+    }
 
 
 # -- licenses and attendee sites through POST/PUT /people ------------------------------------------
 
-def set_licenses(db: sqlite3.Connection, person_uuid: str, org_uuid: str, wanted_ids: list[str],
-                 now_iso: str, *, replace: bool) -> None:
+
+def set_licenses(
+    db: sqlite3.Connection, person_uuid: str, org_uuid: str, wanted_ids: list[str], now_iso: str, *, replace: bool
+) -> None:
     """Make the person's licenses ``wanted_ids``; invalid or unavailable ones are skipped
     ("the system will assign all valid and available licenses", spec POST/PUT)."""
     wanted = [r for r in (lic.resolve(db, i, org_uuid) for i in wanted_ids) if r is not None]
     wanted_uuids = {r["uuid"] for r in wanted}
-    if replace:   # free units first so a swap within one pool cannot fail on capacity
+    if replace:  # free units first so a swap within one pool cannot fail on capacity
         for row in lic.person_license_rows(db, person_uuid):
             if row["uuid"] not in wanted_uuids:
                 lic.unassign(db, person_uuid, row)
@@ -284,8 +337,9 @@ def set_licenses(db: sqlite3.Connection, person_uuid: str, org_uuid: str, wanted
         lic.try_assign(db, person_uuid, row, now_iso)
 
 
-def set_attendee_sites(db: sqlite3.Connection, person_uuid: str, org_uuid: str, entries: list[str],
-                       *, remove_missing: bool) -> None:
+def set_attendee_sites(
+    db: sqlite3.Connection, person_uuid: str, org_uuid: str, entries: list[str], *, remove_missing: bool
+) -> None:
     wanted = []
     for entry in entries:
         site, _, suffix = entry.strip().lower().partition("#")
@@ -300,4 +354,4 @@ def set_attendee_sites(db: sqlite3.Connection, person_uuid: str, org_uuid: str, 
         try:
             lic.add_attendee(db, person_uuid, org_uuid, site)
         except lic.ItemError:
-            pass   # the person hosts the site; host wins
+            pass  # the person hosts the site; host wins

@@ -6,8 +6,19 @@ import sqlite3
 from typing import Any
 
 from webex_emulator import deviations as dev
-from webex_emulator.core import (WRITE_ADMIN, Area, Ctx, Router, SeedContext, WebexError, bad_request,
-                           conflict, ids, jloads, not_found)
+from webex_emulator.core import (
+    WRITE_ADMIN,
+    Area,
+    Ctx,
+    Router,
+    SeedContext,
+    WebexError,
+    bad_request,
+    conflict,
+    ids,
+    jloads,
+    not_found,
+)
 from webex_emulator.core.auth import normalize_role
 
 from . import model
@@ -32,8 +43,7 @@ def list_people(ctx: Ctx) -> Any:
         raise bad_request(dev.PEOPLE_FILTER_REQUIRED_MESSAGE)
     calling_data = ctx.q_bool("callingData")
     ctx.q_bool("excludeStatus")
-    cap = (dev.PEOPLE_MAX_CAP_LOCATION if location
-           else dev.PEOPLE_MAX_CAP_CALLING_DATA if calling_data else dev.PEOPLE_MAX_CAP)
+    cap = dev.PEOPLE_MAX_CAP_LOCATION if location else dev.PEOPLE_MAX_CAP_CALLING_DATA if calling_data else dev.PEOPLE_MAX_CAP
 
     not_found_ids: list[str] | None = None
     uuids: list[str] | None = None
@@ -50,8 +60,7 @@ def list_people(ctx: Ctx) -> Any:
         if not admin:
             raise WebexError(403)
         roles = [normalize_role(r.strip()) for r in roles_q.split(",") if r.strip()]
-    query = model.list_query(org, email=email, name_prefix=name, uuids=uuids, roles=roles,
-                             location_id=location)
+    query = model.list_query(org, email=email, name_prefix=name, uuids=uuids, roles=roles, location_id=location)
 
     def fetch(after: Any, n: int) -> list[sqlite3.Row]:
         return model.list_page(ctx.db, query, int(after or 0), n)
@@ -90,6 +99,7 @@ def get_person(ctx: Ctx) -> Any:
 
 # -- write helpers ---------------------------------------------------------------------------------
 
+
 def _opt_str(body: dict[str, Any], key: str) -> str | None:
     v = body.get(key)
     if v is None:
@@ -110,13 +120,12 @@ def _emails(body: dict[str, Any], required: bool) -> list[str] | None:
     primary = emails[0].strip()
     if not model.EMAIL_RE.match(primary):
         raise bad_request(f"Invalid email address '{primary}'.")
-    return [primary]   # spec: only one email address is used
+    return [primary]  # spec: only one email address is used
 
 
 def _data_from_body(body: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    for k in ("extension", "locationId", "firstName", "lastName", "avatar", "department",
-              "manager", "managerId", "title"):
+    for k in ("extension", "locationId", "firstName", "lastName", "avatar", "department", "manager", "managerId", "title"):
         v = _opt_str(body, k)
         if v is not None:
             data[k] = v
@@ -124,8 +133,7 @@ def _data_from_body(body: dict[str, Any]) -> dict[str, Any]:
     if phones is not None:
         if not isinstance(phones, list) or not all(isinstance(p, dict) and "value" in p for p in phones):
             raise bad_request("'phoneNumbers' must be an array of {type, value}.")
-        data["phoneNumbers"] = [{"type": p.get("type", "work"), "value": str(p["value"])}
-                                for p in phones]
+        data["phoneNumbers"] = [{"type": p.get("type", "work"), "value": str(p["value"])} for p in phones]
     addrs = body.get("addresses")
     if addrs is not None:
         if not isinstance(addrs, list) or not all(isinstance(a, dict) for a in addrs):
@@ -163,15 +171,21 @@ def create_person(ctx: Ctx) -> Any:
     data = _data_from_body(body)
     data.update({"emails": emails, "invitePending": True, "loginEnabled": True, "type": "person"})
     now = ctx.now_iso()
-    pu = model.insert(ctx.db, org_uuid=org, email=emails[0],
-                      display_name=display or " ".join(x for x in (first, last) if x),
-                      data=data, roles=model.validate_roles(body.get("roles")), now_iso=now)
+    pu = model.insert(
+        ctx.db,
+        org_uuid=org,
+        email=emails[0],
+        display_name=display or " ".join(x for x in (first, last) if x),
+        data=data,
+        roles=model.validate_roles(body.get("roles")),
+        now_iso=now,
+    )
     model.set_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=False)
     model.set_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=False)
     if min_response:
         return ctx.ok({"id": ids.person_id(pu)})
     row = model.get_row(ctx.db, pu)
-    assert row is not None   # inserted above, in this request's transaction
+    assert row is not None  # inserted above, in this request's transaction
     return ctx.ok(model.person_json(ctx.db, row, admin=True))
 
 
@@ -210,12 +224,11 @@ def update_person(ctx: Ctx) -> Any:
     now = ctx.now_iso()
     model.update(ctx.db, pu, email=emails[0], display_name=display, roles=roles, data=data, now_iso=now)
     model.set_licenses(ctx.db, pu, org, model.split_ids(body.get("licenses") or []), now, replace=True)
-    model.set_attendee_sites(ctx.db, pu, org, _site_entries(body) or [],
-                             remove_missing=bool(show_all))
+    model.set_attendee_sites(ctx.db, pu, org, _site_entries(body) or [], remove_missing=bool(show_all))
     if min_response:
         return ctx.no_content()
     updated = model.get_row(ctx.db, pu)
-    assert updated is not None   # updated above, in this request's transaction
+    assert updated is not None  # updated above, in this request's transaction
     return ctx.ok(model.person_json(ctx.db, updated, admin=True))
 
 
@@ -229,6 +242,7 @@ def delete_person(ctx: Ctx) -> Any:
 
 # -- seeding ------------------------------------------------------------------------------------
 
+
 def seed_org(ctx: SeedContext) -> None:
     count = 0
     for p in ctx.org.get("people") or []:
@@ -240,16 +254,28 @@ def seed_org(ctx: SeedContext) -> None:
         data = {k: p[k] for k in model.DATA_FIELDS if p.get(k) is not None}
         if first and "nickName" not in data:
             data["nickName"] = first
-        data.update({"emails": [email], "invitePending": bool(p.get("invitePending", False)),
-                     "loginEnabled": bool(p.get("loginEnabled", True)),
-                     "type": p.get("type", "person")})
+        data.update(
+            {
+                "emails": [email],
+                "invitePending": bool(p.get("invitePending", False)),
+                "loginEnabled": bool(p.get("loginEnabled", True)),
+                "type": p.get("type", "person"),
+            }
+        )
         if p.get("tags"):
             data["tags"] = list(p["tags"])
         roles = [normalize_role(r) for r in p.get("roles") or []]
-        pu = model.insert(ctx.db, org_uuid=ctx.org_uuid, email=email, display_name=display,
-                          data=data, roles=roles, now_iso=p.get("created") or ctx.now_iso,
-                          person_uuid=p.get("id") or ids.stable_uuid("person", email.lower()),
-                          preferred_site=p.get("preferredSite"))
+        pu = model.insert(
+            ctx.db,
+            org_uuid=ctx.org_uuid,
+            email=email,
+            display_name=display,
+            data=data,
+            roles=roles,
+            now_iso=p.get("created") or ctx.now_iso,
+            person_uuid=p.get("id") or ids.stable_uuid("person", email.lower()),
+            preferred_site=p.get("preferredSite"),
+        )
         ctx.people[email.lower()] = pu
         count += 1
     ctx.summary["people"] = count

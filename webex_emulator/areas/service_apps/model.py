@@ -34,7 +34,7 @@ _APP_OVERRIDES = {"serviceAppAccessToken": "accessTokenExpiresIn", "serviceAppRe
 def lifetimes(db: sqlite3.Connection) -> dict[str, int]:
     out = dict(LIFETIME_DEFAULTS)
     for row in db.execute("SELECT key, value FROM meta WHERE key LIKE ?", (_META_PREFIX + "%",)):
-        name = row["key"][len(_META_PREFIX):]
+        name = row["key"][len(_META_PREFIX) :]
         if name in out:
             out[name] = int(row["value"])
     return out
@@ -74,16 +74,20 @@ def machine_account(db: sqlite3.Connection, client_id: str, org_uuid: str) -> st
     return machine
 
 
-def mint_pair(
-    db: sqlite3.Connection, app: dict[str, Any], org_uuid: str, *, now: float, now_iso: str
-) -> dict[str, Any]:
+def mint_pair(db: sqlite3.Connection, app: dict[str, Any], org_uuid: str, *, now: float, now_iso: str) -> dict[str, Any]:
     """A new refresh token and an access token derived from it; the token JSON for the wire."""
     machine = machine_account(db, app["clientId"], org_uuid)
     access_ttl = app_lifetime(db, app, "serviceAppAccessToken")
     refresh_ttl = app_lifetime(db, app, "serviceAppRefreshToken")
     common = dict(
-        person_uuid=machine, org_uuid=org_uuid, scopes=app["scopes"], now=now, created_iso=now_iso,
-        kind="service_app", roles=[FULL_ADMIN], client_id=app["clientId"],
+        person_uuid=machine,
+        org_uuid=org_uuid,
+        scopes=app["scopes"],
+        now=now,
+        created_iso=now_iso,
+        kind="service_app",
+        roles=[FULL_ADMIN],
+        client_id=app["clientId"],
     )
     refresh, refresh_id = issue_token(db, token_type="refresh", expires_in=refresh_ttl, **common)
     access, _ = issue_token(db, token_type="access", parent_id=refresh_id, expires_in=access_ttl, **common)
@@ -158,20 +162,28 @@ def token_holder_org(db: sqlite3.Connection, person_uuid: str) -> str | None:
 
 def revoke_client(db: sqlite3.Connection, client_id: str, org_uuid: str) -> None:
     """Every token a client holds in an org (DELETE /authorizations?clientId=)."""
-    db.execute("UPDATE tokens SET revoked=1 WHERE client_id=? AND org_uuid=? AND kind<>'admin'",
-               (client_id, org_uuid))
+    db.execute("UPDATE tokens SET revoked=1 WHERE client_id=? AND org_uuid=? AND kind<>'admin'", (client_id, org_uuid))
 
 
-def refresh(db: sqlite3.Connection, app: dict[str, Any], row: sqlite3.Row, refresh_token: str, *,
-            now: float, now_iso: str) -> dict[str, Any]:
+def refresh(
+    db: sqlite3.Connection, app: dict[str, Any], row: sqlite3.Row, refresh_token: str, *, now: float, now_iso: str
+) -> dict[str, Any]:
     """The OAuth refresh grant for a valid refresh token ``row``: a new access token; the token JSON."""
     access_ttl = app_lifetime(db, app, "serviceAppAccessToken")
     refresh_ttl = app_lifetime(db, app, "serviceAppRefreshToken")
     scopes = row["scopes"].split()
     token, _ = issue_token(
-        db, person_uuid=row["person_uuid"], org_uuid=row["org_uuid"], scopes=scopes, now=now,
-        created_iso=now_iso, kind=row["kind"], token_type="access",
-        roles=jloads(row["roles"], None), client_id=app["clientId"], parent_id=row["id"],
+        db,
+        person_uuid=row["person_uuid"],
+        org_uuid=row["org_uuid"],
+        scopes=scopes,
+        now=now,
+        created_iso=now_iso,
+        kind=row["kind"],
+        token_type="access",
+        roles=jloads(row["roles"], None),
+        client_id=app["clientId"],
+        parent_id=row["id"],
         expires_in=access_ttl,
     )
     # "Refresh tokens when being regularly used will be refreshed to last forever" ([DOCS]

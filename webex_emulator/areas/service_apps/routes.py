@@ -18,8 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from webex_emulator.areas.people import model as ppl
-from webex_emulator.core import (FULL_ADMIN, USER_ADMIN, Ctx, Router, WebexError, bad_request, forbidden, ids,
-                           not_found)
+from webex_emulator.core import FULL_ADMIN, USER_ADMIN, Ctx, Router, WebexError, bad_request, forbidden, ids, not_found
 from webex_emulator.core import service_apps as sa
 from webex_emulator.core.auth import DEVICE_ADMIN, lookup
 from webex_emulator.core.wire import ApiResponse

@@ -29,20 +29,41 @@ CREATE TABLE IF NOT EXISTS site_settings (
 # Defaults = the spec's GET commonSettings response example.
 DEFAULT_COMMON_SETTINGS: dict[str, Any] = {
     "siteOptions": {"allowCustomPersonalRoomURL": True},
-    "telephonyConfig": {"allowCallIn": True, "allowCallBack": True, "allowOtherTeleconf": True,
-                        "allowTollFreeCallin": True, "allowInternationalCallin": True,
-                        "allowInternationalCallback": True, "VoIP": True},
-    "defaultSchedulerOptions": {"entryAndExitTone": "Beep", "joinTeleconfNotPress1": True,
-                                "telephonySupport": "WebexTeleconferencing", "tollFree": True,
-                                "VoIP": False},
+    "telephonyConfig": {
+        "allowCallIn": True,
+        "allowCallBack": True,
+        "allowOtherTeleconf": True,
+        "allowTollFreeCallin": True,
+        "allowInternationalCallin": True,
+        "allowInternationalCallback": True,
+        "VoIP": True,
+    },
+    "defaultSchedulerOptions": {
+        "entryAndExitTone": "Beep",
+        "joinTeleconfNotPress1": True,
+        "telephonySupport": "WebexTeleconferencing",
+        "tollFree": True,
+        "VoIP": False,
+    },
     "scheduleMeetingOptions": {"emailReminders": True},
     "securityOptions": {
-        "joinBeforeHost": True, "audioBeforeHost": True, "firstAttendeeAsPresenter": True,
-        "unlistAllMeetings": False, "requireLoginBeforeAccess": False,
-        "allowMobileScreenCapture": True, "requireStrongPassword": True,
-        "passwordCriteria": {"mixedCase": True, "minLength": 8, "minNumeric": 2, "minAlpha": 4,
-                             "minSpecial": 1, "disallowDynamicWebText": True, "disallowList": True,
-                             "disallowValues": ["password", "Admin@123", "passwd", "pass"]},
+        "joinBeforeHost": True,
+        "audioBeforeHost": True,
+        "firstAttendeeAsPresenter": True,
+        "unlistAllMeetings": False,
+        "requireLoginBeforeAccess": False,
+        "allowMobileScreenCapture": True,
+        "requireStrongPassword": True,
+        "passwordCriteria": {
+            "mixedCase": True,
+            "minLength": 8,
+            "minNumeric": 2,
+            "minAlpha": 4,
+            "minSpecial": 1,
+            "disallowDynamicWebText": True,
+            "disallowList": True,
+            "disallowValues": ["password", "Admin@123", "passwd", "pass"],
+        },
     },
 }
 
@@ -69,18 +90,19 @@ def set_default_site(db: sqlite3.Connection, person_uuid: str, site_url: str) ->
 
 
 def get_settings(db: sqlite3.Connection, org_uuid: str, site_url: str) -> dict[str, Any]:
-    row = db.execute("SELECT settings FROM site_settings WHERE org_uuid=? AND site_url=?",
-                     (org_uuid, site_url.lower())).fetchone()
+    row = db.execute(
+        "SELECT settings FROM site_settings WHERE org_uuid=? AND site_url=?", (org_uuid, site_url.lower())
+    ).fetchone()
     return jloads(row["settings"]) if row else copy.deepcopy(DEFAULT_COMMON_SETTINGS)
 
 
-def put_settings(db: sqlite3.Connection, org_uuid: str, site_url: str, settings: dict[str, Any],
-                 now_iso: str) -> None:
+def put_settings(db: sqlite3.Connection, org_uuid: str, site_url: str, settings: dict[str, Any], now_iso: str) -> None:
     db.execute(
         "INSERT INTO site_settings(org_uuid, site_url, settings, last_modified) VALUES(?,?,?,?) "
         "ON CONFLICT(org_uuid, site_url) DO UPDATE SET settings=excluded.settings, "
         "last_modified=excluded.last_modified",
-        (org_uuid, site_url.lower(), jdumps(settings), now_iso))
+        (org_uuid, site_url.lower(), jdumps(settings), now_iso),
+    )
 
 
 # -- validation of PATCH commonSettings ----------------------------------------------------------
@@ -92,17 +114,33 @@ TELEPHONY = ("None", "WebexTeleconferencing", "Other")
 
 PATCH_SCHEMA: dict[str, dict[str, Any]] = {
     "siteOptions": {"allowCustomPersonalRoomURL": BOOL},
-    "defaultSchedulerOptions": {"entryAndExitTone": ENTRY_TONES, "joinTeleconfNotPress1": BOOL,
-                                "telephonySupport": TELEPHONY, "tollFree": BOOL, "VoIP": BOOL},
+    "defaultSchedulerOptions": {
+        "entryAndExitTone": ENTRY_TONES,
+        "joinTeleconfNotPress1": BOOL,
+        "telephonySupport": TELEPHONY,
+        "tollFree": BOOL,
+        "VoIP": BOOL,
+    },
     "scheduleMeetingOptions": {"emailReminders": BOOL},
-    "securityOptions": {"joinBeforeHost": BOOL, "audioBeforeHost": BOOL,
-                        "firstAttendeeAsPresenter": BOOL, "unlistAllMeetings": BOOL,
-                        "requireLoginBeforeAccess": BOOL, "allowMobileScreenCapture": BOOL,
-                        "requireStrongPassword": BOOL, "passwordCriteria": "criteria"},
+    "securityOptions": {
+        "joinBeforeHost": BOOL,
+        "audioBeforeHost": BOOL,
+        "firstAttendeeAsPresenter": BOOL,
+        "unlistAllMeetings": BOOL,
+        "requireLoginBeforeAccess": BOOL,
+        "allowMobileScreenCapture": BOOL,
+        "requireStrongPassword": BOOL,
+        "passwordCriteria": "criteria",
+    },
 }
 CRITERIA_SCHEMA: dict[str, Any] = {
-    "mixedCase": BOOL, "minLength": INT12, "minNumeric": INT12, "minAlpha": INT12,
-    "minSpecial": INT12, "disallowDynamicWebText": BOOL, "disallowList": BOOL,
+    "mixedCase": BOOL,
+    "minLength": INT12,
+    "minNumeric": INT12,
+    "minAlpha": INT12,
+    "minSpecial": INT12,
+    "disallowDynamicWebText": BOOL,
+    "disallowList": BOOL,
     "disallowValues": "strings",
 }
 
@@ -176,8 +214,7 @@ def merge_patch(current: dict[str, Any], patch: dict[str, Any]) -> tuple[dict[st
         errors.append("tollFree can't be true when toll-free call-in is not enabled.")
     if pdso.get("VoIP") is True and not tel.get("VoIP"):
         errors.append("VoIP can't be true when Voice Over IP is not enabled.")
-    if pdso.get("telephonySupport") == "WebexTeleconferencing" and not (
-            tel.get("allowCallIn") or tel.get("allowCallBack")):
+    if pdso.get("telephonySupport") == "WebexTeleconferencing" and not (tel.get("allowCallIn") or tel.get("allowCallBack")):
         errors.append("WebexTeleconferencing is unavailable: call-in/call-back teleconferencing is off.")
     if pdso.get("telephonySupport") == "Other" and not tel.get("allowOtherTeleconf"):
         errors.append("Other teleconferencing is unavailable.")
@@ -191,10 +228,11 @@ def merge_patch(current: dict[str, Any], patch: dict[str, Any]) -> tuple[dict[st
 
 def is_converged(db: sqlite3.Connection, org_uuid: str, site_url: str) -> bool:
     """A converged site answers some meeting attributes differently (Warning 1001)."""
-    return db.execute("SELECT 1 FROM converged_sites WHERE org_uuid=? AND site_url=?",
-                      (org_uuid, site_url.lower())).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM converged_sites WHERE org_uuid=? AND site_url=?", (org_uuid, site_url.lower())).fetchone()
+        is not None
+    )
 
 
 def set_converged(db: sqlite3.Connection, org_uuid: str, site_url: str) -> None:
-    db.execute("INSERT OR IGNORE INTO converged_sites(org_uuid, site_url) VALUES(?,?)",
-               (org_uuid, site_url.lower()))
+    db.execute("INSERT OR IGNORE INTO converged_sites(org_uuid, site_url) VALUES(?,?)", (org_uuid, site_url.lower()))

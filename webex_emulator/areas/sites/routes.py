@@ -9,15 +9,14 @@ from typing import Any
 from webex_emulator import deviations as dev
 from webex_emulator.areas.licenses import model as lic
 from webex_emulator.areas.people import model as people
-from webex_emulator.core import (FULL_ADMIN_ONLY, Area, Ctx, Router, SeedContext, WebexError,
-                           bad_request, forbidden, not_found)
+from webex_emulator.core import FULL_ADMIN_ONLY, Area, Ctx, Router, SeedContext, WebexError, bad_request, forbidden, not_found
 from webex_emulator.core.errors import MESSAGES
 
 from . import model
 
 router = Router()
 
-OTHER_USER_FORBIDDEN = "Not permitted to view or change other user's preferences."   # spec 403 example
+OTHER_USER_FORBIDDEN = "Not permitted to view or change other user's preferences."  # spec 403 example
 
 
 def _target_user(ctx: Ctx, admin_scope: str) -> people.Person:
@@ -42,23 +41,21 @@ def _check_lookup_site(ctx: Ctx, org: str) -> None:
         raise bad_request(f"Invalid siteUrl '{site}'.")
 
 
-@router.get("/meetingPreferences/sites",
-            scopes=["meeting:preferences_read", "meeting:admin_preferences_read"])
+@router.get("/meetingPreferences/sites", scopes=["meeting:preferences_read", "meeting:admin_preferences_read"])
 def get_site_list(ctx: Ctx) -> Any:
     user = _target_user(ctx, "meeting:admin_preferences_read")
     _check_lookup_site(ctx, user.org_uuid)
     if user.uuid != ctx.auth.person_uuid:
         # [SM] siteUrl: "If siteUrl is not specified, the query will use the default site for the
         # admin's authorization token": another user is only found on the site searched.
-        me = ctx.auth.person_uuid   # None for a token of no person: then no default site
+        me = ctx.auth.person_uuid  # None for a token of no person: then no default site
         site = ctx.q("siteUrl") or (model.default_site(ctx.db, me) if me else None)
         if not site or site.lower() not in lic.site_access(ctx.db, user.uuid):
             raise not_found(f"User '{user.email}' not found on site '{site}'.")
     return ctx.ok({"sites": model.site_list(ctx.db, user.uuid)})
 
 
-@router.put("/meetingPreferences/sites",
-            scopes=["meeting:preferences_write", "meeting:admin_preferences_write"])
+@router.put("/meetingPreferences/sites", scopes=["meeting:preferences_write", "meeting:admin_preferences_write"])
 def update_default_site(ctx: Ctx) -> Any:
     default_flag = ctx.q_bool("defaultSite", None)
     if default_flag is None:
@@ -91,15 +88,13 @@ def _settings_site(ctx: Ctx, *, site_param: bool = True) -> tuple[str, str]:
     return org, site
 
 
-@router.get("/admin/meeting/config/commonSettings",
-            scopes=list(dev.COMMON_SETTINGS_READ_SCOPES), roles=FULL_ADMIN_ONLY)
+@router.get("/admin/meeting/config/commonSettings", scopes=list(dev.COMMON_SETTINGS_READ_SCOPES), roles=FULL_ADMIN_ONLY)
 def get_common_settings(ctx: Ctx) -> Any:
     org, site = _settings_site(ctx)
     return ctx.ok(model.get_settings(ctx.db, org, site))
 
 
-@router.patch("/admin/meeting/config/commonSettings",
-              scopes=list(dev.COMMON_SETTINGS_WRITE_SCOPES), roles=FULL_ADMIN_ONLY)
+@router.patch("/admin/meeting/config/commonSettings", scopes=list(dev.COMMON_SETTINGS_WRITE_SCOPES), roles=FULL_ADMIN_ONLY)
 def patch_common_settings(ctx: Ctx) -> Any:
     # The spec gives the PATCH no siteUrl: it changes the caller's default site, whatever the
     # query says (deviations.COMMON_SETTINGS_PATCH_IGNORES_SITE_URL).

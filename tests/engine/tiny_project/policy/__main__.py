@@ -9,5 +9,9 @@ def _no_forbidden_value(args, report_violation):
 PolicyPack(
     name="tiny-policy",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[ResourceValidationPolicy(name="no-forbidden-value", description="value must not be 'forbidden'", validate=_no_forbidden_value)],
+    policies=[
+        ResourceValidationPolicy(
+            name="no-forbidden-value", description="value must not be 'forbidden'", validate=_no_forbidden_value
+        )
+    ],
 )
