@@ -119,7 +119,8 @@ def test_the_key_maps_the_stack_file_and_policy_config_onto_the_snapshots_people
 def test_snapshot_command_reads_the_org_with_discovers_credentials_and_writes_the_file(tmp_path, snapshot_key, monkeypatch):
     out = tmp_path / "snap.json"
     with EmulatorServer(seed="sample") as emu:
-        monkeypatch.setenv("WEBEX_TOKEN", emu.admin_token)
+        monkeypatch.delenv("WEBEX_TOKEN", raising=False)
+        monkeypatch.setenv("WEBEX_ACCESS_TOKEN", emu.admin_token)
         r = CliRunner().invoke(
             main,
             [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from webex_emulator.areas.people import model as ppl
 from webex_emulator.core import Ctx, Router, WebexError, bad_request, forbidden, ids
@@ -29,22 +28,17 @@ from .access import (
 from .backend import INVALID_INPUT, invalid, meeting_rule, recurrence_rule
 from .model import (
     MeetingIdKind,
-    MeetingRuleError,
     classify_meeting_id,
     normalise_schedule,
     occurrence_state,
     parse_timestamp,
     resolve_timezone,
-    web_link,
 )
+from .listing import HAS_FLAGS, MEETING_TYPES, STATES, by_selector, window
 from .render import output_zone, render
 
 router = Router()
 
-MEETING_TYPES = ("meetingSeries", "scheduledMeeting", "meeting")
-STATES = ("active", "scheduled", "ready", "lobby", "inProgress", "ended", "missed", "expired")
-HAS_FLAGS = ("hasChat", "hasRecording", "hasTranscription", "hasSummary", "hasClosedCaption", "hasPolls", "hasQA", "hasSlido")
-LIST_WINDOW = timedelta(days=7)
 REASSIGN_MAX = 100
 MESSAGES_404 = "The requested resource could not be found."
 
@@ -161,31 +155,6 @@ def get_meeting(ctx: Ctx) -> ApiResponse:
     return ctx.ok(render(ctx, target.rec, zone=zone))
 
 
-def _parse_query_time(ctx: Ctx, name: str) -> datetime | None:
-    raw = ctx.q(name)
-    if not raw:
-        return None
-    try:
-        return parse_timestamp(raw, name, ZoneInfo("UTC"))
-    except MeetingRuleError as err:
-        raise bad_request(str(err)) from None
-
-
-def _window(ctx: Ctx, meeting_type: str) -> tuple[datetime, datetime]:
-    """``from``/``to`` with the spec's defaults (±7 days around whichever is given)."""
-    now = ctx.now()
-    start, end = _parse_query_time(ctx, "from"), _parse_query_time(ctx, "to")
-    if meeting_type == "meeting":
-        start = start or ((end - LIST_WINDOW) if end else now - LIST_WINDOW)
-        end = end or (start + LIST_WINDOW if ctx.q("from") else now)
-    else:
-        start = start or ((end - LIST_WINDOW) if end else now)
-        end = end or start + LIST_WINDOW
-    if start > end:
-        raise bad_request("'from' cannot be after 'to'.")
-    return start, end
-
-
 @router.get("/meetings", scopes=READ_SCOPES)
 def list_meetings(ctx: Ctx) -> ApiResponse:
     actor = acting_user(ctx, ctx.q("hostEmail"), write=False)
@@ -218,7 +187,7 @@ def list_meetings(ctx: Ctx) -> ApiResponse:
         if meeting_type == "meetingSeries":
             meeting_type = "scheduledMeeting"  # "lists all occurrences and instances" by default
     elif selectors:
-        return list_by_selector(ctx, records, selectors[0], bool(current), zone)
+        return by_selector(ctx, records, selectors[0], bool(current), zone)
     else:
         site = ctx.q("siteUrl")
         if site:
@@ -229,7 +198,7 @@ def list_meetings(ctx: Ctx) -> ApiResponse:
         if scheduled_type:
             records = [r for r in records if r.data.get("scheduledType", "meeting") == scheduled_type]
 
-    start, end = _window(ctx, meeting_type)
+    start, end = window(ctx, meeting_type)
     items: list[tuple[datetime, str, dict[str, Any]]] = []
     if meeting_type == "meetingSeries":
         for rec in records:
@@ -252,41 +221,6 @@ def list_meetings(ctx: Ctx) -> ApiResponse:
     items.sort(key=lambda t: (t[0], t[1]))
     page, headers = ctx.offset_page([body for _, _, body in items], default=10, cap=100)
     return ctx.ok({"items": page}, headers=headers)
-
-
-def list_by_selector(ctx: Ctx, records: list[store.SeriesRecord], selector: str, current: bool, zone: ZoneInfo) -> ApiResponse:
-    """meetingNumber / webLink / roomId lookups: from/to/type/state are ignored, ``max`` too."""
-    value = ctx.q(selector) or ""
-    now = ctx.now()
-    out: list[dict[str, Any]] = []
-    for rec in records:
-        if selector == "roomId":
-            if rec.room_id == value:
-                out.append(render(ctx, rec, zone=zone, current=rec.series.current_occurrence(now)))
-            continue
-        # An exceptional occurrence has its own number/link and is returned instead of the series.
-        for exc in rec.series.exceptions.values():
-            if exc.cancelled:
-                continue
-            matches = (
-                exc.meeting_number == value
-                if selector == "meetingNumber"
-                else web_link(rec.site_url, exc.web_link_token or "") == value
-            )
-            if matches:
-                occ = rec.series.occurrence(exc.key)
-                if occ is not None:
-                    out.append(render(ctx, rec, occ, zone=zone))
-        series_match = (
-            rec.meeting_number == value if selector == "meetingNumber" else web_link(rec.site_url, rec.web_link_token) == value
-        )
-        if series_match:
-            cur = rec.series.current_occurrence(now)
-            if current and cur is not None and not cur.modified:
-                out.append(render(ctx, rec, cur, zone=zone))
-            else:
-                out.append(render(ctx, rec, zone=zone))
-    return ctx.ok({"items": out})
 
 
 # ---------------------------------------------------------------------------------------------
